@@ -1,0 +1,38 @@
+//! Tandem's pages and the types shared by the browser and the server.
+//!
+//! # Layout
+//!
+//! - [`protocol`]: the y-websocket wire protocol (framing, tags, encoders).
+//! - [`doc_id`]: validated document identifiers.
+//! - [`document`]: the shape of a document (root text names, UTF-16 offsets).
+//! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
+
+pub mod doc_id;
+pub mod document;
+pub mod pages;
+pub mod protocol;
+
+pub use doc_id::DocId;
+pub use pages::App;
+
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}

@@ -1,0 +1,140 @@
+//! The HTTP API under `/api`: list, create and read documents, apply updates.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{self, DocMeta};
+use app::DocId;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use rand::distr::{Alphanumeric, SampleString};
+use serde::{Deserialize, Serialize};
+use yrs::{Text, Transact};
+
+/// Length of generated document ids: 62^12 ≈ 3·10^21 possibilities.
+const NEW_ID_LEN: usize = 12;
+
+/// The API routes; `max_body` caps update bodies.
+pub fn router(max_body: usize) -> Router<AppState> {
+    Router::new()
+        .route("/docs", get(list).post(create))
+        .route("/docs/{id}", get(meta))
+        .route("/docs/{id}/text", get(text))
+        .route("/docs/{id}/state", get(state))
+        .route("/docs/{id}/update", post(update).layer(DefaultBodyLimit::max(max_body)))
+}
+
+fn parse_id(raw: &str) -> Result<DocId, ApiError> {
+    DocId::parse(raw).map_err(|_| ApiError::bad_id())
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, store::StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?.map_err(ApiError::internal)
+}
+
+/// Every document, most recently edited first; titles of open documents are live.
+async fn list(State(app): State<AppState>) -> Result<Json<Vec<DocMeta>>, ApiError> {
+    let store = app.rooms.store().clone();
+    let mut docs = blocking(move || store.list()).await?;
+    let live: std::collections::HashMap<DocId, String> = app
+        .rooms
+        .loaded()
+        .into_iter()
+        .map(|room| (room.id().clone(), room.read(|core| app::document::title(core.doc()))))
+        .collect();
+    for doc in &mut docs {
+        if let Some(title) = live.get(&doc.id) {
+            doc.title.clone_from(title);
+        }
+    }
+    Ok(Json(docs))
+}
+
+/// Body of `POST /api/docs`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateDoc {
+    /// The initial title.
+    #[serde(default)]
+    title: String,
+}
+
+/// Answer of `POST /api/docs`.
+#[derive(Debug, Serialize)]
+struct Created {
+    id: DocId,
+}
+
+/// Creates a document (with an optional title) and answers its id once it is durable.
+async fn create(State(app): State<AppState>, body: Option<Json<CreateDoc>>) -> Result<impl IntoResponse, ApiError> {
+    let Json(body) = body.unwrap_or_default();
+    let id = DocId::parse(&Alphanumeric.sample_string(&mut rand::rng(), NEW_ID_LEN)).map_err(ApiError::internal)?;
+    let room = app.rooms.acquire(&id).await?;
+    let seq = if body.title.is_empty() {
+        room.store().create(&id)
+    } else {
+        room.apply_update(&title_update(&body.title)).map_err(ApiError::internal)?
+    };
+    if !store::wait_durable(&**room.store(), seq).await {
+        return Err(ApiError::unavailable());
+    }
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// A v1 update that sets the title of an empty document.
+fn title_update(title: &str) -> Vec<u8> {
+    let doc = app::document::new_doc();
+    let text = doc.get_or_insert_text(app::document::TITLE);
+    let mut txn = doc.transact_mut();
+    text.insert(&mut txn, 0, title);
+    txn.encode_update_v1()
+}
+
+/// One document's listing entry.
+async fn meta(State(app): State<AppState>, Path(raw): Path<String>) -> Result<Json<DocMeta>, ApiError> {
+    let id = parse_id(&raw)?;
+    let room = app.rooms.acquire_existing(&id).await?.ok_or_else(ApiError::not_found)?;
+    let store = app.rooms.store().clone();
+    let stored = blocking({
+        let id = id.clone();
+        move || store.meta(&id)
+    })
+    .await?;
+    let (title, size) = room.read(|core| (app::document::title(core.doc()), core.encode_state().len()));
+    let updated_at = stored.map_or(0, |m| m.updated_at);
+    Ok(Json(DocMeta { id, title, updated_at, size: size as u64 }))
+}
+
+/// The plain text of the document's `content`.
+async fn text(State(app): State<AppState>, Path(raw): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let id = parse_id(&raw)?;
+    let room = app.rooms.acquire_existing(&id).await?.ok_or_else(ApiError::not_found)?;
+    let text = room.read(|core| app::document::content(core.doc()));
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
+}
+
+/// The whole document as one Yjs v1 update.
+async fn state(State(app): State<AppState>, Path(raw): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let id = parse_id(&raw)?;
+    let room = app.rooms.acquire_existing(&id).await?.ok_or_else(ApiError::not_found)?;
+    let bytes = room.read(|core| core.encode_state());
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
+}
+
+/// Applies a Yjs v1 update; answers once it is durable. Connected clients receive it.
+async fn update(State(app): State<AppState>, Path(raw): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&raw)?;
+    let room = app.rooms.acquire(&id).await?;
+    let seq = room
+        .apply_update(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_update", e.to_string()))?;
+    if !store::wait_durable(&**room.store(), seq).await {
+        return Err(ApiError::unavailable());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,205 @@
+//! One WebSocket connection: a read loop that feeds the room, and a write
+//! loop that drains the connection's queue, acknowledges durable writes and
+//! keeps the socket alive. Generic over `Sink`/`Stream`, so tests can drive
+//! it without a network.
+
+use crate::peer::{CloseReason, CloseSignal, ConnId, Outbound, Peer, PeerQueue, QueueLimits, close_code};
+use crate::room::Room;
+use crate::store::Seq;
+use axum::extract::ws::{CloseFrame, Message};
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+/// A normal close (RFC 6455): the peer left or the socket ended.
+const NORMAL: u16 = 1000;
+/// Most frames written before one flush; bounds the time between flushes.
+const MAX_FRAMES_PER_FLUSH: usize = 256;
+
+/// Per-connection settings, from the server's configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnSettings {
+    /// Bound of each connection's outbound queue.
+    pub queue: QueueLimits,
+    /// Longest time the server stays silent on a socket: browsers cannot see
+    /// WebSocket pings and y-websocket drops a socket silent for 30 s.
+    pub keepalive: Duration,
+    /// A peer silent this long is disconnected (stock clients renew awareness every 15 s).
+    pub idle_timeout: Duration,
+}
+
+/// Serves one connection in `room` until either side closes or `shutdown` fires.
+pub async fn serve<S>(socket: S, room: &Room, settings: ConnSettings, shutdown: CancellationToken)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send,
+{
+    let conn = ConnId::next();
+    let span = tracing::info_span!("conn", doc = %room.id(), conn = %conn);
+    async move {
+        let (peer, queue) = Peer::new(settings.queue);
+        let close = queue.close.clone();
+        if !room.join(conn, peer) {
+            close.close((close_code::INTERNAL_ERROR, "document unavailable"));
+        }
+        tracing::debug!("connected");
+        let durable = room.store().durable();
+        let (sink, stream) = socket.split();
+        tokio::join!(
+            read_loop(stream, room, conn, &close, &shutdown, settings.idle_timeout),
+            write_loop(sink, queue, durable, settings.keepalive),
+        );
+        room.leave(conn);
+        tracing::debug!(reason = ?close.reason(), "disconnected");
+    }
+    .instrument(span)
+    .await
+}
+
+async fn read_loop<S>(
+    mut stream: S,
+    room: &Room,
+    conn: ConnId,
+    close: &CloseSignal,
+    shutdown: &CancellationToken,
+    idle: Duration,
+) where
+    S: Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
+    loop {
+        let next = tokio::select! {
+            _ = close.requested() => return,
+            _ = shutdown.cancelled() => return close.close((close_code::GOING_AWAY, "server shutting down")),
+            next = tokio::time::timeout(idle, stream.next()) => next,
+        };
+        let frame = match next {
+            Err(_) => return close.close((close_code::GOING_AWAY, "idle timeout")),
+            Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return close.close((NORMAL, "")),
+            Ok(Some(Err(e))) => return close.close(read_error(e)),
+            Ok(Some(Ok(Message::Text(_)))) => {
+                tracing::warn!("text frame; closing");
+                return close.close((close_code::UNSUPPORTED, "binary frames only"));
+            }
+            Ok(Some(Ok(Message::Binary(frame)))) => frame,
+            Ok(Some(Ok(_))) => continue, // ping and pong are answered by the WebSocket layer
+        };
+        if let Err(rejected) = room.handle(conn, &frame) {
+            tracing::warn!(error = %rejected, code = rejected.code, "bad message; closing");
+            return close.close((rejected.code, public_reason(rejected.code)));
+        }
+    }
+}
+
+/// The close reason for a failed read: an oversize message gets 1009.
+fn read_error(e: axum::Error) -> CloseReason {
+    let inner = e.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => {
+            tracing::warn!(error = %inner, "message over the size cap; closing");
+            (close_code::TOO_BIG, "message too big")
+        }
+        _ => {
+            tracing::debug!(error = %inner, "read failed");
+            (close_code::PROTOCOL_ERROR, "unreadable frame")
+        }
+    }
+}
+
+/// What the peer is told; details stay in the server log.
+fn public_reason(code: u16) -> &'static str {
+    match code {
+        close_code::PROTOCOL_ERROR => "malformed message",
+        close_code::UNSUPPORTED => "unsupported message",
+        close_code::INVALID_PAYLOAD => "invalid update",
+        _ => "internal error",
+    }
+}
+
+async fn write_loop<S>(mut sink: S, mut queue: PeerQueue, mut durable: watch::Receiver<Seq>, keepalive: Duration)
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let keepalive_frame = Bytes::from(app::protocol::encode_keepalive());
+    let mut acks: VecDeque<(Seq, Bytes)> = VecDeque::new();
+    let mut last_sent = Instant::now();
+    loop {
+        let sent = tokio::select! {
+            biased;
+            _ = queue.close.requested() => break,
+            item = queue.rx.recv() => match item {
+                Some(item) => write_batch(&mut sink, &mut queue, item, &mut acks, &durable).await,
+                None => break,
+            },
+            Ok(()) = durable.changed(), if !acks.is_empty() => write_acks(&mut sink, &mut acks, &durable).await,
+            _ = tokio::time::sleep_until(last_sent + keepalive) => sink.send(Message::Binary(keepalive_frame.clone())).await,
+        };
+        if sent.is_err() {
+            queue.close.close((NORMAL, ""));
+            return;
+        }
+        last_sent = Instant::now();
+    }
+    let (code, reason) = queue.close.reason().unwrap_or((NORMAL, ""));
+    let frame = CloseFrame { code, reason: reason.into() };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+}
+
+/// Writes `first` and whatever else is queued, then flushes once.
+async fn write_batch<S>(
+    sink: &mut S,
+    queue: &mut PeerQueue,
+    first: Outbound,
+    acks: &mut VecDeque<(Seq, Bytes)>,
+    durable: &watch::Receiver<Seq>,
+) -> Result<(), axum::Error>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let mut item = Some(first);
+    let mut written = 0;
+    while let Some(next) = item.take() {
+        match next {
+            Outbound::Frame(frame) => {
+                let len = frame.len();
+                sink.feed(Message::Binary(frame)).await?;
+                queue.gauge.sent(len);
+            }
+            Outbound::AckAfter(seq, frame) => {
+                queue.gauge.sent(frame.len());
+                acks.push_back((seq, frame));
+            }
+        }
+        written += 1;
+        if written < MAX_FRAMES_PER_FLUSH {
+            item = queue.rx.try_recv().ok();
+        }
+    }
+    feed_acks(sink, acks, durable).await?;
+    sink.flush().await
+}
+
+async fn write_acks<S>(sink: &mut S, acks: &mut VecDeque<(Seq, Bytes)>, durable: &watch::Receiver<Seq>) -> Result<(), axum::Error>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    feed_acks(sink, acks, durable).await?;
+    sink.flush().await
+}
+
+/// Writes, in order, every acknowledgement whose updates are now durable.
+async fn feed_acks<S>(sink: &mut S, acks: &mut VecDeque<(Seq, Bytes)>, durable: &watch::Receiver<Seq>) -> Result<(), axum::Error>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let durable = *durable.borrow();
+    while acks.front().is_some_and(|(seq, _)| *seq <= durable) {
+        if let Some((_, frame)) = acks.pop_front() {
+            sink.feed(Message::Binary(frame)).await?;
+        }
+    }
+    Ok(())
+}

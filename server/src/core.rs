@@ -1,0 +1,193 @@
+//! The sans-IO sync core: what one document does with one protocol message.
+//!
+//! [`DocCore`] takes a frame and returns an [`Outcome`]: what to answer, what
+//! to relay, what to store. It owns no sockets, timers or database, so it is
+//! tested with plain byte vectors and in-memory replicas.
+
+use app::protocol::{self, Inbound, ProtocolError};
+use bytes::Bytes;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use yrs::sync::{Awareness, AwarenessUpdate};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{ReadTxn, StateVector, Transact, Update};
+
+/// The v1 encoding of an update that changes nothing.
+const EMPTY_UPDATE: &[u8] = &[0, 0];
+/// The JSON text of a removed awareness state.
+const NULL_STATE: &str = "null";
+
+/// Why a message was rejected. The sender is disconnected; the document is unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The frame is not a protocol message.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// The update or state vector does not decode or apply.
+    #[error("invalid update: {0}")]
+    BadUpdate(String),
+    /// The awareness update does not decode.
+    #[error("invalid awareness update: {0}")]
+    BadAwareness(String),
+    /// A message a client must not send (auth).
+    #[error("unexpected {0} message from a client")]
+    Unexpected(&'static str),
+    /// The CRDT library panicked while applying an update; the document may be
+    /// inconsistent in memory and must be reloaded from storage.
+    #[error("internal error while applying an update")]
+    Panicked,
+}
+
+/// Awareness client ids whose state a message set or cleared.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct AwarenessDelta {
+    /// Ids that now have a state.
+    pub set: Vec<u64>,
+    /// Ids whose state was removed.
+    pub cleared: Vec<u64>,
+}
+
+/// What to do after a message was handled.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// A frame for the sender only.
+    pub reply: Option<Bytes>,
+    /// A frame for every other connection of the document.
+    pub broadcast: Option<Bytes>,
+    /// A v1 update to append to storage.
+    pub persist: Option<Bytes>,
+    /// A frame to send back once everything the sender sent so far is durable.
+    pub ack: Option<Bytes>,
+    /// Awareness changes the sender introduced.
+    pub awareness: AwarenessDelta,
+}
+
+/// One document in memory, with its awareness states.
+pub struct DocCore {
+    awareness: Awareness,
+    /// `SyncStep2` frame with the whole document, shared by every joiner
+    /// until the next change (a new client's state vector is empty).
+    full_state: Option<Bytes>,
+}
+
+impl Default for DocCore {
+    fn default() -> Self {
+        DocCore { awareness: Awareness::new(app::document::new_doc()), full_state: None }
+    }
+}
+
+impl DocCore {
+    /// Rebuilds a document from stored updates (snapshot first).
+    pub fn from_updates<'a>(updates: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, CoreError> {
+        let mut core = DocCore::default();
+        for update in updates {
+            core.apply(update)?;
+        }
+        Ok(core)
+    }
+
+    /// The document.
+    pub fn doc(&self) -> &yrs::Doc {
+        self.awareness.doc()
+    }
+
+    /// The frames a new connection receives first: our `SyncStep1`, then every awareness state.
+    pub fn greeting(&self) -> Vec<Bytes> {
+        let sv = self.doc().transact().state_vector().encode_v1();
+        let mut frames = vec![Bytes::from(protocol::encode_sync_step1(&sv))];
+        frames.extend(self.awareness_frame());
+        frames
+    }
+
+    /// The whole document as one v1 update (pending updates included).
+    pub fn encode_state(&self) -> Vec<u8> {
+        self.doc().transact().encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// Handles one frame from a connection.
+    pub fn handle(&mut self, frame: &Bytes) -> Result<Outcome, CoreError> {
+        let mut out = Outcome::default();
+        match Inbound::decode(frame)? {
+            Inbound::SyncStep1(sv) => out.reply = Some(self.sync_step2_for(sv)?),
+            Inbound::SyncStep2(update) => {
+                if self.apply(update)? {
+                    out.broadcast = Some(Bytes::from(protocol::encode_update(update)));
+                    out.persist = Some(frame.slice_ref(update));
+                }
+            }
+            Inbound::Update(update) => {
+                if self.apply(update)? {
+                    out.broadcast = Some(frame.clone());
+                    out.persist = Some(frame.slice_ref(update));
+                }
+            }
+            Inbound::Awareness(update) => {
+                out.awareness = self.apply_awareness(update)?;
+                out.broadcast = Some(frame.clone());
+            }
+            Inbound::QueryAwareness => out.reply = self.awareness_frame(),
+            Inbound::SyncStatus(_) => out.ack = Some(frame.clone()),
+            Inbound::Auth => return Err(CoreError::Unexpected("auth")),
+        }
+        Ok(out)
+    }
+
+    /// Applies a v1 update. Returns `false` for an update that is empty.
+    pub fn apply(&mut self, update: &[u8]) -> Result<bool, CoreError> {
+        if update == EMPTY_UPDATE {
+            return Ok(false);
+        }
+        let decoded = catch_unwind(|| Update::decode_v1(update))
+            .map_err(|_| CoreError::BadUpdate("undecodable".into()))?
+            .map_err(|e| CoreError::BadUpdate(e.to_string()))?;
+        let doc = self.awareness.doc();
+        catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(decoded)))
+            .map_err(|_| CoreError::Panicked)?
+            .map_err(|e| CoreError::BadUpdate(e.to_string()))?;
+        self.full_state = None;
+        Ok(true)
+    }
+
+    /// Removes the awareness states of `ids` (a closed connection's) and
+    /// returns the frame that tells everyone else.
+    pub fn remove_awareness(&mut self, ids: &[u64]) -> Option<Bytes> {
+        let ids: Vec<_> = ids.iter().map(|&id| yrs::ClientID::new(id)).collect();
+        for &id in &ids {
+            self.awareness.remove_state(id);
+        }
+        let update = self.awareness.update_with_clients(ids).ok()?;
+        (!update.clients.is_empty()).then(|| Bytes::from(protocol::encode_awareness(&update.encode_v1())))
+    }
+
+    fn sync_step2_for(&mut self, sv: &[u8]) -> Result<Bytes, CoreError> {
+        let sv = catch_unwind(|| StateVector::decode_v1(sv))
+            .map_err(|_| CoreError::BadUpdate("undecodable state vector".into()))?
+            .map_err(|e| CoreError::BadUpdate(format!("state vector: {e}")))?;
+        if !sv.is_empty() {
+            let diff = self.doc().transact().encode_state_as_update_v1(&sv);
+            return Ok(Bytes::from(protocol::encode_sync_step2(&diff)));
+        }
+        if self.full_state.is_none() {
+            self.full_state = Some(Bytes::from(protocol::encode_sync_step2(&self.encode_state())));
+        }
+        Ok(self.full_state.clone().unwrap_or_default())
+    }
+
+    fn apply_awareness(&mut self, bytes: &[u8]) -> Result<AwarenessDelta, CoreError> {
+        let update = catch_unwind(|| AwarenessUpdate::decode_v1(bytes))
+            .map_err(|_| CoreError::BadAwareness("undecodable".into()))?
+            .map_err(|e| CoreError::BadAwareness(e.to_string()))?;
+        let mut delta = AwarenessDelta::default();
+        for (id, entry) in &update.clients {
+            let list = if &*entry.json == NULL_STATE { &mut delta.cleared } else { &mut delta.set };
+            list.push(id.get());
+        }
+        self.awareness.apply_update(update).map_err(|e| CoreError::BadAwareness(e.to_string()))?;
+        Ok(delta)
+    }
+
+    fn awareness_frame(&self) -> Option<Bytes> {
+        let update = self.awareness.update().ok()?;
+        (!update.clients.is_empty()).then(|| Bytes::from(protocol::encode_awareness(&update.encode_v1())))
+    }
+}

@@ -1,0 +1,197 @@
+//! The room's handle on one connection: a bounded outbound queue and a close signal.
+
+use crate::store::Seq;
+use bytes::Bytes;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Identifies one WebSocket connection for the life of the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+impl ConnId {
+    /// A fresh id, never handed out before in this process.
+    pub fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ConnId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "c{}", self.0)
+    }
+}
+
+/// An item of a connection's outbound queue.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A frame to send now.
+    Frame(Bytes),
+    /// A durable acknowledgement: send the frame once the store's durable seq reaches `Seq`.
+    AckAfter(Seq, Bytes),
+}
+
+/// WebSocket close codes Tandem uses (RFC 6455 §7.4.1).
+pub mod close_code {
+    /// The server is shutting down, or the peer was silent too long.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The frame broke the protocol's framing.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text frame, an unknown message type, or a message a client must not send.
+    pub const UNSUPPORTED: u16 = 1003;
+    /// An update or awareness payload that does not decode or apply.
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// A message over the configured size cap.
+    pub const TOO_BIG: u16 = 1009;
+    /// The document could not be loaded or failed in memory.
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// The connection could not keep up with its outbound queue; reconnect to resync.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// Why a connection is being closed: a close code and a short reason for the peer.
+pub type CloseReason = (u16, &'static str);
+
+/// Asks a connection to close; the first reason given wins.
+#[derive(Debug, Default)]
+pub struct CloseSignal {
+    token: CancellationToken,
+    reason: OnceLock<CloseReason>,
+}
+
+impl CloseSignal {
+    /// Requests the close with `reason` (ignored if a close was already requested).
+    pub fn close(&self, reason: CloseReason) {
+        let _ = self.reason.set(reason);
+        self.token.cancel();
+    }
+
+    /// Resolves once a close was requested.
+    pub async fn requested(&self) {
+        self.token.cancelled().await
+    }
+
+    /// The reason given first, if any.
+    pub fn reason(&self) -> Option<CloseReason> {
+        self.reason.get().copied()
+    }
+}
+
+/// How much a connection's outbound queue may hold before the connection is
+/// closed with 1013 (so that it reconnects and resyncs, rather than losing updates).
+#[derive(Debug, Clone, Copy)]
+pub struct QueueLimits {
+    /// Most frames waiting to be written.
+    pub frames: usize,
+    /// Most bytes waiting to be written; one frame larger than this is still
+    /// accepted into an empty queue, so a big document can reach a new client.
+    pub bytes: usize,
+}
+
+/// Frames and bytes waiting in one connection's queue; the room adds, the writer subtracts.
+#[derive(Debug, Default)]
+pub struct QueueGauge {
+    frames: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl QueueGauge {
+    /// Records that the writer sent a frame of `len` bytes.
+    pub fn sent(&self, len: usize) {
+        self.frames.fetch_sub(1, Ordering::Relaxed);
+        self.bytes.fetch_sub(len, Ordering::Relaxed);
+    }
+}
+
+/// The sending side of a connection, held by its room.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// Unbounded at the type level; bounded by `gauge` against `limits` in [`Peer::send`].
+    tx: mpsc::UnboundedSender<Outbound>,
+    gauge: Arc<QueueGauge>,
+    limits: QueueLimits,
+    close: Arc<CloseSignal>,
+}
+
+/// The receiving side of a connection's queue, held by its writer.
+pub struct PeerQueue {
+    /// Outbound items in order.
+    pub rx: mpsc::UnboundedReceiver<Outbound>,
+    /// Shared with the [`Peer`]; report each written frame with [`QueueGauge::sent`].
+    pub gauge: Arc<QueueGauge>,
+    /// Set when the connection must close.
+    pub close: Arc<CloseSignal>,
+}
+
+/// The queue was over its limit (the connection is now closing) or the connection is gone.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PeerGone;
+
+impl Peer {
+    /// A new connection's queue: the room keeps the [`Peer`], the writer the [`PeerQueue`].
+    pub fn new(limits: QueueLimits) -> (Peer, PeerQueue) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let gauge = Arc::new(QueueGauge::default());
+        let close = Arc::new(CloseSignal::default());
+        let peer = Peer { tx, gauge: gauge.clone(), limits, close: close.clone() };
+        (peer, PeerQueue { rx, gauge, close })
+    }
+
+    /// Queues `item`. Past the queue limit the connection is closed with 1013 instead.
+    pub fn send(&self, item: Outbound) -> Result<(), PeerGone> {
+        let len = match &item {
+            Outbound::Frame(b) | Outbound::AckAfter(_, b) => b.len(),
+        };
+        let frames = self.gauge.frames.fetch_add(1, Ordering::Relaxed);
+        let bytes = self.gauge.bytes.fetch_add(len, Ordering::Relaxed);
+        let over = frames >= self.limits.frames || (frames > 0 && bytes + len > self.limits.bytes);
+        if over {
+            self.close(close_code::TRY_AGAIN_LATER, "too slow: outbound queue full");
+            return Err(PeerGone);
+        }
+        self.tx.send(item).map_err(|_| PeerGone)
+    }
+
+    /// Sends a frame.
+    pub fn frame(&self, bytes: Bytes) -> Result<(), PeerGone> {
+        self.send(Outbound::Frame(bytes))
+    }
+
+    /// Asks the connection to close.
+    pub fn close(&self, code: u16, reason: &'static str) {
+        self.close.close((code, reason));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_closes_the_connection_with_1013() {
+        let (peer, queue) = Peer::new(QueueLimits { frames: 2, bytes: 1 << 20 });
+        assert_eq!(peer.frame(Bytes::from_static(b"a")), Ok(()));
+        assert_eq!(peer.frame(Bytes::from_static(b"b")), Ok(()));
+        assert_eq!(peer.frame(Bytes::from_static(b"c")), Err(PeerGone));
+        assert_eq!(queue.close.reason().map(|r| r.0), Some(close_code::TRY_AGAIN_LATER));
+    }
+
+    #[test]
+    fn one_big_frame_fits_an_empty_queue_but_bytes_are_bounded() {
+        let (peer, queue) = Peer::new(QueueLimits { frames: 100, bytes: 10 });
+        assert_eq!(peer.frame(Bytes::from(vec![0; 50])), Ok(()));
+        assert_eq!(peer.frame(Bytes::from(vec![0; 1])), Err(PeerGone));
+        assert!(queue.close.reason().is_some());
+    }
+
+    #[test]
+    fn sent_frames_free_their_room() {
+        let (peer, queue) = Peer::new(QueueLimits { frames: 1, bytes: 10 });
+        peer.frame(Bytes::from_static(b"abc")).unwrap();
+        queue.gauge.sent(3);
+        assert_eq!(peer.frame(Bytes::from_static(b"abc")), Ok(()));
+    }
+}

@@ -1,0 +1,241 @@
+//! A room: one loaded document, its connections, and its write-through to storage.
+
+use crate::core::{CoreError, DocCore};
+use crate::peer::{ConnId, Outbound, Peer, close_code};
+use crate::store::{Seq, Store};
+use app::DocId;
+use bytes::Bytes;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Compact the log into a snapshot after this many appended updates.
+const COMPACT_AFTER_UPDATES: usize = 1000;
+/// Compact the log into a snapshot once it holds this many bytes.
+const COMPACT_AFTER_BYTES: usize = 4 << 20;
+
+/// A connection as its room sees it.
+struct Member {
+    peer: Peer,
+    /// Awareness client ids this connection introduced; removed when it leaves.
+    awareness_ids: HashSet<u64>,
+    /// The last store seq of an update this connection sent (0: none yet).
+    last_seq: Seq,
+}
+
+struct RoomState {
+    core: DocCore,
+    members: HashMap<ConnId, Member>,
+    /// The highest seq queued for this document; a snapshot taken now covers it.
+    last_seq: Seq,
+    /// Log entries and bytes since the last snapshot.
+    log_len: usize,
+    log_bytes: usize,
+    /// Set when the document failed in memory: it takes no more messages and is not compacted.
+    poisoned: bool,
+}
+
+/// One loaded document, owned here and nowhere else.
+pub struct Room {
+    id: DocId,
+    store: Arc<dyn Store>,
+    /// std mutex: held only for in-memory work (apply, encode, queue pushes),
+    /// never across `.await`, so one slow connection never stalls the others.
+    state: Mutex<RoomState>,
+}
+
+/// The sender must be disconnected: why, and with which close code.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct Rejected {
+    /// The close code for the sender.
+    pub code: u16,
+    /// What was wrong.
+    pub error: CoreError,
+}
+
+impl Room {
+    /// A room for a document rebuilt from storage; `last_seq` covers everything stored for it.
+    pub fn new(id: DocId, store: Arc<dyn Store>, core: DocCore, last_seq: Seq, log: (usize, usize)) -> Self {
+        let state = RoomState {
+            core,
+            members: HashMap::new(),
+            last_seq,
+            log_len: log.0,
+            log_bytes: log.1,
+            poisoned: false,
+        };
+        Room { id, store, state: Mutex::new(state) }
+    }
+
+    /// The document id.
+    pub fn id(&self) -> &DocId {
+        &self.id
+    }
+
+    /// The store this room writes to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RoomState> {
+        // A panic under this lock cannot leave it half-done: the CRDT work is
+        // guarded by `catch_unwind` in the core, so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a connection: it receives our `SyncStep1` and every awareness state
+    /// first, then every later broadcast, in one step so nothing slips between.
+    pub fn join(&self, conn: ConnId, peer: Peer) -> bool {
+        let mut st = self.lock();
+        if st.poisoned {
+            return false;
+        }
+        for frame in st.core.greeting() {
+            let _ = peer.frame(frame);
+        }
+        st.members.insert(conn, Member { peer, awareness_ids: HashSet::new(), last_seq: 0 });
+        true
+    }
+
+    /// Removes a connection and tells the others that its awareness states are gone.
+    pub fn leave(&self, conn: ConnId) {
+        let mut st = self.lock();
+        if let Some(member) = st.members.remove(&conn) {
+            remove_awareness(&mut st, member);
+        }
+    }
+
+    /// Handles one frame from `conn`.
+    pub fn handle(&self, conn: ConnId, frame: &Bytes) -> Result<(), Rejected> {
+        let mut st = self.lock();
+        if st.poisoned {
+            return Err(Rejected { code: close_code::INTERNAL_ERROR, error: CoreError::Panicked });
+        }
+        let out = st.core.handle(frame).map_err(|e| self.reject(&mut st, e))?;
+        let seq = out.persist.map(|update| self.persist(&mut st, update));
+        let Some(member) = st.members.get_mut(&conn) else { return Ok(()) };
+        member.last_seq = seq.unwrap_or(member.last_seq);
+        member.awareness_ids.extend(&out.awareness.set);
+        for id in &out.awareness.cleared {
+            member.awareness_ids.remove(id);
+        }
+        let (peer, last_seq) = (member.peer.clone(), member.last_seq);
+        if let Some(reply) = out.reply {
+            let _ = peer.frame(reply);
+        }
+        if let Some(ack) = out.ack {
+            let _ = peer.send(Outbound::AckAfter(last_seq, ack));
+        }
+        if let Some(frame) = out.broadcast {
+            broadcast(&mut st, Some(conn), frame);
+        }
+        Ok(())
+    }
+
+    /// Applies an update that arrived outside a WebSocket (the HTTP API) and
+    /// relays it to every connection. Returns the seq to wait for durability.
+    pub fn apply_update(&self, update: &[u8]) -> Result<Seq, CoreError> {
+        let mut st = self.lock();
+        if st.poisoned {
+            return Err(CoreError::Panicked);
+        }
+        if !st.core.apply(update).map_err(|e| self.reject(&mut st, e).error)? {
+            return Ok(st.last_seq);
+        }
+        let seq = self.persist(&mut st, Bytes::copy_from_slice(update));
+        let frame = Bytes::from(app::protocol::encode_update(update));
+        broadcast(&mut st, None, frame);
+        Ok(seq)
+    }
+
+    /// Reads the document under the room's lock.
+    pub fn read<T>(&self, f: impl FnOnce(&DocCore) -> T) -> T {
+        f(&self.lock().core)
+    }
+
+    /// Number of connections in the room.
+    pub fn members(&self) -> usize {
+        self.lock().members.len()
+    }
+
+    /// Queues a snapshot if the log has grown since the last one. Called when
+    /// the room unloads; returns the seq that makes it durable.
+    pub fn flush(&self) -> Seq {
+        let mut st = self.lock();
+        if st.log_len > 0 && !st.poisoned {
+            self.compact(&mut st);
+        }
+        self.store.last_queued()
+    }
+
+    /// Closes every connection (server shutdown or a failed document).
+    pub fn close_all(&self, code: u16, reason: &'static str) {
+        for member in self.lock().members.values() {
+            member.peer.close(code, reason);
+        }
+    }
+
+    fn persist(&self, st: &mut RoomState, update: Bytes) -> Seq {
+        st.log_len += 1;
+        st.log_bytes += update.len();
+        st.last_seq = self.store.append(&self.id, update);
+        if st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES {
+            self.compact(st);
+        }
+        st.last_seq
+    }
+
+    fn compact(&self, st: &mut RoomState) {
+        let snapshot = st.core.encode_state();
+        let title = app::document::title(st.core.doc());
+        self.store.compact(&self.id, snapshot, st.last_seq, title);
+        st.log_len = 0;
+        st.log_bytes = 0;
+    }
+
+    fn reject(&self, st: &mut RoomState, error: CoreError) -> Rejected {
+        let code = match &error {
+            CoreError::Protocol(app::protocol::ProtocolError::UnknownTag(_)) | CoreError::Unexpected(_) => {
+                close_code::UNSUPPORTED
+            }
+            CoreError::Protocol(_) => close_code::PROTOCOL_ERROR,
+            CoreError::BadUpdate(_) | CoreError::BadAwareness(_) => close_code::INVALID_PAYLOAD,
+            CoreError::Panicked => {
+                tracing::error!(doc = %self.id, "document failed in memory; closing its connections");
+                st.poisoned = true;
+                for member in st.members.values() {
+                    member.peer.close(close_code::INTERNAL_ERROR, "document failed; reconnect");
+                }
+                close_code::INTERNAL_ERROR
+            }
+        };
+        Rejected { code, error }
+    }
+}
+
+/// Sends `frame` to every member but `except`. Members whose queue overflows
+/// are closed (1013) and removed, and their awareness removal is broadcast too.
+fn broadcast(st: &mut RoomState, except: Option<ConnId>, frame: Bytes) {
+    let mut pending = vec![(except, frame)];
+    while let Some((except, frame)) = pending.pop() {
+        let dropped: Vec<ConnId> = st
+            .members
+            .iter()
+            .filter(|(id, m)| Some(**id) != except && m.peer.frame(frame.clone()).is_err())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in dropped {
+            if let Some(member) = st.members.remove(&id) {
+                let ids: Vec<u64> = member.awareness_ids.into_iter().collect();
+                pending.extend(st.core.remove_awareness(&ids).map(|f| (None, f)));
+            }
+        }
+    }
+}
+
+fn remove_awareness(st: &mut RoomState, member: Member) {
+    let ids: Vec<u64> = member.awareness_ids.into_iter().collect();
+    if let Some(frame) = st.core.remove_awareness(&ids) {
+        broadcast(st, None, frame);
+    }
+}

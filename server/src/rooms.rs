@@ -1,0 +1,158 @@
+//! The registry of loaded rooms: each document is loaded once, shared by
+//! everyone who uses it, and flushed and unloaded when the last user leaves.
+
+use crate::core::{CoreError, DocCore};
+use crate::room::Room;
+use crate::store::{self, Store, StoreError};
+use app::DocId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+/// Why a document could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The store failed to read it.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored update does not apply: the stored document is damaged.
+    #[error("stored document is damaged: {0}")]
+    Damaged(#[from] CoreError),
+    /// The store closed (the server is shutting down).
+    #[error("the store is closed")]
+    Closed,
+    /// The loading task failed.
+    #[error("loading task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A document's place in the registry.
+struct Slot {
+    /// Filled once by the first user; later users wait for the same load.
+    room: Arc<OnceCell<Arc<Room>>>,
+    /// Users holding a [`RoomGuard`] or waiting for the load.
+    users: usize,
+}
+
+/// Every loaded room.
+pub struct Rooms {
+    store: Arc<dyn Store>,
+    /// std mutex: held for map lookups and counter updates only; loading,
+    /// flushing and every `.await` happen outside it.
+    slots: Mutex<HashMap<DocId, Slot>>,
+}
+
+/// A room in use. While any guard for it lives the room stays loaded; when the
+/// last one drops, the room is flushed to storage and unloaded.
+pub struct RoomGuard {
+    _lease: Lease,
+    room: Arc<Room>,
+}
+
+impl std::ops::Deref for RoomGuard {
+    type Target = Room;
+    fn deref(&self) -> &Room {
+        &self.room
+    }
+}
+
+/// One counted use of a slot, released on drop, including when a load fails
+/// or the waiting task is cancelled (so no slot is ever left behind).
+struct Lease {
+    rooms: Arc<Rooms>,
+    id: DocId,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.rooms.release(&self.id);
+    }
+}
+
+impl Rooms {
+    /// An empty registry over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(Rooms { store, slots: Mutex::new(HashMap::new()) })
+    }
+
+    /// The store behind the rooms.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, Slot>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The room of `id`, loading it (or creating an empty document) if needed.
+    pub async fn acquire(self: &Arc<Self>, id: &DocId) -> Result<RoomGuard, LoadError> {
+        let cell = {
+            let mut slots = self.slots();
+            let slot = slots
+                .entry(id.clone())
+                .or_insert_with(|| Slot { room: Arc::new(OnceCell::new()), users: 0 });
+            slot.users += 1;
+            slot.room.clone()
+        };
+        let lease = Lease { rooms: self.clone(), id: id.clone() };
+        let room = cell.get_or_try_init(|| self.load(id)).await?.clone();
+        Ok(RoomGuard { _lease: lease, room })
+    }
+
+    /// The room of `id` if it is loaded or stored; `None` for a document that does not exist.
+    pub async fn acquire_existing(self: &Arc<Self>, id: &DocId) -> Result<Option<RoomGuard>, LoadError> {
+        if !self.is_loaded(id) && self.stored_meta(id).await?.is_none() {
+            return Ok(None);
+        }
+        self.acquire(id).await.map(Some)
+    }
+
+    /// Whether the room of `id` is loaded now.
+    pub fn is_loaded(&self, id: &DocId) -> bool {
+        self.slots().get(id).is_some_and(|s| s.room.initialized())
+    }
+
+    /// Every loaded room.
+    pub fn loaded(&self) -> Vec<Arc<Room>> {
+        self.slots().values().filter_map(|s| s.room.get().cloned()).collect()
+    }
+
+    async fn stored_meta(&self, id: &DocId) -> Result<Option<store::DocMeta>, LoadError> {
+        let (store, id) = (self.store.clone(), id.clone());
+        Ok(tokio::task::spawn_blocking(move || store.meta(&id)).await??)
+    }
+
+    async fn load(&self, id: &DocId) -> Result<Arc<Room>, LoadError> {
+        // Earlier writes for this document (a room that just unloaded) must be
+        // readable before we read; after this nothing else writes it.
+        if !store::settle(&*self.store).await {
+            return Err(LoadError::Closed);
+        }
+        let last_seq = self.store.last_queued();
+        let (store, doc) = (self.store.clone(), id.clone());
+        let (core, log) = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
+            let stored = store.load(&doc)?.unwrap_or_default();
+            let core = DocCore::from_updates(stored.updates.iter().map(Vec::as_slice))?;
+            Ok((core, (stored.log_len, stored.log_bytes)))
+        })
+        .await??;
+        tracing::debug!(doc = %id, "room loaded");
+        Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, last_seq, log)))
+    }
+
+    fn release(&self, id: &DocId) {
+        let unloaded = {
+            let mut slots = self.slots();
+            let Some(slot) = slots.get_mut(id) else { return };
+            slot.users -= 1;
+            if slot.users > 0 {
+                return;
+            }
+            slots.remove(id).and_then(|slot| slot.room.get().cloned())
+        };
+        if let Some(room) = unloaded {
+            room.flush();
+            tracing::debug!(doc = %id, "room unloaded");
+        }
+    }
+}

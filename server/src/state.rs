@@ -1,0 +1,30 @@
+//! State shared by every request handler.
+
+use crate::config::Limits;
+use crate::rooms::Rooms;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Settings for server-side rendering and static files.
+    pub leptos: LeptosOptions,
+    /// The loaded documents.
+    pub rooms: Arc<Rooms>,
+    /// The configured limits.
+    pub limits: Arc<Limits>,
+    /// Cancelled once on Ctrl-C or SIGTERM; every connection watches it.
+    pub shutdown: CancellationToken,
+    /// Every WebSocket connection task, so shutdown can wait for them.
+    pub tasks: TaskTracker,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,98 @@
+//! Durable storage behind a small trait.
+//!
+//! A [`Store`] keeps, per document, a snapshot and a log of updates appended
+//! since. Writes are queued and committed in order by one writer; every queued
+//! operation gets a sequence number ([`Seq`]), and [`Store::durable`] publishes
+//! the highest one that is durably stored (every lower one is durable too).
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use app::DocId;
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::watch;
+
+/// Position in the store's single write queue; strictly increasing.
+pub type Seq = u64;
+
+/// What the store knows about a document, for listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocMeta {
+    /// The document id.
+    pub id: DocId,
+    /// The title as of the last snapshot.
+    pub title: String,
+    /// Unix time in milliseconds of the last stored change.
+    pub updated_at: i64,
+    /// Bytes stored for the document (snapshot plus log).
+    pub size: u64,
+}
+
+/// A document as stored: the updates that rebuild it, snapshot first.
+#[derive(Debug, Default)]
+pub struct StoredDoc {
+    /// v1 updates to apply in order; the first is the snapshot if there is one.
+    pub updates: Vec<Vec<u8>>,
+    /// Number of log entries after the snapshot.
+    pub log_len: usize,
+    /// Bytes in the log after the snapshot.
+    pub log_bytes: usize,
+}
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A file-system operation on the data directory failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The data directory holds something that is not a Tandem store, or a damaged one.
+    #[error("{0}")]
+    NotOurs(String),
+    /// A stored document id no longer validates.
+    #[error("stored document id {0:?} is invalid")]
+    BadId(String),
+}
+
+/// Durable document storage. Queue operations never block; reads may, so call
+/// them from a blocking context (`spawn_blocking`).
+pub trait Store: Send + Sync + 'static {
+    /// Queues `update` for `doc`, creating the document if needed.
+    fn append(&self, doc: &DocId, update: Bytes) -> Seq;
+    /// Queues a snapshot of `doc` that replaces its log up to and including `upto`.
+    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, title: String) -> Seq;
+    /// Queues the creation of an empty `doc` (a no-op if it exists).
+    fn create(&self, doc: &DocId) -> Seq;
+    /// The highest durable [`Seq`].
+    fn durable(&self) -> watch::Receiver<Seq>;
+    /// The most recently queued [`Seq`].
+    fn last_queued(&self) -> Seq;
+    /// Reads a document; `None` if it was never stored.
+    fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError>;
+    /// Lists every stored document, most recently updated first.
+    fn list(&self) -> Result<Vec<DocMeta>, StoreError>;
+    /// The listing entry of one document.
+    fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError>;
+    /// Commits everything queued and stops the writer; later writes are refused.
+    fn close(&self);
+}
+
+/// Waits until `seq` is durable. Returns `false` if the store closed first.
+pub async fn wait_durable(store: &dyn Store, seq: Seq) -> bool {
+    let mut rx = store.durable();
+    rx.wait_for(|&d| d >= seq).await.is_ok()
+}
+
+/// Waits until everything queued so far is durable, so that reads see it.
+pub async fn settle(store: &dyn Store) -> bool {
+    wait_durable(store, store.last_queued()).await
+}

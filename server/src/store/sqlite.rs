@@ -1,0 +1,370 @@
+//! The embedded SQLite store: one writer thread with group commit, one reader.
+
+use super::{DocMeta, Seq, Store, StoreError, StoredDoc};
+use app::DocId;
+use bytes::Bytes;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+/// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
+const APP_ID: i64 = 0x5441_4E44;
+/// The schema version this build writes (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 1;
+/// Most operations committed in one transaction; more wait for the next commit.
+const MAX_BATCH: usize = 4096;
+/// Longest pause between retries of a failed commit (disk full, I/O error).
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+
+const SCHEMA: &str = "
+CREATE TABLE docs (
+    id           TEXT PRIMARY KEY NOT NULL,
+    title        TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    snapshot     BLOB,
+    snapshot_seq INTEGER NOT NULL DEFAULT 0,
+    size         INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE updates (
+    seq    INTEGER PRIMARY KEY NOT NULL,
+    doc_id TEXT NOT NULL,
+    data   BLOB NOT NULL
+);
+CREATE INDEX updates_by_doc ON updates (doc_id, seq);
+";
+
+/// One queued write, in [`Seq`] order.
+enum Op {
+    Append { seq: Seq, doc: DocId, data: Bytes, at: i64 },
+    Compact { seq: Seq, doc: DocId, snapshot: Vec<u8>, upto: Seq, title: String, at: i64 },
+    Create { seq: Seq, doc: DocId, at: i64 },
+}
+
+impl Op {
+    fn seq(&self) -> Seq {
+        match self {
+            Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } => *seq,
+        }
+    }
+}
+
+/// The write queue: seqs are handed out and ops sent under one lock, so the
+/// writer receives them in seq order. The lock is held only for the send
+/// (an unbounded, non-blocking channel), never across I/O or `.await`.
+struct Queue {
+    next: Seq,
+    /// `None` once the store is closed.
+    tx: Option<mpsc::Sender<Op>>,
+}
+
+/// A Tandem store in one SQLite database (`tandem.db`) inside the data directory.
+pub struct SqliteStore {
+    path: PathBuf,
+    queue: Mutex<Queue>,
+    durable: watch::Sender<Seq>,
+    /// The read connection; std mutex because it is used only inside
+    /// `spawn_blocking`, for one query or read transaction at a time.
+    reader: Mutex<Connection>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    /// Held open for the store's life: its exclusive lock keeps a second server off this directory.
+    _lock: File,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+fn io_err(context: String) -> impl FnOnce(std::io::Error) -> StoreError {
+    move |source| StoreError::Io { context, source }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store in `dir`. Refuses, without writing, a
+    /// database that is damaged or belongs to something else.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
+        let lock = lock_dir(dir)?;
+        let path = dir.join("tandem.db");
+        let conn = Connection::open(&path)?;
+        check_or_init(&conn, &path)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let last: Seq = conn.query_row(
+            "SELECT max((SELECT coalesce(max(seq), 0) FROM updates),
+                        (SELECT coalesce(max(snapshot_seq), 0) FROM docs))",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as Seq;
+        let reader = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        reader.busy_timeout(Duration::from_secs(10))?;
+        let (tx, rx) = mpsc::channel();
+        let (durable, _) = watch::channel(last);
+        let writer = spawn_writer(conn, rx, durable.clone())?;
+        Ok(SqliteStore {
+            path,
+            queue: Mutex::new(Queue { next: last + 1, tx: Some(tx) }),
+            durable,
+            reader: Mutex::new(reader),
+            writer: Mutex::new(Some(writer)),
+            _lock: lock,
+        })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn enqueue(&self, make: impl FnOnce(Seq) -> Op) -> Seq {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let seq = q.next;
+        q.next += 1;
+        match &q.tx {
+            Some(tx) if tx.send(make(seq)).is_ok() => {}
+            _ => tracing::error!(seq, "write queued after the store closed; it is not stored"),
+        }
+        seq
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        let mut conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&mut conn)?)
+    }
+}
+
+fn lock_dir(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join("tandem.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(format!("cannot open {}", path.display())))?;
+    file.try_lock().map_err(|_| {
+        StoreError::NotOurs(format!("{} is in use by another Tandem server", dir.display()))
+    })?;
+    Ok(file)
+}
+
+/// Accepts an existing Tandem database (after an integrity check) or an empty
+/// file; anything else is refused before a single byte is written.
+fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let shown = path.display();
+    let not_ours = |why: String| StoreError::NotOurs(format!("{shown}: {why}; refusing to use it"));
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| not_ours(format!("not a readable SQLite database ({e})")))?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| not_ours(format!("damaged database ({e})")))?;
+    match (app_id, tables) {
+        (APP_ID, _) => {
+            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Err(not_ours(format!("written by a newer Tandem (schema {version})")));
+            }
+            let check: String = conn
+                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .map_err(|e| not_ours(format!("damaged database ({e})")))?;
+            if check != "ok" {
+                return Err(not_ours(format!("damaged database ({check})")));
+            }
+            Ok(())
+        }
+        (0, 0) => {
+            conn.execute_batch(&format!(
+                "BEGIN; {SCHEMA} PRAGMA application_id = {APP_ID}; \
+                 PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))?;
+            Ok(())
+        }
+        (id, _) => Err(not_ours(format!("a database of another application (application_id {id:#x})"))),
+    }
+}
+
+fn spawn_writer(
+    conn: Connection,
+    rx: mpsc::Receiver<Op>,
+    durable: watch::Sender<Seq>,
+) -> Result<JoinHandle<()>, StoreError> {
+    std::thread::Builder::new()
+        .name("tandem-store".into())
+        .spawn(move || write_loop(conn, rx, durable))
+        .map_err(io_err("cannot start the store writer".into()))
+}
+
+/// Commits queued ops in batches (group commit): whatever arrived while the
+/// previous commit was syncing goes into the next transaction.
+fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Op>, durable: watch::Sender<Seq>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        commit_with_retry(&mut conn, &batch);
+        if let Some(last) = batch.last() {
+            durable.send_replace(last.seq());
+        }
+    }
+}
+
+/// A failed commit is retried until it succeeds: acknowledgements stall,
+/// nothing is dropped, and the server keeps serving from memory meanwhile.
+fn commit_with_retry(conn: &mut Connection, batch: &[Op]) {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match commit(conn, batch) {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::error!(error = %e, ops = batch.len(), "store commit failed; retrying");
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(MAX_RETRY_DELAY);
+            }
+        }
+    }
+}
+
+fn commit(conn: &mut Connection, batch: &[Op]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for op in batch {
+        apply_op(&tx, op)?;
+    }
+    tx.commit()
+}
+
+fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
+    match op {
+        Op::Append { seq, doc, data, at } => {
+            upsert_doc(tx, doc, *at, data.len())?;
+            tx.prepare_cached("INSERT INTO updates (seq, doc_id, data) VALUES (?1, ?2, ?3)")?
+                .execute(params![*seq as i64, doc.as_str(), data.as_ref()])?;
+        }
+        Op::Compact { doc, snapshot, upto, title, at, .. } => {
+            upsert_doc(tx, doc, *at, 0)?;
+            let current: i64 = tx
+                .prepare_cached("SELECT snapshot_seq FROM docs WHERE id = ?1")?
+                .query_row([doc.as_str()], |r| r.get(0))?;
+            if current >= *upto as i64 {
+                return Ok(()); // a newer snapshot is already stored
+            }
+            tx.prepare_cached("DELETE FROM updates WHERE doc_id = ?1 AND seq <= ?2")?
+                .execute(params![doc.as_str(), *upto as i64])?;
+            let log: i64 = tx
+                .prepare_cached("SELECT coalesce(sum(length(data)), 0) FROM updates WHERE doc_id = ?1")?
+                .query_row([doc.as_str()], |r| r.get(0))?;
+            tx.prepare_cached(
+                "UPDATE docs SET snapshot = ?2, snapshot_seq = ?3, title = ?4, size = ?5 WHERE id = ?1",
+            )?
+            .execute(params![doc.as_str(), snapshot, *upto as i64, title, snapshot.len() as i64 + log])?;
+        }
+        Op::Create { doc, at, .. } => upsert_doc(tx, doc, *at, 0)?,
+    }
+    Ok(())
+}
+
+fn upsert_doc(tx: &Transaction<'_>, doc: &DocId, at: i64, added: usize) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO docs (id, created_at, updated_at, size) VALUES (?1, ?2, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET updated_at = max(updated_at, ?2), size = size + ?3",
+    )?
+    .execute(params![doc.as_str(), at, added as i64])?;
+    Ok(())
+}
+
+fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, i64, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn to_meta((id, title, updated_at, size): (String, String, i64, i64)) -> Result<DocMeta, StoreError> {
+    let id = DocId::parse(&id).map_err(|_| StoreError::BadId(id))?;
+    Ok(DocMeta { id, title, updated_at, size: size.max(0) as u64 })
+}
+
+const META_COLUMNS: &str = "SELECT id, title, updated_at, size FROM docs";
+
+impl Store for SqliteStore {
+    fn append(&self, doc: &DocId, update: Bytes) -> Seq {
+        let (doc, at) = (doc.clone(), now_ms());
+        self.enqueue(|seq| Op::Append { seq, doc, data: update, at })
+    }
+
+    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, title: String) -> Seq {
+        let (doc, at) = (doc.clone(), now_ms());
+        self.enqueue(|seq| Op::Compact { seq, doc, snapshot, upto, title, at })
+    }
+
+    fn create(&self, doc: &DocId) -> Seq {
+        let (doc, at) = (doc.clone(), now_ms());
+        self.enqueue(|seq| Op::Create { seq, doc, at })
+    }
+
+    fn durable(&self) -> watch::Receiver<Seq> {
+        self.durable.subscribe()
+    }
+
+    fn last_queued(&self) -> Seq {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).next - 1
+    }
+
+    fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
+        self.read(|conn| {
+            let tx = conn.transaction()?;
+            let snapshot: Option<Option<Vec<u8>>> = tx
+                .prepare_cached("SELECT snapshot FROM docs WHERE id = ?1")?
+                .query_row([doc.as_str()], |r| r.get(0))
+                .optional()?;
+            let Some(snapshot) = snapshot else { return Ok(None) };
+            let mut stored = StoredDoc::default();
+            stored.updates.extend(snapshot);
+            let mut stmt = tx.prepare_cached("SELECT data FROM updates WHERE doc_id = ?1 ORDER BY seq")?;
+            for data in stmt.query_map([doc.as_str()], |r| r.get::<_, Vec<u8>>(0))? {
+                let data = data?;
+                stored.log_len += 1;
+                stored.log_bytes += data.len();
+                stored.updates.push(data);
+            }
+            Ok(Some(stored))
+        })
+    }
+
+    fn list(&self) -> Result<Vec<DocMeta>, StoreError> {
+        let rows = self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("{META_COLUMNS} ORDER BY updated_at DESC, id"))?;
+            stmt.query_map([], meta_row)?.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        rows.into_iter().map(to_meta).collect()
+    }
+
+    fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError> {
+        let row = self.read(|conn| {
+            conn.prepare_cached(&format!("{META_COLUMNS} WHERE id = ?1"))?
+                .query_row([doc.as_str()], meta_row)
+                .optional()
+        })?;
+        row.map(to_meta).transpose()
+    }
+
+    fn close(&self) {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).tx = None;
+        let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(handle) = handle
+            && handle.join().is_err()
+        {
+            tracing::error!("the store writer panicked");
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
