@@ -20,6 +20,8 @@ use tracing::Instrument;
 const NORMAL: u16 = 1000;
 /// Most frames written before one flush; bounds the time between flushes.
 const MAX_FRAMES_PER_FLUSH: usize = 256;
+/// How long the close frame may take to reach a peer before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Per-connection settings, from the server's configuration.
 #[derive(Debug, Clone, Copy)]
@@ -119,7 +121,24 @@ fn public_reason(code: u16) -> &'static str {
     }
 }
 
-async fn write_loop<S>(mut sink: S, mut queue: PeerQueue, mut durable: watch::Receiver<Seq>, keepalive: Duration)
+async fn write_loop<S>(mut sink: S, mut queue: PeerQueue, durable: watch::Receiver<Seq>, keepalive: Duration)
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let close = queue.close.clone();
+    // A close request interrupts even a write that is stuck on a peer that stopped reading.
+    tokio::select! {
+        _ = pump(&mut sink, &mut queue, durable, keepalive) => {}
+        _ = close.requested() => {}
+    }
+    let (code, reason) = close.reason().unwrap_or((NORMAL, ""));
+    let frame = CloseFrame { code, reason: reason.into() };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+}
+
+/// Writes queued frames, durable acknowledgements and keepalives until the
+/// queue ends or a write fails.
+async fn pump<S>(sink: &mut S, queue: &mut PeerQueue, mut durable: watch::Receiver<Seq>, keepalive: Duration)
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -128,24 +147,18 @@ where
     let mut last_sent = Instant::now();
     loop {
         let sent = tokio::select! {
-            biased;
-            _ = queue.close.requested() => break,
             item = queue.rx.recv() => match item {
-                Some(item) => write_batch(&mut sink, &mut queue, item, &mut acks, &durable).await,
-                None => break,
+                Some(item) => write_batch(sink, queue, item, &mut acks, &durable).await,
+                None => return,
             },
-            Ok(()) = durable.changed(), if !acks.is_empty() => write_acks(&mut sink, &mut acks, &durable).await,
+            Ok(()) = durable.changed(), if !acks.is_empty() => write_acks(sink, &mut acks, &durable).await,
             _ = tokio::time::sleep_until(last_sent + keepalive) => sink.send(Message::Binary(keepalive_frame.clone())).await,
         };
         if sent.is_err() {
-            queue.close.close((NORMAL, ""));
-            return;
+            return queue.close.close((NORMAL, ""));
         }
         last_sent = Instant::now();
     }
-    let (code, reason) = queue.close.reason().unwrap_or((NORMAL, ""));
-    let frame = CloseFrame { code, reason: reason.into() };
-    let _ = sink.send(Message::Close(Some(frame))).await;
 }
 
 /// Writes `first` and whatever else is queued, then flushes once.

@@ -1,0 +1,136 @@
+//! The sync server over real sockets: convergence, late joiners, awareness, restarts.
+
+mod common;
+
+use common::{Client, TestServer, api_text, contains_all, doc_id, get, text_of_update};
+use server::config::Limits;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_edits_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let doc = doc_id("converge");
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(Client::connect(&server.ws_url(&doc)).await);
+    }
+    let mut markers = Vec::new();
+    for round in 0..20 {
+        for (i, c) in clients.iter_mut().enumerate() {
+            let marker = format!("[{i}.{round}]");
+            // Only at either end, so that no marker is split by another's insert.
+            if round % 2 == 0 { c.insert(0, &marker).await } else { c.append(&marker).await }
+            markers.push(marker);
+        }
+    }
+    for c in &mut clients {
+        c.pump_until(|c| contains_all(&c.text(), &markers)).await;
+    }
+    let text = clients[0].text();
+    assert!(clients.iter().all(|c| c.text() == text), "clients diverged");
+    assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, text);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_joiner_receives_the_full_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let doc = doc_id("late");
+    let mut writer = Client::connect(&server.ws_url(&doc)).await;
+    for i in 0..50 {
+        writer.append(&format!("line {i} ✓ 😀\n")).await;
+    }
+    let n = writer.request_ack().await;
+    writer.pump_until(|c| c.acked(n)).await;
+    let late = Client::connect(&server.ws_url(&doc)).await;
+    assert_eq!(late.text(), writer.text());
+    let (status, state) = get(&server.http(&format!("/api/docs/{doc}/state"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of_update(&state), writer.text());
+    server.stop().await;
+}
+
+/// An awareness update with one entry: `varUint(1) · id · clock · varString(json)`.
+fn awareness_entry(id: u64, clock: u32, json: &str) -> Vec<u8> {
+    use yrs::encoding::write::Write;
+    let mut out = Vec::new();
+    out.write_var(1u32);
+    out.write_var(id);
+    out.write_var(clock);
+    out.write_string(json);
+    out
+}
+
+fn awareness_states(frames: &[Vec<u8>]) -> Vec<(u64, String)> {
+    use yrs::updates::decoder::Decode;
+    frames
+        .iter()
+        .flat_map(|f| yrs::sync::AwarenessUpdate::decode_v1(f).unwrap().clients)
+        .map(|(id, e)| (id.get(), e.json.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awareness_is_relayed_and_removed_on_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let doc = doc_id("aware");
+    let mut a = Client::connect(&server.ws_url(&doc)).await;
+    let mut b = Client::connect(&server.ws_url(&doc)).await;
+    let state = r##"{"user":{"name":"Ada","color":"#f80"}}"##;
+    a.send(app::protocol::encode_awareness(&awareness_entry(4242, 1, state))).await;
+    b.pump_until(|c| awareness_states(&c.awareness).contains(&(4242, state.to_string()))).await;
+
+    // A newcomer receives the current states right after the handshake.
+    let mut late = Client::open(&server.ws_url(&doc)).await;
+    late.sync().await;
+    late.pump_until(|c| awareness_states(&c.awareness).contains(&(4242, state.to_string()))).await;
+
+    a.close().await;
+    b.pump_until(|c| awareness_states(&c.awareness).contains(&(4242, "null".to_string()))).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_with_the_same_data_dir_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = doc_id("restart");
+    let expected = {
+        let server = TestServer::start(dir.path(), Limits::default()).await;
+        let mut c = Client::connect(&server.ws_url(&doc)).await;
+        // More updates than one compaction interval, so snapshot and log are both exercised.
+        for i in 0..1200 {
+            c.append(&format!("{i},")).await;
+        }
+        let n = c.request_ack().await;
+        c.pump_until(|c| c.acked(n)).await;
+        let text = c.text();
+        server.stop().await;
+        text
+    };
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let c = Client::connect(&server.ws_url(&doc)).await;
+    assert_eq!(c.text(), expected);
+    let (status, list) = get(&server.http("/api/docs")).await;
+    assert_eq!(status, 200);
+    let list: serde_json::Value = serde_json::from_slice(&list).unwrap();
+    assert!(list.as_array().unwrap().iter().any(|d| d["id"] == doc.as_str()));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durable_ack_arrives_after_the_updates_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let doc = doc_id("ack");
+    let mut c = Client::connect(&server.ws_url(&doc)).await;
+    c.append("before the ack").await;
+    let n = c.request_ack().await;
+    c.pump_until(|c| c.acked(n)).await;
+    // The acknowledged update is readable by a fresh store reader right away.
+    let store = server::store::SqliteStore::open(&dir.path().join("second"));
+    assert!(store.is_ok());
+    assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, "before the ack");
+    server.stop().await;
+}
