@@ -110,7 +110,12 @@ impl Client {
     }
 
     pub async fn send(&mut self, frame: Vec<u8>) {
-        self.ws.send(Message::Binary(frame.into())).await.expect("send");
+        assert!(self.try_send(frame).await, "send failed");
+    }
+
+    /// Sends a frame; `false` if the connection is gone.
+    pub async fn try_send(&mut self, frame: Vec<u8>) -> bool {
+        self.ws.send(Message::Binary(frame.into())).await.is_ok()
     }
 
     pub async fn send_raw(&mut self, msg: Message) -> bool {
@@ -119,19 +124,29 @@ impl Client {
 
     /// Inserts `s` at `index` (UTF-16) in `content` and sends the update.
     pub async fn insert(&mut self, index: u32, s: &str) {
+        assert!(self.try_insert(index, s).await, "send failed");
+    }
+
+    /// Inserts and sends; `false` if the connection is gone.
+    pub async fn try_insert(&mut self, index: u32, s: &str) -> bool {
         let update = {
             let text = self.doc.get_or_insert_text(app::document::CONTENT);
             let mut txn = self.doc.transact_mut();
             text.insert(&mut txn, index, s);
             txn.encode_update_v1()
         };
-        self.send(protocol::encode_update(&update)).await;
+        self.try_send(protocol::encode_update(&update)).await
     }
 
     /// Appends `s` to `content` and sends the update.
     pub async fn append(&mut self, s: &str) {
         let len = self.doc.get_or_insert_text(app::document::CONTENT).len(&self.doc.transact());
         self.insert(len, s).await;
+    }
+
+    /// Length of `content` in UTF-16 code units (cheap, unlike `text()`).
+    pub fn text_len(&self) -> u32 {
+        self.doc.get_or_insert_text(app::document::CONTENT).len(&self.doc.transact())
     }
 
     pub fn text(&self) -> String {
@@ -193,6 +208,17 @@ impl Client {
                 .expect("connection ended while waiting");
             self.apply(&frame).await;
         }
+    }
+
+    /// Handles frames until `done` holds (`true`) or the connection ends (`false`).
+    pub async fn try_pump_until(&mut self, mut done: impl FnMut(&Client) -> bool) -> bool {
+        while !done(self) {
+            match self.next_frame().await {
+                Some(frame) => self.apply(&frame).await,
+                None => return false,
+            }
+        }
+        true
     }
 
     /// Reads until the connection ends and reports how it ended.

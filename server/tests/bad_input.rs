@@ -1,0 +1,109 @@
+//! Bad input closes only the offending connection, with a fitting close code,
+//! and leaves the server, the other connections and the stored document intact.
+
+mod common;
+
+use app::protocol;
+use common::{Client, Ended, TestServer, api_text, doc_id, get};
+use server::config::Limits;
+use server::peer::close_code;
+use tokio_tungstenite::tungstenite::Message;
+
+const MAX_MESSAGE: usize = 64 * 1024;
+
+/// Each bad frame and the close code it must earn.
+fn cases() -> Vec<(&'static str, Message, u16)> {
+    let bin = |b: Vec<u8>| Message::Binary(b.into());
+    let mut trailing = protocol::encode_update(&[0, 0]);
+    trailing.push(1);
+    vec![
+        ("text frame", Message::Text("hello".into()), close_code::UNSUPPORTED),
+        ("empty frame", bin(vec![]), close_code::PROTOCOL_ERROR),
+        ("truncated varint", bin(vec![0xff, 0xff]), close_code::PROTOCOL_ERROR),
+        ("unknown tag", bin(vec![9, 0]), close_code::UNSUPPORTED),
+        ("unknown sync tag", bin(vec![0, 7, 0]), close_code::PROTOCOL_ERROR),
+        ("length past the end", bin(vec![0, 2, 200, 1]), close_code::PROTOCOL_ERROR),
+        ("trailing bytes", bin(trailing), close_code::PROTOCOL_ERROR),
+        ("garbage update", bin(protocol::encode_update(&[7, 1, 2, 3, 4, 5, 6])), close_code::INVALID_PAYLOAD),
+        ("garbage sync step 2", bin(protocol::encode_sync_step2(&[1, 250, 250, 250])), close_code::INVALID_PAYLOAD),
+        ("garbage state vector", bin(protocol::encode_sync_step1(&[5, 1])), close_code::INVALID_PAYLOAD),
+        ("garbage awareness", bin(protocol::encode_awareness(&[3, 1, 1])), close_code::INVALID_PAYLOAD),
+        ("auth from a client", bin(vec![2, 0, 0]), close_code::UNSUPPORTED),
+        ("oversize message", bin(vec![0; MAX_MESSAGE + 1]), close_code::TOO_BIG),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_bad_input_closes_only_its_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits { max_message_bytes: MAX_MESSAGE, ..Limits::default() };
+    let server = TestServer::start(dir.path(), limits).await;
+    let doc = doc_id("bad");
+    let mut writer = Client::connect(&server.ws_url(&doc)).await;
+    let mut reader = Client::connect(&server.ws_url(&doc)).await;
+    for (name, message, code) in cases() {
+        let mut bad = Client::connect(&server.ws_url(&doc)).await;
+        bad.send_raw(message).await;
+        assert_eq!(bad.until_closed().await, Ended::Closed(code), "{name}");
+
+        let marker = format!("<{name}>");
+        writer.append(&marker).await;
+        reader.pump_until(|c| c.text().contains(&marker)).await;
+    }
+    let n = writer.request_ack().await;
+    writer.pump_until(|c| c.acked(n)).await;
+    assert_eq!(reader.text(), writer.text());
+    assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, writer.text());
+    assert_eq!(get(&server.http("/healthz")).await.0, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_garbage_never_harms_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let doc = doc_id("fuzz");
+    let mut writer = Client::connect(&server.ws_url(&doc)).await;
+    writer.append("kept").await;
+    let mut rng = fastrand_like(0x5eed);
+    for round in 0..60 {
+        let mut bad = Client::connect(&server.ws_url(&doc)).await;
+        // Valid tag prefixes followed by random bytes reach the deepest decoders.
+        let prefix: &[u8] = [&[0u8, 2][..], &[0, 1], &[0, 0], &[1], &[102]][round % 5];
+        let len = 1 + rng() as usize % 64;
+        let mut frame = prefix.to_vec();
+        frame.extend((0..len).map(|_| rng() as u8));
+        bad.send_raw(Message::Binary(frame.into())).await;
+        bad.close().await;
+    }
+    let n = writer.request_ack().await;
+    writer.pump_until(|c| c.acked(n)).await;
+    let text = api_text(&server.http(&format!("/api/docs/{doc}/text"))).await;
+    assert!(text.contains("kept"), "{text:?}");
+    server.stop().await;
+}
+
+/// A small seeded xorshift generator, so a failing run can be replayed.
+fn fastrand_like(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_ids_and_bodies_get_clear_http_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let (status, body) = get(&server.http("/ws/not.valid")).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("invalid_doc_id"));
+    assert_eq!(get(&server.http("/api/docs/nope-never-made")).await.0, 404);
+    assert_eq!(get(&server.http("/api/docs/nope-never-made/text")).await.0, 404);
+    let (status, body) = common::request("POST", &server.http("/api/docs/x1/update"), Some(&[9, 9, 9])).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("invalid_update"));
+    server.stop().await;
+}
