@@ -2,6 +2,8 @@
 //! child process, and a y-websocket client built on yrs and tokio-tungstenite.
 #![allow(dead_code, missing_docs)]
 
+pub mod process;
+
 use app::protocol::{self, Inbound};
 use futures_util::{SinkExt, StreamExt};
 use server::config::Limits;

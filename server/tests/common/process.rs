@@ -1,0 +1,71 @@
+//! The `tandem` binary as a child process, for crash and signal tests.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `tandem` process.
+pub struct Process {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Process {
+    /// Starts `tandem --addr 127.0.0.1:0 --data-dir DIR` and waits for its listening line.
+    pub async fn start(dir: &Path) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn tandem");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines.next_line().await.expect("read stdout").expect("tandem exited before listening");
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                break rest.split_whitespace().next().expect("addr").parse().expect("parse addr");
+            }
+        };
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Process { child, addr }
+    }
+
+    pub fn ws_url(&self, doc: &str) -> String {
+        format!("ws://{}/ws/{doc}", self.addr)
+    }
+
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub async fn kill9(mut self) {
+        self.child.kill().await.expect("kill");
+    }
+
+    /// Sends `signal` and returns the exit code.
+    pub async fn signal(mut self, signal: &str) -> Option<i32> {
+        let pid = self.child.id().expect("pid").to_string();
+        let status = std::process::Command::new("kill").args(["-s", signal, &pid]).status().expect("kill");
+        assert!(status.success());
+        self.child.wait().await.expect("wait").code()
+    }
+}
+
+/// Runs `tandem` expecting it to refuse to start; returns its exit code and output.
+pub async fn start_fails(dir: &Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .output()
+        .await
+        .expect("run tandem");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text)
+}

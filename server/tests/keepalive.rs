@@ -1,0 +1,120 @@
+//! Timers of one connection, on paused time: keepalive, idle timeout, shutdown.
+//! The connection is driven through in-memory channels, not a socket.
+
+use app::DocId;
+use app::protocol::{Inbound, encode_keepalive};
+use axum::extract::ws::Message;
+use futures_util::{Sink, Stream};
+use server::config::Limits;
+use server::peer::close_code;
+use server::rooms::Rooms;
+use server::store::SqliteStore;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// A WebSocket stand-in: frames in from the test, frames out to the test.
+struct FakeSocket {
+    inbound: mpsc::UnboundedReceiver<Result<Message, axum::Error>>,
+    outbound: mpsc::UnboundedSender<Message>,
+}
+
+impl Stream for FakeSocket {
+    type Item = Result<Message, axum::Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inbound.poll_recv(cx)
+    }
+}
+
+impl Sink<Message> for FakeSocket {
+    type Error = axum::Error;
+    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+        Poll::Ready(Ok(()))
+    }
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), axum::Error> {
+        self.outbound.send(item).map_err(axum::Error::new)
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Runs one connection in a fresh room and hands the test its two channel ends.
+async fn with_connection<F, Fut>(shutdown: CancellationToken, test: F)
+where
+    F: FnOnce(mpsc::UnboundedSender<Result<Message, axum::Error>>, mpsc::UnboundedReceiver<Message>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).unwrap()));
+    let room = rooms.acquire(&DocId::parse("timers").unwrap()).await.unwrap();
+    let (in_tx, inbound) = mpsc::unbounded_channel();
+    let (outbound, out_rx) = mpsc::unbounded_channel();
+    let socket = FakeSocket { inbound, outbound };
+    let settings = Limits::default().conn_settings();
+    tokio::join!(server::conn::serve(socket, &room, settings, shutdown), test(in_tx, out_rx));
+}
+
+fn is_sync_step1(msg: &Message) -> bool {
+    matches!(msg, Message::Binary(b) if matches!(Inbound::decode(b), Ok(Inbound::SyncStep1(_))))
+}
+
+fn close_code_of(msg: &Message) -> Option<u16> {
+    match msg {
+        Message::Close(Some(frame)) => Some(frame.code),
+        _ => None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn keepalives_are_at_most_15_seconds_apart() {
+    with_connection(CancellationToken::new(), |inbound, mut out| async move {
+        let _open = inbound; // the peer stays connected, silent
+        assert!(is_sync_step1(&out.recv().await.unwrap()));
+        let mut last = Instant::now();
+        for _ in 0..4 {
+            assert_eq!(out.recv().await.unwrap(), Message::Binary(encode_keepalive().into()));
+            assert!(last.elapsed() <= Duration::from_secs(15), "gap of {:?}", last.elapsed());
+            last = Instant::now();
+        }
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_silent_for_60_seconds_is_closed() {
+    with_connection(CancellationToken::new(), |inbound, mut out| async move {
+        let _open = inbound;
+        let start = Instant::now();
+        let code = loop {
+            let msg = out.recv().await.unwrap();
+            if let Some(code) = close_code_of(&msg) {
+                break code;
+            }
+        };
+        assert_eq!(code, close_code::GOING_AWAY);
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(60) && waited < Duration::from_secs(61), "{waited:?}");
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_closes_with_1001() {
+    let shutdown = CancellationToken::new();
+    with_connection(shutdown.clone(), |inbound, mut out| async move {
+        let _open = inbound;
+        assert!(is_sync_step1(&out.recv().await.unwrap()));
+        shutdown.cancel();
+        let msg = out.recv().await.unwrap();
+        assert_eq!(close_code_of(&msg), Some(close_code::GOING_AWAY));
+    })
+    .await;
+}
