@@ -191,3 +191,79 @@ impl DocCore {
         (!update.clients.is_empty()).then(|| Bytes::from(protocol::encode_awareness(&update.encode_v1())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::{Text, WriteTxn};
+
+    fn edit(doc: &yrs::Doc, s: &str) -> Bytes {
+        let mut txn = doc.transact_mut();
+        let text = txn.get_or_insert_text(app::document::CONTENT);
+        text.insert(&mut txn, 0, s);
+        Bytes::from(protocol::encode_update(&txn.encode_update_v1()))
+    }
+
+    #[test]
+    fn an_update_is_relayed_as_is_stored_and_answered_in_sync_step2() {
+        let mut core = DocCore::default();
+        let frame = edit(&app::document::new_doc(), "hello");
+        let out = core.handle(&frame).unwrap();
+        assert_eq!(out.broadcast.as_ref(), Some(&frame));
+        assert!(out.persist.is_some() && out.reply.is_none());
+        assert_eq!(app::document::content(core.doc()), "hello");
+
+        let step1 = Bytes::from(protocol::encode_sync_step1(&[0]));
+        let reply = core.handle(&step1).unwrap().reply.unwrap();
+        let Ok(Inbound::SyncStep2(update)) = Inbound::decode(&reply) else { panic!("not a SyncStep2") };
+        let replica = DocCore::from_updates([update]).unwrap();
+        assert_eq!(app::document::content(replica.doc()), "hello");
+    }
+
+    #[test]
+    fn empty_updates_are_neither_relayed_nor_stored() {
+        let mut core = DocCore::default();
+        let out = core.handle(&Bytes::from(protocol::encode_sync_step2(&[0, 0]))).unwrap();
+        assert!(out.broadcast.is_none() && out.persist.is_none());
+    }
+
+    #[test]
+    fn two_replicas_converge_through_the_core() {
+        let (a, b) = (app::document::new_doc(), app::document::new_doc());
+        let mut core = DocCore::default();
+        let from_a = core.handle(&edit(&a, "a😀")).unwrap().broadcast.unwrap();
+        let from_b = core.handle(&edit(&b, "b")).unwrap().broadcast.unwrap();
+        for (doc, frame) in [(&a, from_b), (&b, from_a)] {
+            let Ok(Inbound::Update(u)) = Inbound::decode(&frame) else { panic!() };
+            doc.transact_mut().apply_update(Update::decode_v1(u).unwrap()).unwrap();
+        }
+        let server = app::document::content(core.doc());
+        assert_eq!(app::document::content(&a), server);
+        assert_eq!(app::document::content(&b), server);
+    }
+
+    #[test]
+    fn awareness_changes_are_reported_per_client_id() {
+        use yrs::encoding::write::Write;
+        let mut core = DocCore::default();
+        let mut update = Vec::new();
+        update.write_var(2u32);
+        for (id, json) in [(7u64, "{\"a\":1}"), (8, "null")] {
+            update.write_var(id);
+            update.write_var(1u32);
+            update.write_string(json);
+        }
+        let out = core.handle(&Bytes::from(protocol::encode_awareness(&update))).unwrap();
+        assert_eq!(out.awareness, AwarenessDelta { set: vec![7], cleared: vec![8] });
+        assert!(core.greeting().len() == 2, "newcomers get the live state");
+        assert!(core.remove_awareness(&[7]).is_some());
+        assert_eq!(core.greeting().len(), 1);
+    }
+
+    #[test]
+    fn a_sync_status_request_is_echoed_byte_for_byte_as_an_ack() {
+        let mut core = DocCore::default();
+        let frame = Bytes::from(protocol::encode_sync_status(&protocol::sync_status_payload(300)));
+        assert_eq!(core.handle(&frame).unwrap().ack, Some(frame));
+    }
+}
