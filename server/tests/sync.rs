@@ -134,3 +134,33 @@ async fn durable_ack_arrives_after_the_updates_before_it() {
     assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, "before the ack");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_arriving_together_share_one_loaded_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = doc_id("together");
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let mut seed = Client::connect(&server.ws_url(&doc)).await;
+    seed.append("stored|").await;
+    let n = seed.request_ack().await;
+    seed.pump_until(|c| c.acked(n)).await;
+    seed.close().await;
+    server.stop().await;
+
+    // After a restart the document is not loaded; ten clients open it at once.
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let url = server.ws_url(&doc);
+    let connects = (0..10).map(|_| Client::connect(&url));
+    let mut clients = futures_util::future::join_all(connects).await;
+    let markers: Vec<String> = (0..clients.len()).map(|i| format!("<{i}>")).collect();
+    for (c, m) in clients.iter_mut().zip(&markers) {
+        assert!(c.text().starts_with("stored|"), "{:?}", c.text());
+        c.append(m).await;
+    }
+    for c in &mut clients {
+        c.pump_until(|c| contains_all(&c.text(), &markers)).await;
+    }
+    let text = clients[0].text();
+    assert!(clients.iter().all(|c| c.text() == text));
+    server.stop().await;
+}
