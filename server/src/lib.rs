@@ -27,6 +27,7 @@ pub mod ws;
 
 use axum::Router;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use config::Limits;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -82,6 +83,12 @@ pub async fn run(
     };
     let tasks = state.tasks.clone();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Small frames must leave at once: Nagle's algorithm would hold keystrokes back.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await;

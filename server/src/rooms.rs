@@ -112,6 +112,16 @@ impl Rooms {
         self.slots().get(id).is_some_and(|s| s.room.initialized())
     }
 
+    /// Documents loaded or being loaded.
+    pub fn len(&self) -> usize {
+        self.slots().len()
+    }
+
+    /// Whether no document is loaded or being loaded.
+    pub fn is_empty(&self) -> bool {
+        self.slots().is_empty()
+    }
+
     /// Every loaded room.
     pub fn loaded(&self) -> Vec<Arc<Room>> {
         self.slots().values().filter_map(|s| s.room.get().cloned()).collect()

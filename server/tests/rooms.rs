@@ -1,0 +1,62 @@
+//! The room registry: one load per document, unload and flush when unused,
+//! and nothing left behind when a load fails.
+
+use app::DocId;
+use server::rooms::{LoadError, Rooms};
+use server::store::{SqliteStore, Store};
+use std::sync::Arc;
+use yrs::{Text, Transact};
+
+fn update_with(text: &str) -> Vec<u8> {
+    let doc = app::document::new_doc();
+    let t = doc.get_or_insert_text(app::document::CONTENT);
+    let mut txn = doc.transact_mut();
+    t.insert(&mut txn, 0, text);
+    txn.encode_update_v1()
+}
+
+#[tokio::test]
+async fn concurrent_users_share_one_room_which_unloads_and_compacts_when_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let rooms = Rooms::new(store.clone());
+    let id = DocId::parse("shared").unwrap();
+    let (a, b) = tokio::join!(rooms.acquire(&id), rooms.acquire(&id));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(std::ptr::eq(&*a, &*b), "two rooms for one document");
+    let seq = a.apply_update(&update_with("hello")).unwrap();
+    assert!(server::store::wait_durable(&*store, seq).await);
+    assert_eq!(store.load(&id).unwrap().unwrap().log_len, 1);
+
+    drop(a);
+    assert!(rooms.is_loaded(&id), "still in use by b");
+    drop(b);
+    assert!(rooms.is_empty(), "an unused room stays loaded");
+    assert!(server::store::settle(&*store).await);
+    let stored = store.load(&id).unwrap().unwrap();
+    assert_eq!(stored.log_len, 0, "the log was not folded into a snapshot on unload");
+    let reloaded = rooms.acquire(&id).await.unwrap();
+    assert_eq!(reloaded.read(|c| app::document::content(c.doc())), "hello");
+}
+
+#[tokio::test]
+async fn a_damaged_document_fails_to_load_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = DocId::parse("damaged").unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let seq = store.append(&id, update_with("fine").into());
+        assert!(server::store::wait_durable(&store, seq).await);
+        store.close();
+    }
+    // Damage the stored log behind the server's back.
+    let db = rusqlite::Connection::open(dir.path().join("tandem.db")).unwrap();
+    db.execute("INSERT INTO updates (seq, doc_id, data) VALUES (99, 'damaged', x'07010203')", []).unwrap();
+    drop(db);
+
+    let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).unwrap()));
+    assert!(matches!(rooms.acquire(&id).await, Err(LoadError::Damaged(_))));
+    assert!(rooms.is_empty(), "a failed load left a slot behind");
+    let other = DocId::parse("healthy").unwrap();
+    assert!(rooms.acquire(&other).await.is_ok(), "other documents still load");
+}
