@@ -167,10 +167,12 @@ impl DocCore {
             let diff = self.doc().transact().encode_state_as_update_v1(&sv);
             return Ok(Bytes::from(protocol::encode_sync_step2(&diff)));
         }
-        if self.full_state.is_none() {
-            self.full_state = Some(Bytes::from(protocol::encode_sync_step2(&self.encode_state())));
+        if let Some(frame) = &self.full_state {
+            return Ok(frame.clone());
         }
-        Ok(self.full_state.clone().unwrap_or_default())
+        let frame = Bytes::from(protocol::encode_sync_step2(&self.encode_state()));
+        self.full_state = Some(frame.clone());
+        Ok(frame)
     }
 
     fn apply_awareness(&mut self, bytes: &[u8]) -> Result<AwarenessDelta, CoreError> {
