@@ -9,6 +9,13 @@ use axum::extract::{Path, State};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::response::{IntoResponse, Response};
 
+/// Read buffer per connection. Protocol messages are small; a larger one is
+/// read in several chunks. (The WebSocket library's default, 128 KiB, would
+/// dominate the memory of an idle connection.)
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// Bytes written to the socket buffer before a flush is forced.
+const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+
 /// Validates the id, upgrades, loads the document, then serves the connection.
 pub async fn handler(
     State(app): State<AppState>,
@@ -18,7 +25,11 @@ pub async fn handler(
     let id = DocId::parse(&raw).map_err(|_| ApiError::bad_id())?;
     let upgrade = upgrade.map_err(|e| ApiError::new(e.status(), "websocket_required", e.body_text()))?;
     let max = app.limits.max_message_bytes;
-    let upgrade = upgrade.max_message_size(max).max_frame_size(max);
+    let upgrade = upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES);
     let tasks = app.tasks.clone();
     Ok(upgrade
         .on_upgrade(move |socket| tasks.track_future(run(socket, app, id)))
