@@ -95,7 +95,7 @@ fn title_update(title: &str) -> Vec<u8> {
     txn.encode_update_v1()
 }
 
-/// One document's listing entry.
+/// One document's listing entry, with its live title if it is open.
 async fn meta(State(app): State<AppState>, Path(raw): Path<String>) -> Result<Json<DocMeta>, ApiError> {
     let id = parse_id(&raw)?;
     let room = app.rooms.acquire_existing(&id).await?.ok_or_else(ApiError::not_found)?;
@@ -105,9 +105,10 @@ async fn meta(State(app): State<AppState>, Path(raw): Path<String>) -> Result<Js
         move || store.meta(&id)
     })
     .await?;
-    let (title, size) = room.read(|core| (app::document::title(core.doc()), core.encode_state().len()));
-    let updated_at = stored.map_or(0, |m| m.updated_at);
-    Ok(Json(DocMeta { id, title, updated_at, size: size as u64 }))
+    let title = room.read(|core| app::document::title(core.doc()));
+    // A document opened but never edited is not stored yet: nothing stored, never updated.
+    let meta = stored.unwrap_or(DocMeta { id, title: String::new(), updated_at: 0, size: 0 });
+    Ok(Json(DocMeta { title, ..meta }))
 }
 
 /// The plain text of the document's `content`.

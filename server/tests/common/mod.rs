@@ -246,16 +246,26 @@ pub async fn get(url: &str) -> (u16, Vec<u8>) {
     request("GET", url, None).await
 }
 
-/// A minimal HTTP/1.1 client (one request per connection), enough for the API.
+/// Sends `body` as `application/octet-stream`.
 pub async fn request(method: &str, url: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+    request_typed(method, url, "application/octet-stream", body.unwrap_or_default()).await
+}
+
+/// POSTs a JSON body and parses the JSON answer.
+pub async fn post_json(url: &str, body: &str) -> (u16, serde_json::Value) {
+    let (status, answer) = request_typed("POST", url, "application/json", body.as_bytes()).await;
+    (status, serde_json::from_slice(&answer).unwrap_or(serde_json::Value::Null))
+}
+
+/// A minimal HTTP/1.1 client (one request per connection), enough for the API.
+pub async fn request_typed(method: &str, url: &str, content_type: &str, body: &[u8]) -> (u16, Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http url");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut stream = TcpStream::connect(host).await.expect("connect http");
-    let body = body.unwrap_or_default();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n\
-         Content-Type: application/octet-stream\r\n\r\n",
+         Content-Type: {content_type}\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.expect("write head");

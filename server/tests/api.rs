@@ -1,0 +1,63 @@
+//! The HTTP API: create, list, read, and apply updates that reach live clients.
+
+mod common;
+
+use common::{Client, TestServer, api_text, get, post_json, request, text_of_update};
+use server::config::Limits;
+use yrs::{Text, Transact};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_documents_are_listed_with_their_titles() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let (status, created) = post_json(&server.http("/api/docs"), r#"{"title":"Minutes ✍"}"#).await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap().to_string();
+    assert!(app::DocId::parse(&id).is_ok());
+
+    let (status, meta) = get(&server.http(&format!("/api/docs/{id}"))).await;
+    assert_eq!(status, 200);
+    let meta: serde_json::Value = serde_json::from_slice(&meta).unwrap();
+    assert_eq!(meta["title"], "Minutes ✍");
+    assert!(meta["updated_at"].as_i64().unwrap() > 0);
+
+    let (status, untitled) = post_json(&server.http("/api/docs"), "{}").await;
+    assert_eq!(status, 201);
+    let (_, list) = get(&server.http("/api/docs")).await;
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&list).unwrap();
+    let titled = list.iter().find(|d| d["id"] == id.as_str()).expect("listed");
+    assert_eq!(titled["title"], "Minutes ✍");
+    assert!(list.iter().any(|d| d["id"] == untitled["id"]), "an untitled document is listed too");
+
+    let (status, _) = post_json(&server.http("/api/docs"), r#"{"title": 5}"#).await;
+    assert_eq!(status, 422, "a malformed body is refused");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_posted_over_http_reaches_connected_clients_and_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let doc = common::doc_id("http");
+    let mut live = Client::connect(&server.ws_url(&doc)).await;
+
+    let update = {
+        let ydoc = app::document::new_doc();
+        let text = ydoc.get_or_insert_text(app::document::CONTENT);
+        let mut txn = ydoc.transact_mut();
+        text.insert(&mut txn, 0, "from http 🚀");
+        txn.encode_update_v1()
+    };
+    let (status, _) = request("POST", &server.http(&format!("/api/docs/{doc}/update")), Some(&update)).await;
+    assert_eq!(status, 204);
+    live.pump_until(|c| c.text() == "from http 🚀").await;
+
+    let (status, state) = get(&server.http(&format!("/api/docs/{doc}/state"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(text_of_update(&state), "from http 🚀");
+    server.stop().await;
+
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, "from http 🚀");
+    server.stop().await;
+}
