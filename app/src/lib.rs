@@ -5,12 +5,24 @@
 //! - [`protocol`]: the y-websocket wire protocol (framing, tags, encoders).
 //! - [`doc_id`]: validated document identifiers.
 //! - [`document`]: the shape of a document (root text names, UTF-16 offsets).
+//! - [`model`]: what pages show about documents; [`status`]: connection and saving states.
+//! - [`server_fns`]: the pages' calls into the server, served by a [`backend::Workspace`].
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
+//! - `client` (browser only): the live session of an open document.
+//! - [`text_diff`]: the smallest change between two versions of a text.
 
+#[cfg(feature = "ssr")]
+pub mod backend;
+#[cfg(feature = "hydrate")]
+mod client;
 pub mod doc_id;
 pub mod document;
+pub mod model;
 pub mod pages;
 pub mod protocol;
+pub mod server_fns;
+pub mod status;
+pub mod text_diff;
 
 pub use doc_id::DocId;
 pub use pages::App;

@@ -1,5 +1,6 @@
 //! The HTTP API under `/api`: list, create and read documents, apply updates.
 
+use crate::docs;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{self, DocMeta};
@@ -10,12 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
-use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
-use yrs::{Text, Transact};
-
-/// Length of generated document ids: 62^12 ≈ 3·10^21 possibilities.
-const NEW_ID_LEN: usize = 12;
 
 /// The API routes; `max_body` caps update bodies.
 pub fn router(max_body: usize) -> Router<AppState> {
@@ -39,20 +35,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Every document, most recently edited first; titles of open documents are live.
 async fn list(State(app): State<AppState>) -> Result<Json<Vec<DocMeta>>, ApiError> {
-    let store = app.rooms.store().clone();
-    let mut docs = blocking(move || store.list()).await?;
-    let live: std::collections::HashMap<DocId, String> = app
-        .rooms
-        .loaded()
-        .into_iter()
-        .map(|room| (room.id().clone(), room.read(|core| app::document::title(core.doc()))))
-        .collect();
-    for doc in &mut docs {
-        if let Some(title) = live.get(&doc.id) {
-            doc.title.clone_from(title);
-        }
-    }
-    Ok(Json(docs))
+    Ok(Json(docs::list(&app.rooms).await?))
 }
 
 /// Body of `POST /api/docs`.
@@ -73,26 +56,8 @@ struct Created {
 /// Creates a document (with an optional title) and answers its id once it is durable.
 async fn create(State(app): State<AppState>, body: Option<Json<CreateDoc>>) -> Result<impl IntoResponse, ApiError> {
     let Json(body) = body.unwrap_or_default();
-    let id = DocId::parse(&Alphanumeric.sample_string(&mut rand::rng(), NEW_ID_LEN)).map_err(ApiError::internal)?;
-    let room = app.rooms.acquire(&id).await?;
-    let seq = if body.title.is_empty() {
-        room.store().create(&id)
-    } else {
-        room.apply_update(&title_update(&body.title)).map_err(ApiError::internal)?
-    };
-    if !store::wait_durable(&**room.store(), seq).await {
-        return Err(ApiError::unavailable());
-    }
+    let id = docs::create(&app.rooms, &body.title).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
-}
-
-/// A v1 update that sets the title of an empty document.
-fn title_update(title: &str) -> Vec<u8> {
-    let doc = app::document::new_doc();
-    let text = doc.get_or_insert_text(app::document::TITLE);
-    let mut txn = doc.transact_mut();
-    text.insert(&mut txn, 0, title);
-    txn.encode_update_v1()
 }
 
 /// One document's listing entry, with its live title if it is open.

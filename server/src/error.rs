@@ -67,3 +67,14 @@ impl From<crate::rooms::LoadError> for ApiError {
         }
     }
 }
+
+impl From<crate::docs::DocsError> for ApiError {
+    fn from(e: crate::docs::DocsError) -> Self {
+        match e {
+            crate::docs::DocsError::Closed | crate::docs::DocsError::Load(crate::rooms::LoadError::Closed) => {
+                ApiError::unavailable()
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}

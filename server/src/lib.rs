@@ -8,6 +8,8 @@
 //! - [`peer`]: a connection's bounded outbound queue and close signal.
 //! - [`conn`]: the read and write loops of one WebSocket connection.
 //! - [`ws`], [`api`]: the HTTP edge (`/ws/{id}`, `/api/...`); [`error`] is its error type.
+//! - [`docs`]: workspace operations (list, create) shared by the API and the pages;
+//!   [`workspace`] serves them to the pages' server functions.
 //! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
 //! - [`config`]: command-line flags; [`state`]: what handlers share.
 //!
@@ -17,12 +19,14 @@ pub mod api;
 pub mod config;
 pub mod conn;
 pub mod core;
+pub mod docs;
 pub mod error;
 pub mod peer;
 pub mod room;
 pub mod rooms;
 pub mod state;
 pub mod store;
+pub mod workspace;
 pub mod ws;
 
 use axum::Router;
@@ -31,6 +35,7 @@ use axum::serve::ListenerExt;
 use config::Limits;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use app::backend::SharedWorkspace;
 use rooms::Rooms;
 use state::AppState;
 use std::sync::Arc;
@@ -43,12 +48,14 @@ use tokio_util::task::TaskTracker;
 pub fn app(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
+    let backend: SharedWorkspace = Arc::new(workspace::PagesBackend { rooms: state.rooms.clone() });
+    let context = move || leptos::context::provide_context(backend.clone());
     Router::new()
         .route("/ws/{doc_id}", get(ws::handler))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api", api::router(state.limits.max_message_bytes))
-        .leptos_routes(&state, routes, move || app::shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(leptos.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .with_state(state)
 }
 

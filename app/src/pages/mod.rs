@@ -1,9 +1,12 @@
-//! The pages of the app.
+//! The pages of the app and their routes.
+
+mod editor;
+mod workspace;
 
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -16,24 +19,11 @@ pub fn App() -> impl IntoView {
         <Title text="Tandem"/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=StaticSegment("") view=Home/>
+                // Async: the first paint already holds the data, readable before the wasm loads.
+                <Route path=StaticSegment("") view=workspace::Workspace ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("d"), ParamSegment("id")) view=editor::Editor ssr=SsrMode::Async/>
             </Routes>
         </Router>
-    }
-}
-
-/// The landing page of the workspace.
-#[component]
-fn Home() -> impl IntoView {
-    // Flips to "ready" once the wasm has hydrated the page: the browser is live.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
-    let state = move || if hydrated.get() { "ready" } else { "loading" };
-    view! {
-        <main class="home" data-testid="home" data-state=state>
-            <h1>"Tandem"</h1>
-            <p class="lede">"Write documents together, live."</p>
-        </main>
     }
 }
 
@@ -41,9 +31,16 @@ fn Home() -> impl IntoView {
 #[component]
 fn NotFound() -> impl IntoView {
     view! {
-        <main class="home">
+        <main class="page">
             <h1>"Not found"</h1>
             <p><a href="/">"Back to the workspace"</a></p>
         </main>
     }
+}
+
+/// Flips to `true` once the wasm has hydrated the page.
+fn hydrated() -> RwSignal<bool> {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
+    hydrated
 }

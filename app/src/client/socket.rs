@@ -1,0 +1,147 @@
+//! The WebSocket side of a session: connect, reconnect with exponential
+//! backoff and jitter, and speak the sync protocol.
+
+use super::{REMOTE, Session, Ws, online};
+use crate::protocol::{self, Inbound};
+use crate::status::ConnState;
+use leptos::prelude::*;
+use std::rc::Rc;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BinaryType, CloseEvent, MessageEvent};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{ReadTxn, StateVector, Transact, Update};
+
+/// First reconnect delay; it doubles per failed attempt.
+const BACKOFF_START_MS: f64 = 250.0;
+/// Longest reconnect delay.
+const BACKOFF_CAP_MS: f64 = 10_000.0;
+
+/// An open (or opening) socket and the handlers that must live as long as it.
+pub(super) struct Socket {
+    ws: Ws,
+    _handlers: [Closure<dyn FnMut(web_sys::Event)>; 3],
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        // Detach the handlers before they are freed, so a late event finds none.
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+impl Session {
+    /// Opens the socket unless one is open or opening.
+    pub(super) fn connect(self: &Rc<Self>) {
+        if self.socket.borrow().is_some() {
+            return;
+        }
+        let Ok(ws) = Ws::new(&self.url) else { return self.reconnect_later() };
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let handler = |f: fn(&Rc<Session>, web_sys::Event), me: Rc<Session>| {
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |ev| f(&me, ev))
+        };
+        let handlers = [
+            handler(|me, _| me.on_open(), self.clone()),
+            handler(|me, ev| me.on_message(ev.unchecked_into()), self.clone()),
+            handler(|me, ev| me.on_close(ev.unchecked_into()), self.clone()),
+        ];
+        ws.set_onopen(Some(handlers[0].as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(handlers[1].as_ref().unchecked_ref()));
+        ws.set_onclose(Some(handlers[2].as_ref().unchecked_ref()));
+        *self.socket.borrow_mut() = Some(Socket { ws, _handlers: handlers });
+    }
+
+    fn reconnect_later(self: &Rc<Self>) {
+        let n = self.failures.get();
+        self.failures.set(n.saturating_add(1));
+        let delay = (BACKOFF_START_MS * 2f64.powi(n.min(16) as i32)).min(BACKOFF_CAP_MS);
+        let jittered = delay * (0.5 + js_sys::Math::random() * 0.5);
+        let me = self.clone();
+        set_timeout(move || me.connect(), Duration::from_millis(jittered as u64));
+    }
+
+    fn on_open(&self) {
+        self.failures.set(0);
+        self.signals.conn.set(ConnState::Connected);
+        let sv = self.doc.transact().state_vector().encode_v1();
+        self.send(&protocol::encode_sync_step1(&sv));
+        self.refresh_save_state();
+    }
+
+    fn on_close(self: &Rc<Self>, _: CloseEvent) {
+        self.socket.borrow_mut().take();
+        self.signals.conn.set(if online() { ConnState::Connecting } else { ConnState::Offline });
+        self.refresh_save_state();
+        self.reconnect_later();
+    }
+
+    fn on_message(&self, ev: MessageEvent) {
+        let Ok(buf) = ev.data().dyn_into::<js_sys::ArrayBuffer>() else { return };
+        let frame = js_sys::Uint8Array::new(&buf).to_vec();
+        match Inbound::decode(&frame) {
+            Ok(Inbound::SyncStep1(sv)) => self.answer_sync_step1(sv),
+            Ok(Inbound::SyncStep2(update)) => {
+                self.apply_remote(update);
+                self.signals.synced.set(true);
+            }
+            Ok(Inbound::Update(update)) => self.apply_remote(update),
+            Ok(Inbound::SyncStatus(payload)) => self.on_ack(payload),
+            Ok(_) => {}
+            Err(e) => leptos::logging::warn!("ignoring a bad frame from the server: {e}"),
+        }
+    }
+
+    /// Sends the server what it lacks, then asks for a durable acknowledgement of it.
+    fn answer_sync_step1(&self, sv: &[u8]) {
+        let Ok(sv) = StateVector::decode_v1(sv) else { return };
+        let diff = self.doc.transact().encode_state_as_update_v1(&sv);
+        self.send(&protocol::encode_sync_step2(&diff));
+        if self.unsaved.get() {
+            self.request_ack();
+        }
+    }
+
+    fn apply_remote(&self, update: &[u8]) {
+        let Ok(update) = Update::decode_v1(update) else { return };
+        self.keeping_selection(|doc| {
+            if let Err(e) = doc.transact_mut_with(REMOTE).apply_update(update) {
+                leptos::logging::warn!("could not apply a remote update: {e}");
+            }
+        });
+    }
+
+    /// Sends a local update (the session observes every local transaction).
+    pub(super) fn send_local(&self, update: &[u8]) {
+        self.unsaved.set(true);
+        if self.send(&protocol::encode_update(update)) {
+            self.request_ack();
+        }
+        self.refresh_save_state();
+    }
+
+    fn request_ack(&self) {
+        let n = self.ack_requested.get() + 1;
+        self.ack_requested.set(n);
+        self.send(&protocol::encode_sync_status(&protocol::sync_status_payload(n)));
+    }
+
+    fn on_ack(&self, payload: &[u8]) {
+        if payload == protocol::sync_status_payload(self.ack_requested.get()).as_slice() {
+            self.unsaved.set(false);
+            self.refresh_save_state();
+        }
+    }
+
+    /// Sends a frame if the socket is open; `false` otherwise (the next sync catches up).
+    fn send(&self, frame: &[u8]) -> bool {
+        let socket = self.socket.borrow();
+        let Some(socket) = socket.as_ref().filter(|s| s.ws.ready_state() == Ws::OPEN) else { return false };
+        socket.ws.send_with_u8_array(frame).is_ok()
+    }
+}

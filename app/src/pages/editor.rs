@@ -1,0 +1,82 @@
+//! `/d/{id}`: the editor. The server renders the current text; in the browser
+//! a live session binds the text area to the shared document.
+
+use crate::DocId;
+use crate::model::display_title;
+use crate::server_fns::open_doc;
+use crate::status::{ConnState, SaveState};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// The editor page.
+#[component]
+pub fn Editor() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || DocId::parse(&params.read().get("id").unwrap_or_default()).ok();
+    let snapshot = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => open_doc(id).await.ok(),
+            None => None,
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="muted page">"Opening…"</p> }>
+            {move || Suspend::new(async move {
+                match (id(), snapshot.await) {
+                    (Some(id), Some(snap)) => view! { <EditorView id title=snap.title text=snap.text/> }.into_any(),
+                    _ => view! {
+                        <main class="page"><h1>"No such document"</h1><p><a href="/">"Back to the workspace"</a></p></main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The editor for one document, starting from its server-rendered text.
+#[component]
+fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
+    let conn = RwSignal::new(ConnState::Connecting);
+    let save = RwSignal::new(SaveState::Saved);
+    let synced = RwSignal::new(false);
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move || {
+        if let Some(el) = textarea.get() {
+            crate::client::Session::start(&id, el, crate::client::Signals { conn, save, synced });
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (&id, textarea);
+    let shown_title = display_title(&title).to_owned();
+    view! {
+        <Title text=format!("{shown_title} · Tandem")/>
+        <div class="editor-page">
+            <header class="bar">
+                <a href="/" class="brand" aria-label="Back to the workspace">"Tandem"</a>
+                <h1 class="doc-title" data-testid="doc-title">{shown_title}</h1>
+                <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()>
+                    {move || save.get().label()}
+                </span>
+                <span class="status conn" data-testid="connection-status" data-state=move || conn.get().as_str()>
+                    {move || conn.get().label()}
+                </span>
+            </header>
+            <textarea
+                node_ref=textarea
+                class="editor"
+                data-testid="editor"
+                data-synced=move || synced.get().to_string()
+                aria-label="Document text"
+                spellcheck="false"
+                // Editable once the live document has arrived, so no keystroke is lost.
+                readonly=move || !synced.get()
+            >
+                // Leptos writes <textarea> children unescaped (it treats them like
+                // <script>), so escape here: document text must never become markup.
+                {html_escape::encode_text(&text).into_owned()}
+            </textarea>
+        </div>
+    }
+}

@@ -1,0 +1,88 @@
+//! `/`: the documents of the workspace and a "New document" action.
+
+use crate::model::{DocSummary, display_title};
+use crate::server_fns::{create_doc, list_docs};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// The workspace page.
+#[component]
+pub fn Workspace() -> impl IntoView {
+    let docs = Resource::new(|| (), |_| list_docs());
+    let hydrated = super::hydrated();
+    let state = move || if hydrated.get() { "ready" } else { "loading" };
+    view! {
+        <main class="page" data-testid="home" data-state=state>
+            <header class="page-head">
+                <div>
+                    <h1>"Tandem"</h1>
+                    <p class="lede">"Write documents together, live."</p>
+                </div>
+                <NewDocButton/>
+            </header>
+            <Suspense fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
+                {move || Suspend::new(async move {
+                    match docs.await {
+                        Ok(list) => view! { <DocList docs=list/> }.into_any(),
+                        Err(_) => view! { <p class="error">"The documents could not be loaded."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+/// Creates a document and opens it.
+#[component]
+fn NewDocButton() -> impl IntoView {
+    let navigate = use_navigate();
+    let create = Action::new(|_: &()| create_doc());
+    Effect::new(move || {
+        if let Some(Ok(id)) = create.value().get() {
+            navigate(&format!("/d/{id}"), Default::default());
+        }
+    });
+    view! {
+        <button class="primary" data-testid="new-doc" on:click=move |_| { create.dispatch(()); }
+            disabled=move || create.pending().get()>
+            "New document"
+        </button>
+    }
+}
+
+/// The list of documents, most recently edited first.
+#[component]
+fn DocList(docs: Vec<DocSummary>) -> impl IntoView {
+    if docs.is_empty() {
+        return view! { <p class="muted">"No documents yet. Start one with “New document”."</p> }.into_any();
+    }
+    view! {
+        <ul class="doc-list" data-testid="doc-list">
+            {docs.into_iter().map(|doc| view! {
+                <li>
+                    <a href=format!("/d/{}", doc.id)>{display_title(&doc.title).to_owned()}</a>
+                    <time class="muted" data-ms=doc.updated_at>{format_time(doc.updated_at)}</time>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// A UTC date and time, the same on server and browser.
+fn format_time(ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_unix_milliseconds_as_utc() {
+        assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::format_time(1_795_000_000_000), "2026-11-18 11:06 UTC");
+    }
+}

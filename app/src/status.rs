@@ -1,0 +1,63 @@
+//! Connection and saving states, as the pages show them (`data-state` values).
+
+/// The state of the connection to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    /// Connecting or reconnecting.
+    Connecting,
+    /// Connected and in sync.
+    Connected,
+    /// The browser is offline; edits are kept and merged on reconnect.
+    Offline,
+}
+
+impl ConnState {
+    /// The `data-state` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Offline => "offline",
+        }
+    }
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnState::Connecting => "Reconnecting…",
+            ConnState::Connected => "Connected",
+            ConnState::Offline => "Offline",
+        }
+    }
+}
+
+/// Whether every local change is durably stored on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveState {
+    /// Every local change is durably stored.
+    Saved,
+    /// Some local changes are on their way.
+    Saving,
+    /// Some local changes wait for the connection to come back.
+    Offline,
+}
+
+impl SaveState {
+    /// The `data-state` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaveState::Saved => "saved",
+            SaveState::Saving => "saving",
+            SaveState::Offline => "offline",
+        }
+    }
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            SaveState::Saved => "All changes saved",
+            SaveState::Saving => "Saving…",
+            SaveState::Offline => "Changes kept offline",
+        }
+    }
+}

@@ -1,0 +1,96 @@
+// The editor: two people typing converge, carets stay put under remote edits, first paint is server-rendered.
+import { test, expect, type Page, type Browser } from '@playwright/test';
+
+const freshId = () => `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function openEditor(browser: Browser, id: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`/d/${id}`);
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  return page;
+}
+
+const editorValue = (page: Page) => page.getByTestId('editor').inputValue();
+
+test('two people typing at once end with the same text, which the server stores', async ({ browser, request }) => {
+  const id = freshId();
+  const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('--middle--');
+  await expect(b.getByTestId('editor')).toHaveValue('--middle--');
+  // Alice writes at the start while Bob writes at the end, at the same time.
+  await a.keyboard.press('Control+Home');
+  await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+End');
+  await Promise.all([
+    a.keyboard.type('Alice writes here. ', { delay: 15 }),
+    b.keyboard.type('Bob writes there. ', { delay: 15 }),
+  ]);
+  for (const page of [a, b]) {
+    await expect(page.getByTestId('editor')).toHaveValue(/Alice writes here\. /);
+    await expect(page.getByTestId('editor')).toHaveValue(/Bob writes there\. /);
+    await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  }
+  const text = await editorValue(a);
+  await expect(b.getByTestId('editor')).toHaveValue(text);
+  const stored = await (await request.get(`/api/docs/${id}/text`)).text();
+  expect(stored).toBe(text);
+});
+
+test('a remote edit before the caret keeps the caret on the same character', async ({ browser }) => {
+  const id = freshId();
+  const a = await openEditor(browser, id);
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('abcdef');
+  const b = await openEditor(browser, id);
+  await expect(b.getByTestId('editor')).toHaveValue('abcdef');
+  // Alice's caret sits before "d".
+  await a.getByTestId('editor').evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(3, 3));
+  await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+Home');
+  await b.keyboard.type('XYZ😀');
+  await expect(a.getByTestId('editor')).toHaveValue('XYZ😀abcdef');
+  const caret = await a.getByTestId('editor').evaluate((el: HTMLTextAreaElement) => [el.selectionStart, el.selectionEnd]);
+  expect(caret).toEqual([8, 8]); // "XYZ😀" is 5 UTF-16 units; the caret is still before "d"
+  await a.keyboard.type('!');
+  await expect(b.getByTestId('editor')).toHaveValue('XYZ😀abc!def');
+});
+
+test('the first paint holds the text, readable without the wasm', async ({ browser, request }) => {
+  const id = freshId();
+  const a = await openEditor(browser, id);
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('Rendered on the server <b>escaped</b>');
+  await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await noJs.goto(`/d/${id}`);
+  await expect(noJs.getByTestId('editor')).toHaveValue('Rendered on the server <b>escaped</b>');
+  const html = await (await request.get(`/d/${id}`)).text();
+  expect(html).toContain('Rendered on the server &lt;b&gt;escaped&lt;/b&gt;');
+});
+
+test('document text that closes the text area stays text', async ({ browser }) => {
+  const id = freshId();
+  const a = await openEditor(browser, id);
+  await a.getByTestId('editor').click();
+  const hostile = '</textarea><img src=x onerror="window.pwned=1"><b id="pwn">x</b>';
+  await a.keyboard.insertText(hostile);
+  await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  const b = await (await browser.newContext()).newPage();
+  await b.goto(`/d/${id}`);
+  await expect(b.getByTestId('editor')).toHaveValue(hostile);
+  await expect(b.locator('#pwn')).toHaveCount(0);
+  expect(await b.evaluate(() => (window as any).pwned)).toBeUndefined();
+});
+
+test('"New document" opens a fresh document that the workspace lists', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+  await page.getByTestId('new-doc').click();
+  await expect(page).toHaveURL(/\/d\/[A-Za-z0-9_-]+$/);
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+  const id = new URL(page.url()).pathname.split('/').pop();
+  await page.goto('/');
+  await expect(page.locator(`a[href="/d/${id}"]`)).toHaveText('Untitled');
+});
