@@ -94,3 +94,31 @@ test('"New document" opens a fresh document that the workspace lists', async ({ 
   await page.goto('/');
   await expect(page.locator(`a[href="/d/${id}"]`)).toHaveText('Untitled');
 });
+
+test('the title is shared, shown in the tab and listed in the workspace', async ({ browser, request }) => {
+  const id = freshId();
+  const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);
+  await a.getByTestId('doc-title').fill('Quarterly plan');
+  await expect(b.getByTestId('doc-title')).toHaveValue('Quarterly plan');
+  await expect(b).toHaveTitle(/Quarterly plan/);
+  await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  const list = await (await request.get('/api/docs')).json();
+  expect(list.find((d: { id: string }) => d.id === id)?.title).toBe('Quarterly plan');
+});
+
+test('undo reverts only one\'s own edits', async ({ browser }) => {
+  const id = freshId();
+  const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('mine ');
+  await expect(b.getByTestId('editor')).toHaveValue('mine ');
+  await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+End');
+  await b.keyboard.type('theirs');
+  await expect(a.getByTestId('editor')).toHaveValue('mine theirs');
+  await a.keyboard.press('Control+z');
+  await expect(a.getByTestId('editor')).toHaveValue('theirs');
+  await expect(b.getByTestId('editor')).toHaveValue('theirs');
+  await a.keyboard.press('Control+Shift+z');
+  await expect(b.getByTestId('editor')).toHaveValue('mine theirs');
+});

@@ -1,23 +1,33 @@
 //! The live session of an open document in the browser: a yrs document, the
-//! WebSocket to the server, and the text area bound to the `content` text.
+//! WebSocket to the server, and the page's fields bound to the shared texts.
 //!
 //! - [`socket`]: connecting, reconnecting with backoff, and the sync protocol.
-//! - [`textarea`]: local edits to the smallest text changes; remote changes
-//!   applied without moving the caret.
+//! - [`binding`]: a text field bound to a shared text, keeping the selection.
+//! - [`keys`]: undo and redo of one's own changes.
 
+mod binding;
+mod keys;
 mod socket;
-mod textarea;
 
 use crate::DocId;
 use crate::status::{ConnState, SaveState};
+use binding::Binding;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use web_sys::{HtmlTextAreaElement, WebSocket};
-use yrs::{Doc, TextRef};
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement, WebSocket};
+use yrs::undo::{Options as UndoOptions, UndoManager};
+use yrs::{Doc, Origin};
 
 /// Transaction origin of updates that came from the server.
 const REMOTE: &str = "remote";
+/// Transaction origin of this person's own edits (the only ones undo reverts).
+const LOCAL: &str = "local";
+/// Edits closer together than this undo as one step.
+const UNDO_CAPTURE_MS: u64 = 500;
 
 /// The page state a session drives.
 #[derive(Clone, Copy)]
@@ -28,16 +38,25 @@ pub struct Signals {
     pub save: RwSignal<SaveState>,
     /// Whether the document has been received from the server at least once.
     pub synced: RwSignal<bool>,
+    /// The document's title, live.
+    pub title: RwSignal<String>,
+}
+
+/// The page's fields a session binds.
+pub struct Fields {
+    /// The body.
+    pub body: HtmlTextAreaElement,
+    /// The title.
+    pub title: HtmlInputElement,
 }
 
 /// One open document. Lives as long as the page (event handlers hold it).
 pub struct Session {
     url: String,
     doc: Doc,
-    text: TextRef,
-    textarea: HtmlTextAreaElement,
-    /// The text area's value as of the last sync with the document, in UTF-16 code units.
-    shadow: RefCell<Vec<u16>>,
+    body: Binding,
+    title: Binding,
+    undo: RefCell<UndoManager<()>>,
     socket: RefCell<Option<socket::Socket>>,
     signals: Signals,
     /// Consecutive failed connection attempts, for the backoff.
@@ -49,16 +68,29 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts the session of document `id` bound to `textarea`.
-    pub fn start(id: &DocId, textarea: HtmlTextAreaElement, signals: Signals) {
+    /// Starts the session of document `id` with the page's `fields`.
+    pub fn start(id: &DocId, fields: Fields, signals: Signals) {
         let doc = crate::document::new_doc();
-        let text = doc.get_or_insert_text(crate::document::CONTENT);
+        let body_text = doc.get_or_insert_text(crate::document::CONTENT);
+        let title_text = doc.get_or_insert_text(crate::document::TITLE);
+        let mut undo = UndoManager::with_options(UndoOptions {
+            capture_timeout_millis: UNDO_CAPTURE_MS,
+            tracked_origins: Default::default(),
+            capture_transaction: None,
+            timestamp: Arc::new(|| js_sys::Date::now() as u64),
+            init_undo_stack: Vec::new(),
+            init_redo_stack: Vec::new(),
+        });
+        undo.expand_scope(&doc, &body_text);
+        undo.expand_scope(&doc, &title_text);
+        undo.include_origin(Origin::from(LOCAL));
+        let (body_el, title_el) = (fields.body.clone(), fields.title.clone());
         let session = Rc::new(Session {
             url: socket_url(id),
+            body: Binding::new(fields.body, body_text, |_| {}),
+            title: Binding::new(fields.title, title_text, move |t| signals.title.set(t.to_owned())),
             doc,
-            text,
-            textarea,
-            shadow: RefCell::new(Vec::new()),
+            undo: RefCell::new(undo),
             socket: RefCell::new(None),
             signals,
             failures: Cell::new(0),
@@ -66,7 +98,10 @@ impl Session {
             unsaved: Cell::new(false),
         });
         session.observe_local_updates();
-        session.bind_textarea();
+        session.listen_input(&body_el, |s| &s.body);
+        session.listen_input(&title_el, |s| &s.title);
+        session.bind_keys(&body_el);
+        session.bind_keys(&title_el);
         session.connect();
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::online, move |_| me.connect());
@@ -75,6 +110,49 @@ impl Session {
             if me.unsaved.get() {
                 ev.prevent_default();
             }
+        });
+    }
+
+    /// Sends every local transaction (edits, undo, redo) to the server.
+    fn observe_local_updates(self: &Rc<Self>) {
+        let me = Rc::downgrade(self);
+        let observed = self.doc.observe_update_v1("tandem-local", move |txn, event| {
+            let remote = txn.origin().is_some_and(|o| o.as_ref() == REMOTE.as_bytes());
+            if let (false, Some(me)) = (remote, me.upgrade()) {
+                me.send_local(&event.update);
+            }
+        });
+        if observed.is_err() {
+            leptos::logging::error!("could not observe document updates");
+        }
+    }
+
+    fn listen_input(self: &Rc<Self>, el: &web_sys::EventTarget, binding: fn(&Session) -> &Binding) {
+        let me = self.clone();
+        let origin = Origin::from(LOCAL);
+        let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).on_input(&me.doc, &origin));
+        let _ = el.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
+        on_input.forget(); // lives as long as the page
+    }
+
+    /// Runs `change` (remote, undo or redo) and shows its result in every
+    /// field, each selection still on the same characters.
+    fn keeping_selections(&self, change: impl FnOnce(&Session)) {
+        let (body, title) = (self.body.anchors(&self.doc), self.title.anchors(&self.doc));
+        change(self);
+        self.body.refresh(&self.doc, &body);
+        self.title.refresh(&self.doc, &title);
+    }
+
+    fn undo(&self) {
+        self.keeping_selections(|s| {
+            s.undo.borrow_mut().undo_blocking();
+        });
+    }
+
+    fn redo(&self) {
+        self.keeping_selections(|s| {
+            s.undo.borrow_mut().redo_blocking();
         });
     }
 

@@ -109,8 +109,8 @@ impl Session {
 
     fn apply_remote(&self, update: &[u8]) {
         let Ok(update) = Update::decode_v1(update) else { return };
-        self.keeping_selection(|doc| {
-            if let Err(e) = doc.transact_mut_with(REMOTE).apply_update(update) {
+        self.keeping_selections(|s| {
+            if let Err(e) = s.doc.transact_mut_with(REMOTE).apply_update(update) {
                 leptos::logging::warn!("could not apply a remote update: {e}");
             }
         });

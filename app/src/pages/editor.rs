@@ -40,22 +40,32 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let conn = RwSignal::new(ConnState::Connecting);
     let save = RwSignal::new(SaveState::Saved);
     let synced = RwSignal::new(false);
+    let live_title = RwSignal::new(title.clone());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let title_input = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
     Effect::new(move || {
-        if let Some(el) = textarea.get() {
-            crate::client::Session::start(&id, el, crate::client::Signals { conn, save, synced });
+        if let (Some(body), Some(title)) = (textarea.get(), title_input.get()) {
+            let signals = crate::client::Signals { conn, save, synced, title: live_title };
+            crate::client::Session::start(&id, crate::client::Fields { body, title }, signals);
         }
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&id, textarea);
-    let shown_title = display_title(&title).to_owned();
+    let _ = (&id, textarea, title_input);
     view! {
-        <Title text=format!("{shown_title} · Tandem")/>
+        <Title text=move || format!("{} · Tandem", display_title(&live_title.get()))/>
         <div class="editor-page">
             <header class="bar">
                 <a href="/" class="brand" aria-label="Back to the workspace">"Tandem"</a>
-                <h1 class="doc-title" data-testid="doc-title">{shown_title}</h1>
+                <input
+                    node_ref=title_input
+                    class="doc-title"
+                    data-testid="doc-title"
+                    aria-label="Title"
+                    placeholder="Untitled"
+                    value=title
+                    readonly=move || !synced.get()
+                />
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()>
                     {move || save.get().label()}
                 </span>

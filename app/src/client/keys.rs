@@ -1,0 +1,43 @@
+//! Keyboard handling of the bound fields: undo and redo of one's own changes.
+
+use super::Session;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{EventTarget, KeyboardEvent};
+
+/// What a key press asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Command {
+    Undo,
+    Redo,
+}
+
+fn command(ev: &KeyboardEvent) -> Option<Command> {
+    if !(ev.ctrl_key() || ev.meta_key()) || ev.alt_key() {
+        return None;
+    }
+    match (ev.key().to_ascii_lowercase().as_str(), ev.shift_key()) {
+        ("z", false) => Some(Command::Undo),
+        ("z", true) | ("y", false) => Some(Command::Redo),
+        _ => None,
+    }
+}
+
+impl Session {
+    /// Routes undo and redo keys on `target` to the session's undo manager
+    /// (the browser's own undo would also revert collaborators' changes).
+    pub(super) fn bind_keys(self: &Rc<Self>, target: &EventTarget) {
+        let me = self.clone();
+        let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |ev: KeyboardEvent| {
+            let Some(cmd) = command(&ev) else { return };
+            ev.prevent_default();
+            match cmd {
+                Command::Undo => me.undo(),
+                Command::Redo => me.redo(),
+            }
+        });
+        let _ = target.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+        on_key.forget(); // lives as long as the page
+    }
+}
