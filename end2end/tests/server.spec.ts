@@ -1,0 +1,103 @@
+// Against servers of the test's own: a restart mid-editing, and a stock Yjs client beside a browser.
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import WebSocket from 'ws';
+
+const BIN = process.env.TANDEM_BIN;
+const freshId = () => `srv-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `tandem` on `port` over `dir` and resolves once it listens. */
+function startTandem(port: number, dir: string): Promise<ChildProcess> {
+  if (!BIN) throw new Error('set TANDEM_BIN to the tandem binary (scripts/test does)');
+  const child = spawn(BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`tandem exited with ${code}`)));
+  });
+}
+
+function stopTandem(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+async function openEditor(browser: Browser, url: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(url);
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  return page;
+}
+
+test('clients reconnect after a server restart and nothing is lost', async ({ browser }) => {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
+  const base = `http://127.0.0.1:${port}`;
+  const id = freshId();
+  let server = await startTandem(port, dir);
+  const [a, b] = await Promise.all([openEditor(browser, `${base}/d/${id}`), openEditor(browser, `${base}/d/${id}`)]);
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('before restart. ');
+  await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+
+  expect(await stopTandem(server)).toBe(0);
+  for (const page of [a, b]) {
+    await expect(page.getByTestId('connection-status')).not.toHaveAttribute('data-state', 'connected');
+  }
+  // Edits while the server is down are kept...
+  await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+End');
+  await b.keyboard.type('while down. ');
+  await expect(b.getByTestId('sync-status')).toHaveAttribute('data-state', /saving|offline/);
+
+  server = await startTandem(port, dir);
+  // ...and merged once the clients are back.
+  for (const page of [a, b]) {
+    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+    await expect(page.getByTestId('editor')).toHaveValue('before restart. while down. ');
+  }
+  await expect(b.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  await a.reload();
+  await expect(a.getByTestId('editor')).toHaveValue('before restart. while down. ');
+  expect(await stopTandem(server)).toBe(0);
+});
+
+test('a stock Yjs client and a browser edit one document and converge', async ({ browser, baseURL }) => {
+  const id = freshId();
+  const wsBase = baseURL!.replace(/^http/, 'ws') + '/ws';
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(wsBase, id, doc, { WebSocketPolyfill: WebSocket as any, disableBc: true });
+  try {
+    await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+    doc.getText('content').insert(0, 'from node\n');
+    const page = await openEditor(browser, `${baseURL}/d/${id}`);
+    await expect(page.getByTestId('editor')).toHaveValue('from node\n');
+    await page.getByTestId('editor').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('from the browser ✓');
+    await expect.poll(() => doc.getText('content').toString()).toBe('from node\nfrom the browser ✓');
+    doc.getText('content').insert(0, '> ');
+    await expect(page.getByTestId('editor')).toHaveValue('> from node\nfrom the browser ✓');
+  } finally {
+    provider.destroy();
+  }
+});
