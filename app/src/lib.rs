@@ -5,7 +5,8 @@
 //! - [`protocol`]: the y-websocket wire protocol (framing, tags, encoders).
 //! - [`doc_id`]: validated document identifiers.
 //! - [`document`]: the shape of a document (root text names, UTF-16 offsets).
-//! - [`model`]: what pages show about documents; [`status`]: connection and saving states.
+//! - [`model`]: what pages show about documents; [`status`]: connection and saving states;
+//!   [`presence`]: who is here.
 //! - [`server_fns`]: the pages' calls into the server, served by a [`backend::Workspace`].
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
 //! - `client` (browser only): the live session of an open document.
@@ -14,11 +15,12 @@
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "hydrate")]
-mod client;
+pub mod client;
 pub mod doc_id;
 pub mod document;
 pub mod model;
 pub mod pages;
+pub mod presence;
 pub mod protocol;
 pub mod server_fns;
 pub mod status;

@@ -122,3 +122,27 @@ test('undo reverts only one\'s own edits', async ({ browser }) => {
   await a.keyboard.press('Control+Shift+z');
   await expect(b.getByTestId('editor')).toHaveValue('mine theirs');
 });
+
+test('each sees the other in the presence bar, until one leaves', async ({ browser }) => {
+  const id = freshId();
+  const person = async (name: string, color: string) => {
+    const context = await browser.newContext();
+    await context.addInitScript(([n, c]) => localStorage.setItem('tandem.user', JSON.stringify({ name: n, color: c })), [name, color]);
+    const page = await context.newPage();
+    await page.goto(`/d/${id}`);
+    await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+    return page;
+  };
+  const ada = await person('Ada Lovelace', '#2f6fde');
+  const alan = await person('Alan Turing', '#d9480f');
+  await expect(ada.getByTestId('presence').locator('[data-name="Alan Turing"]')).toHaveText('AT');
+  await expect(alan.getByTestId('presence').locator('[data-name="Ada Lovelace"]')).toHaveText('AL');
+  await expect(ada.getByLabel('Your name')).toHaveValue('Ada Lovelace');
+
+  await alan.getByLabel('Your name').fill('Alan M. Turing');
+  await alan.getByLabel('Your name').press('Enter');
+  await expect(ada.getByTestId('presence').locator('[data-name="Alan M. Turing"]')).toBeVisible();
+
+  await alan.close();
+  await expect(ada.getByTestId('presence').locator('.peer')).toHaveCount(0);
+});

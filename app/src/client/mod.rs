@@ -4,10 +4,14 @@
 //! - [`socket`]: connecting, reconnecting with backoff, and the sync protocol.
 //! - [`binding`]: a text field bound to a shared text, keeping the selection.
 //! - [`keys`]: undo and redo of one's own changes.
+//! - [`presence`]: this person's name and color, and who else is here.
 
 mod binding;
 mod keys;
+mod presence;
 mod socket;
+
+pub use presence::local_user;
 
 use crate::DocId;
 use crate::status::{ConnState, SaveState};
@@ -19,6 +23,7 @@ use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement, WebSocket};
+use yrs::sync::Awareness;
 use yrs::undo::{Options as UndoOptions, UndoManager};
 use yrs::{Doc, Origin};
 
@@ -40,6 +45,10 @@ pub struct Signals {
     pub synced: RwSignal<bool>,
     /// The document's title, live.
     pub title: RwSignal<String>,
+    /// This person, as others see them.
+    pub me: RwSignal<crate::presence::User>,
+    /// Everyone else in the document.
+    pub peers: RwSignal<Vec<crate::presence::Peer>>,
 }
 
 /// The page's fields a session binds.
@@ -57,6 +66,8 @@ pub struct Session {
     body: Binding,
     title: Binding,
     undo: RefCell<UndoManager<()>>,
+    /// Awareness states: ours and everyone else's.
+    awareness: RefCell<Awareness>,
     socket: RefCell<Option<socket::Socket>>,
     signals: Signals,
     /// Consecutive failed connection attempts, for the backoff.
@@ -69,7 +80,7 @@ pub struct Session {
 
 impl Session {
     /// Starts the session of document `id` with the page's `fields`.
-    pub fn start(id: &DocId, fields: Fields, signals: Signals) {
+    pub fn start(id: &DocId, fields: Fields, signals: Signals) -> Rc<Session> {
         let doc = crate::document::new_doc();
         let body_text = doc.get_or_insert_text(crate::document::CONTENT);
         let title_text = doc.get_or_insert_text(crate::document::TITLE);
@@ -89,6 +100,7 @@ impl Session {
             url: socket_url(id),
             body: Binding::new(fields.body, body_text, |_| {}),
             title: Binding::new(fields.title, title_text, move |t| signals.title.set(t.to_owned())),
+            awareness: RefCell::new(new_awareness(&doc)),
             doc,
             undo: RefCell::new(undo),
             socket: RefCell::new(None),
@@ -103,14 +115,22 @@ impl Session {
         session.bind_keys(&body_el);
         session.bind_keys(&title_el);
         session.connect();
+        session.keep_presence_alive();
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::online, move |_| me.connect());
-        let me = session;
+        let me = session.clone();
         let _ = window_event_listener(leptos::ev::beforeunload, move |ev| {
             if me.unsaved.get() {
                 ev.prevent_default();
             }
         });
+        session
+    }
+
+    /// Forgets everyone else (after a disconnect: the server resends who is here).
+    fn forget_peers(&self) {
+        *self.awareness.borrow_mut() = new_awareness(&self.doc);
+        self.signals.peers.set(Vec::new());
     }
 
     /// Sends every local transaction (edits, undo, redo) to the server.
@@ -164,6 +184,10 @@ impl Session {
             (true, false) => SaveState::Offline,
         });
     }
+}
+
+fn new_awareness(doc: &Doc) -> Awareness {
+    Awareness::with_clock(doc.clone(), || js_sys::Date::now() as u64)
 }
 
 /// `ws(s)://<this host>/ws/<id>`.

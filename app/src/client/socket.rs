@@ -71,11 +71,13 @@ impl Session {
         self.signals.conn.set(ConnState::Connected);
         let sv = self.doc.transact().state_vector().encode_v1();
         self.send(&protocol::encode_sync_step1(&sv));
+        self.publish_presence();
         self.refresh_save_state();
     }
 
     fn on_close(self: &Rc<Self>, _: CloseEvent) {
         self.socket.borrow_mut().take();
+        self.forget_peers();
         self.signals.conn.set(if online() { ConnState::Connecting } else { ConnState::Offline });
         self.refresh_save_state();
         self.reconnect_later();
@@ -92,6 +94,7 @@ impl Session {
             }
             Ok(Inbound::Update(update)) => self.apply_remote(update),
             Ok(Inbound::SyncStatus(payload)) => self.on_ack(payload),
+            Ok(Inbound::Awareness(update)) => self.on_awareness(update),
             Ok(_) => {}
             Err(e) => leptos::logging::warn!("ignoring a bad frame from the server: {e}"),
         }
@@ -139,7 +142,7 @@ impl Session {
     }
 
     /// Sends a frame if the socket is open; `false` otherwise (the next sync catches up).
-    fn send(&self, frame: &[u8]) -> bool {
+    pub(super) fn send(&self, frame: &[u8]) -> bool {
         let socket = self.socket.borrow();
         let Some(socket) = socket.as_ref().filter(|s| s.ws.ready_state() == Ws::OPEN) else { return false };
         socket.ws.send_with_u8_array(frame).is_ok()

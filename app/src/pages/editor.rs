@@ -3,6 +3,7 @@
 
 use crate::DocId;
 use crate::model::display_title;
+use crate::presence::{Peer, User};
 use crate::server_fns::open_doc;
 use crate::status::{ConnState, SaveState};
 use leptos::prelude::*;
@@ -41,17 +42,30 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let save = RwSignal::new(SaveState::Saved);
     let synced = RwSignal::new(false);
     let live_title = RwSignal::new(title.clone());
+    let me = RwSignal::new(None::<User>);
+    let peers = RwSignal::new(Vec::<Peer>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let title_input = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
-    Effect::new(move || {
-        if let (Some(body), Some(title)) = (textarea.get(), title_input.get()) {
-            let signals = crate::client::Signals { conn, save, synced, title: live_title };
-            crate::client::Session::start(&id, crate::client::Fields { body, title }, signals);
-        }
-    });
+    let rename = {
+        use std::rc::Rc;
+        let session = StoredValue::new_local(None::<Rc<crate::client::Session>>);
+        Effect::new(move || {
+            if let (Some(body), Some(title)) = (textarea.get(), title_input.get()) {
+                let user = RwSignal::new(crate::client::local_user());
+                Effect::new(move || me.set(Some(user.get())));
+                let signals = crate::client::Signals { conn, save, synced, title: live_title, me: user, peers };
+                let fields = crate::client::Fields { body, title };
+                session.set_value(Some(crate::client::Session::start(&id, fields, signals)));
+            }
+        });
+        move |name: String| session.with_value(|s| if let Some(s) = s { s.rename(&name) })
+    };
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&id, textarea, title_input);
+    let rename = {
+        let _ = (&id, textarea, title_input);
+        |_: String| {}
+    };
     view! {
         <Title text=move || format!("{} · Tandem", display_title(&live_title.get()))/>
         <div class="editor-page">
@@ -66,6 +80,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     value=title
                     readonly=move || !synced.get()
                 />
+                <PresenceBar me peers rename/>
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()>
                     {move || save.get().label()}
                 </span>
@@ -87,6 +102,33 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 // <script>), so escape here: document text must never become markup.
                 {html_escape::encode_text(&text).into_owned()}
             </textarea>
+        </div>
+    }
+}
+
+/// Everyone in the document: this person first (their name is editable), then the others.
+#[component]
+fn PresenceBar(
+    me: RwSignal<Option<User>>,
+    peers: RwSignal<Vec<Peer>>,
+    rename: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let color = move || me.get().map(|u| format!("--c: {}", u.color)).unwrap_or_default();
+    view! {
+        <div class="presence" data-testid="presence" role="group" aria-label="People in this document">
+            <input
+                class="me"
+                aria-label="Your name"
+                style=color
+                prop:value=move || me.get().map(|u| u.name).unwrap_or_default()
+                on:change=move |ev| rename(event_target_value(&ev))
+            />
+            <For each=move || peers.get() key=|p| (p.client_id, p.user.clone()) let(peer)>
+                <span class="peer" style=format!("--c: {}", peer.user.color) title=peer.user.name.clone()
+                    data-name=peer.user.name.clone()>
+                    {peer.user.initials()}
+                </span>
+            </For>
         </div>
     }
 }

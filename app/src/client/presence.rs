@@ -1,0 +1,99 @@
+//! This person's presence (name and color) and everyone else's, over awareness.
+
+use super::Session;
+use crate::presence::{Peer, State, User};
+use crate::protocol;
+use leptos::prelude::*;
+use std::rc::Rc;
+use std::time::Duration;
+use yrs::sync::AwarenessUpdate;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+
+/// Where this person's name and color are kept between visits.
+const STORAGE_KEY: &str = "tandem.user";
+/// How often our state is renewed; stock clients drop states silent for 30 s.
+const RENEW_EVERY: Duration = Duration::from_secs(15);
+
+/// The user kept in this browser, or a friendly new one (saved for next time).
+pub fn local_user() -> User {
+    let storage = window().local_storage().ok().flatten();
+    let saved = storage.as_ref().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+    if let Some(user) = saved.and_then(|json| serde_json::from_str::<User>(&json).ok()) {
+        return user;
+    }
+    let user = User::friendly(js_sys::Math::random(), js_sys::Math::random());
+    save_user(&user);
+    user
+}
+
+fn save_user(user: &User) {
+    let storage = window().local_storage().ok().flatten();
+    if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(user)) {
+        let _ = storage.set_item(STORAGE_KEY, &json);
+    }
+}
+
+impl Session {
+    /// Renews our presence periodically, so others keep seeing us.
+    pub(super) fn keep_presence_alive(self: &Rc<Self>) {
+        let me = Rc::downgrade(self);
+        let _ = set_interval_with_handle(
+            move || {
+                if let Some(me) = me.upgrade() {
+                    me.publish_presence();
+                }
+            },
+            RENEW_EVERY,
+        );
+    }
+
+    /// Changes this person's name everywhere (and for next time).
+    pub fn rename(&self, name: &str) {
+        let mut user = self.signals.me.get_untracked();
+        user.name = name.chars().take(40).collect();
+        if user.name.trim().is_empty() {
+            return;
+        }
+        save_user(&user);
+        self.signals.me.set(user);
+        self.publish_presence();
+    }
+
+    /// Sends our awareness state.
+    pub(super) fn publish_presence(&self) {
+        let state = State { user: self.signals.me.get_untracked() };
+        let Ok(json) = serde_json::to_string(&state) else { return };
+        let update = {
+            let mut awareness = self.awareness.borrow_mut();
+            awareness.set_local_state_raw(json);
+            awareness.update_with_clients([awareness.client_id()])
+        };
+        if let Ok(update) = update {
+            self.send(&protocol::encode_awareness(&update.encode_v1()));
+        }
+    }
+
+    /// Applies others' awareness states and shows who is here.
+    pub(super) fn on_awareness(&self, bytes: &[u8]) {
+        let Ok(update) = AwarenessUpdate::decode_v1(bytes) else { return };
+        let peers = {
+            let mut awareness = self.awareness.borrow_mut();
+            if awareness.apply_update(update).is_err() {
+                return;
+            }
+            let own = awareness.client_id();
+            let mut peers: Vec<Peer> = awareness
+                .iter()
+                .filter(|(id, _)| *id != own)
+                .filter_map(|(id, state)| {
+                    let user = User::from_state_json(state.data.as_deref()?)?;
+                    Some(Peer { client_id: id.get(), user })
+                })
+                .collect();
+            peers.sort_by_key(|p| p.client_id);
+            peers
+        };
+        self.signals.peers.set(peers);
+    }
+}
