@@ -11,6 +11,7 @@
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
 //! - `client` (browser only): the live session of an open document.
 //! - [`text_diff`]: the smallest change between two versions of a text.
+//! - [`markdown`]: the preview renderer (safe by construction).
 
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -18,6 +19,7 @@ pub mod backend;
 pub mod client;
 pub mod doc_id;
 pub mod document;
+pub mod markdown;
 pub mod model;
 pub mod pages;
 pub mod presence;

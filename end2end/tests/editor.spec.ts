@@ -146,3 +146,33 @@ test('each sees the other in the presence bar, until one leaves', async ({ brows
   await alan.close();
   await expect(ada.getByTestId('presence').locator('.peer')).toHaveCount(0);
 });
+
+test('script, event handlers and javascript: links in the text are shown, never run', async ({ browser }) => {
+  const id = freshId();
+  const a = await openEditor(browser, id);
+  await a.getByTestId('editor').click();
+  const hostile = [
+    '# Notes',
+    '<script>window.pwned = 1</script>',
+    '<img src="x" onerror="window.pwned = 2">',
+    '[click me](javascript:window.pwned=3)',
+    '![tracker](https://tracker.example/pixel.png)',
+  ].join('\n\n');
+  await a.keyboard.insertText(hostile);
+  await a.getByRole('button', { name: 'Split' }).click();
+  const preview = a.getByTestId('preview');
+  await expect(preview.locator('h1')).toHaveText('Notes');
+  await expect(preview).toContainText('<script>window.pwned = 1</script>');
+  await expect(preview).toContainText('<img src="x" onerror="window.pwned = 2">');
+  await expect(preview.locator('script, img, [onerror]')).toHaveCount(0);
+  await expect(preview.getByRole('link', { name: 'click me' })).not.toHaveAttribute('href', /javascript/i);
+  await preview.getByRole('link', { name: 'click me' }).click();
+  expect(await a.evaluate(() => (window as any).pwned)).toBeUndefined();
+
+  // The same renderer on the server: a fresh page in preview shows the same, safely.
+  const b = await openEditor(browser, id);
+  await b.getByRole('button', { name: 'Preview' }).click();
+  await expect(b.getByTestId('preview').locator('script, img')).toHaveCount(0);
+  await expect(b.getByTestId('editor')).toBeHidden();
+  expect(await b.evaluate(() => (window as any).pwned)).toBeUndefined();
+});

@@ -45,6 +45,8 @@ pub struct Signals {
     pub synced: RwSignal<bool>,
     /// The document's title, live.
     pub title: RwSignal<String>,
+    /// The document's body, live (for the preview).
+    pub body: RwSignal<String>,
     /// This person, as others see them.
     pub me: RwSignal<crate::presence::User>,
     /// Everyone else in the document.
@@ -98,7 +100,7 @@ impl Session {
         let (body_el, title_el) = (fields.body.clone(), fields.title.clone());
         let session = Rc::new(Session {
             url: socket_url(id),
-            body: Binding::new(fields.body, body_text, |_| {}),
+            body: Binding::new(fields.body, body_text, move |t| signals.body.set(t.to_owned())),
             title: Binding::new(fields.title, title_text, move |t| signals.title.set(t.to_owned())),
             awareness: RefCell::new(new_awareness(&doc)),
             doc,

@@ -2,6 +2,7 @@
 //! a live session binds the text area to the shared document.
 
 use crate::DocId;
+use crate::markdown;
 use crate::model::display_title;
 use crate::presence::{Peer, User};
 use crate::server_fns::open_doc;
@@ -42,6 +43,8 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let save = RwSignal::new(SaveState::Saved);
     let synced = RwSignal::new(false);
     let live_title = RwSignal::new(title.clone());
+    let body_text = RwSignal::new(text.clone());
+    let mode = RwSignal::new(Mode::Edit);
     let me = RwSignal::new(None::<User>);
     let peers = RwSignal::new(Vec::<Peer>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
@@ -54,7 +57,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
             if let (Some(body), Some(title)) = (textarea.get(), title_input.get()) {
                 let user = RwSignal::new(crate::client::local_user());
                 Effect::new(move || me.set(Some(user.get())));
-                let signals = crate::client::Signals { conn, save, synced, title: live_title, me: user, peers };
+                let signals = crate::client::Signals { conn, save, synced, title: live_title, body: body_text, me: user, peers };
                 let fields = crate::client::Fields { body, title };
                 session.set_value(Some(crate::client::Session::start(&id, fields, signals)));
             }
@@ -80,6 +83,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     value=title
                     readonly=move || !synced.get()
                 />
+                <ModeSwitch mode/>
                 <PresenceBar me peers rename/>
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()>
                     {move || save.get().label()}
@@ -88,20 +92,28 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     {move || conn.get().label()}
                 </span>
             </header>
-            <textarea
-                node_ref=textarea
-                class="editor"
-                data-testid="editor"
-                data-synced=move || synced.get().to_string()
-                aria-label="Document text"
-                spellcheck="false"
-                // Editable once the live document has arrived, so no keystroke is lost.
-                readonly=move || !synced.get()
-            >
-                // Leptos writes <textarea> children unescaped (it treats them like
-                // <script>), so escape here: document text must never become markup.
-                {html_escape::encode_text(&text).into_owned()}
-            </textarea>
+            <div class="workarea" data-mode=move || mode.get().as_str()>
+                <textarea
+                    node_ref=textarea
+                    class="editor"
+                    data-testid="editor"
+                    data-synced=move || synced.get().to_string()
+                    aria-label="Document text"
+                    spellcheck="false"
+                    // Editable once the live document has arrived, so no keystroke is lost.
+                    readonly=move || !synced.get()
+                >
+                    // Leptos writes <textarea> children unescaped (it treats them like
+                    // <script>), so escape here: document text must never become markup.
+                    {html_escape::encode_text(&text).into_owned()}
+                </textarea>
+                <article
+                    class="preview"
+                    data-testid="preview"
+                    aria-label="Preview"
+                    inner_html=move || if mode.get() == Mode::Edit { String::new() } else { markdown::render(&body_text.get()) }
+                ></article>
+            </div>
         </div>
     }
 }
@@ -129,6 +141,53 @@ fn PresenceBar(
                     {peer.user.initials()}
                 </span>
             </For>
+        </div>
+    }
+}
+
+/// How the editor page shows the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Edit,
+    Split,
+    Preview,
+}
+
+impl Mode {
+    const ALL: [Mode; 3] = [Mode::Edit, Mode::Split, Mode::Preview];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Edit => "edit",
+            Mode::Split => "split",
+            Mode::Preview => "preview",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Mode::Edit => "Edit",
+            Mode::Split => "Split",
+            Mode::Preview => "Preview",
+        }
+    }
+}
+
+/// Edit, split or preview.
+#[component]
+fn ModeSwitch(mode: RwSignal<Mode>) -> impl IntoView {
+    view! {
+        <div class="modes" role="group" aria-label="View">
+            {Mode::ALL.into_iter().map(|m| view! {
+                <button
+                    type="button"
+                    data-mode=m.as_str()
+                    aria-pressed=move || (mode.get() == m).to_string()
+                    on:click=move |_| mode.set(m)
+                >
+                    {m.label()}
+                </button>
+            }).collect_view()}
         </div>
     }
 }
