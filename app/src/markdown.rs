@@ -28,7 +28,7 @@ pub fn render(markdown: &str) -> String {
 /// `url` if it is relative or uses http, https or mailto; otherwise a dead link.
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     let trimmed = url.trim_start();
-    let scheme_end = trimmed.find(|c: char| matches!(c, ':' | '/' | '?' | '#'));
+    let scheme_end = trimmed.find([':', '/', '?', '#']);
     let allowed = match scheme_end {
         Some(i) if trimmed[i..].starts_with(':') => {
             matches!(trimmed[..i].to_ascii_lowercase().as_str(), "http" | "https" | "mailto")
