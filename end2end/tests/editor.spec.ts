@@ -176,3 +176,26 @@ test('script, event handlers and javascript: links in the text are shown, never 
   await expect(b.getByTestId('editor')).toBeHidden();
   expect(await b.evaluate(() => (window as any).pwned)).toBeUndefined();
 });
+
+test('an input method composition is not broken by remote edits, and both sides converge', async ({ browser }) => {
+  const id = freshId();
+  const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('abc');
+  await expect(b.getByTestId('editor')).toHaveValue('abc');
+  const ime = await a.context().newCDPSession(a);
+  await ime.send('Input.imeSetComposition', { text: 'にほ', selectionStart: 2, selectionEnd: 2 });
+  await expect(b.getByTestId('editor')).toHaveValue('abcにほ');
+  await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+Home');
+  await b.keyboard.type('X');
+  await expect(b.getByTestId('editor')).toHaveValue('Xabcにほ');
+  // Bob's edit is stored, so the server has already relayed it to Alice.
+  await expect(b.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  // Alice's field is not rewritten while she composes...
+  await expect(a.getByTestId('editor')).toHaveValue('abcにほ');
+  await ime.send('Input.insertText', { text: '日本' });
+  // ...and once she commits, both have both edits.
+  await expect(a.getByTestId('editor')).toHaveValue('Xabc日本');
+  await expect(b.getByTestId('editor')).toHaveValue('Xabc日本');
+});

@@ -78,6 +78,11 @@ pub struct Session {
     ack_requested: Cell<u64>,
     /// Whether some local change is not yet acknowledged as durable.
     unsaved: Cell<bool>,
+    /// Whether an input method (IME) composition is in progress in a field.
+    composing: Cell<bool>,
+    /// Remote updates held back during a composition, which rewriting the
+    /// field would break; applied when it ends.
+    deferred: RefCell<Vec<Vec<u8>>>,
 }
 
 impl Session {
@@ -110,6 +115,8 @@ impl Session {
             failures: Cell::new(0),
             ack_requested: Cell::new(0),
             unsaved: Cell::new(false),
+            composing: Cell::new(false),
+            deferred: RefCell::new(Vec::new()),
         });
         session.observe_local_updates();
         session.listen_input(&body_el, |s| &s.body);
@@ -155,6 +162,22 @@ impl Session {
         let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).on_input(&me.doc, &origin));
         let _ = el.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
         on_input.forget(); // lives as long as the page
+        let me = self.clone();
+        let on_start = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| me.composing.set(true));
+        let _ = el.add_event_listener_with_callback("compositionstart", on_start.as_ref().unchecked_ref());
+        on_start.forget();
+        let me = self.clone();
+        let origin = Origin::from(LOCAL);
+        let on_end = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            binding(&me).on_input(&me.doc, &origin);
+            me.composing.set(false);
+            let held = std::mem::take(&mut *me.deferred.borrow_mut());
+            for update in held {
+                me.apply_remote(&update);
+            }
+        });
+        let _ = el.add_event_listener_with_callback("compositionend", on_end.as_ref().unchecked_ref());
+        on_end.forget();
     }
 
     /// Runs `change` (remote, undo or redo) and shows its result in every

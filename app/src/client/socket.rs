@@ -110,7 +110,10 @@ impl Session {
         }
     }
 
-    fn apply_remote(&self, update: &[u8]) {
+    pub(super) fn apply_remote(&self, update: &[u8]) {
+        if self.composing.get() {
+            return self.deferred.borrow_mut().push(update.to_vec());
+        }
         let Ok(update) = Update::decode_v1(update) else { return };
         self.keeping_selections(|s| {
             if let Err(e) = s.doc.transact_mut_with(REMOTE).apply_update(update) {
