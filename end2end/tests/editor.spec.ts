@@ -1,15 +1,8 @@
 // The editor: two people typing converge, carets stay put under remote edits, first paint is server-rendered.
 import { test, expect, type Page, type Browser } from '@playwright/test';
+import { freshId, openEditor as openAt } from './helpers';
 
-const freshId = () => `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-
-async function openEditor(browser: Browser, id: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`/d/${id}`);
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
-  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
-  return page;
-}
+const openEditor = (browser: Browser, id: string) => openAt(browser, `/d/${id}`);
 
 const editorValue = (page: Page) => page.getByTestId('editor').inputValue();
 

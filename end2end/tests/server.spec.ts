@@ -1,5 +1,5 @@
 // Against servers of the test's own: a restart mid-editing, and a stock Yjs client beside a browser.
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
+import { freshId as fresh, openEditor } from './helpers';
+
+const freshId = () => fresh('srv');
 
 const BIN = process.env.TANDEM_BIN;
-const freshId = () => `srv-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -39,13 +41,6 @@ function stopTandem(child: ChildProcess): Promise<number | null> {
     child.on('exit', (code) => resolve(code));
     child.kill('SIGTERM');
   });
-}
-
-async function openEditor(browser: Browser, url: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(url);
-  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
-  return page;
 }
 
 test('clients reconnect after a server restart and nothing is lost', async ({ browser }) => {
