@@ -23,3 +23,18 @@ test('GET /ws/<invalid id> answers 400', async ({ request }) => {
   // The id is rejected, not just the missing WebSocket handshake (which is also a 400).
   expect((await res.json()).error.code).toBe('invalid_doc_id');
 });
+
+test('the workspace list updates live when someone creates or renames a document', async ({ page, browser, request }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+  const title = `Live list ${Date.now()}`;
+  const created = await (await request.post('/api/docs', { data: { title } })).json();
+  const link = page.locator(`a[href="/d/${created.id}"]`);
+  await expect(link).toHaveText(title);
+
+  const editor = await (await browser.newContext()).newPage();
+  await editor.goto(`/d/${created.id}`);
+  await expect(editor.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  await editor.getByTestId('doc-title').fill(`${title} (renamed)`);
+  await expect(link).toHaveText(`${title} (renamed)`);
+});

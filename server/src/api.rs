@@ -8,6 +8,9 @@ use app::DocId;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use std::convert::Infallible;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -17,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub fn router(max_body: usize) -> Router<AppState> {
     Router::new()
         .route("/docs", get(list).post(create))
+        .route("/events", get(events))
         .route("/docs/{id}", get(meta))
         .route("/docs/{id}/text", get(text))
         .route("/docs/{id}/state", get(state))
@@ -36,6 +40,22 @@ async fn blocking<T: Send + 'static>(
 /// Every document, most recently edited first; titles of open documents are live.
 async fn list(State(app): State<AppState>) -> Result<Json<Vec<DocMeta>>, ApiError> {
     Ok(Json(docs::list(&app.rooms).await?))
+}
+
+/// Server-sent events: a `changed` message whenever a document appears or is
+/// renamed (coalesced; sent once the change is stored, so a refetch sees it).
+/// The stream ends when the server shuts down.
+async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let state = (app.rooms.listing().subscribe(), app.rooms.store().clone(), app.shutdown.clone());
+    let stream = futures_util::stream::unfold(state, |(mut changes, store, shutdown)| async move {
+        tokio::select! {
+            changed = changes.changed() => changed.ok()?,
+            _ = shutdown.cancelled() => return None,
+        }
+        store::settle(&*store).await;
+        Some((Ok(Event::default().data("changed")), (changes, store, shutdown)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 /// Body of `POST /api/docs`.

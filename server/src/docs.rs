@@ -57,6 +57,7 @@ pub async fn create(rooms: &Arc<Rooms>, title: &str) -> Result<DocId, DocsError>
     if !store::wait_durable(&**room.store(), seq).await {
         return Err(DocsError::Closed);
     }
+    rooms.listing().changed();
     Ok(id)
 }
 

@@ -2,6 +2,7 @@
 
 use crate::core::{CoreError, DocCore};
 use crate::peer::{ConnId, Outbound, Peer, close_code};
+use crate::rooms::Listing;
 use crate::store::{Seq, Store};
 use app::DocId;
 use bytes::Bytes;
@@ -24,6 +25,10 @@ struct Member {
 
 struct RoomState {
     core: DocCore,
+    /// The title as last announced to the workspace listing.
+    title: String,
+    /// Whether the document is stored (listed); a new one is once it gets content.
+    exists: bool,
     members: HashMap<ConnId, Member>,
     /// The highest seq queued for this document; a snapshot taken now covers it.
     last_seq: Seq,
@@ -34,10 +39,24 @@ struct RoomState {
     poisoned: bool,
 }
 
+/// Where a document stood in storage when it was loaded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stored {
+    /// The highest seq queued for the document so far (a snapshot taken now covers it).
+    pub last_seq: Seq,
+    /// Log entries after the snapshot.
+    pub log_len: usize,
+    /// Bytes in the log after the snapshot.
+    pub log_bytes: usize,
+    /// Whether the document exists in storage.
+    pub exists: bool,
+}
+
 /// One loaded document, owned here and nowhere else.
 pub struct Room {
     id: DocId,
     store: Arc<dyn Store>,
+    listing: Listing,
     /// std mutex: held only for in-memory work (apply, encode, queue pushes),
     /// never across `.await`, so one slow connection never stalls the others.
     state: Mutex<RoomState>,
@@ -54,17 +73,20 @@ pub struct Rejected {
 }
 
 impl Room {
-    /// A room for a document rebuilt from storage; `last_seq` covers everything stored for it.
-    pub fn new(id: DocId, store: Arc<dyn Store>, core: DocCore, last_seq: Seq, log: (usize, usize)) -> Self {
+    /// A room for a document rebuilt from storage; it tells `listing` when the
+    /// document appears in the workspace or its title changes.
+    pub fn new(id: DocId, store: Arc<dyn Store>, core: DocCore, stored: Stored, listing: Listing) -> Self {
         let state = RoomState {
+            title: app::document::title(core.doc()),
             core,
+            exists: stored.exists,
             members: HashMap::new(),
-            last_seq,
-            log_len: log.0,
-            log_bytes: log.1,
+            last_seq: stored.last_seq,
+            log_len: stored.log_len,
+            log_bytes: stored.log_bytes,
             poisoned: false,
         };
-        Room { id, store, state: Mutex::new(state) }
+        Room { id, store, listing, state: Mutex::new(state) }
     }
 
     /// The document id.
@@ -182,7 +204,18 @@ impl Room {
         if st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES {
             self.compact(st);
         }
+        self.announce(st);
         st.last_seq
+    }
+
+    /// Tells the workspace listing when this document first appears or is renamed.
+    fn announce(&self, st: &mut RoomState) {
+        let title = app::document::title(st.core.doc());
+        if !st.exists || title != st.title {
+            st.exists = true;
+            st.title = title;
+            self.listing.changed();
+        }
     }
 
     fn compact(&self, st: &mut RoomState) {

@@ -2,12 +2,12 @@
 //! everyone who uses it, and flushed and unloaded when the last user leaves.
 
 use crate::core::{CoreError, DocCore};
-use crate::room::Room;
+use crate::room::{Room, Stored};
 use crate::store::{self, Store, StoreError};
 use app::DocId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, watch};
 
 /// Why a document could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -34,9 +34,28 @@ struct Slot {
     users: usize,
 }
 
+/// Announces changes to the workspace listing (a document appeared or was
+/// renamed). A `watch` channel: a slow listener sees only that something
+/// changed since it last looked, never a backlog.
+#[derive(Clone)]
+pub struct Listing(Arc<watch::Sender<u64>>);
+
+impl Listing {
+    /// Records a change.
+    pub fn changed(&self) {
+        self.0.send_modify(|version| *version += 1);
+    }
+
+    /// A receiver that wakes on every later change.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
 /// Every loaded room.
 pub struct Rooms {
     store: Arc<dyn Store>,
+    listing: Listing,
     /// std mutex: held for map lookups and counter updates only; loading,
     /// flushing and every `.await` happen outside it.
     slots: Mutex<HashMap<DocId, Slot>>,
@@ -72,7 +91,13 @@ impl Drop for Lease {
 impl Rooms {
     /// An empty registry over `store`.
     pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
-        Arc::new(Rooms { store, slots: Mutex::new(HashMap::new()) })
+        let listing = Listing(Arc::new(watch::channel(0).0));
+        Arc::new(Rooms { store, listing, slots: Mutex::new(HashMap::new()) })
+    }
+
+    /// Changes to the workspace listing.
+    pub fn listing(&self) -> &Listing {
+        &self.listing
     }
 
     /// The store behind the rooms.
@@ -140,14 +165,16 @@ impl Rooms {
         }
         let last_seq = self.store.last_queued();
         let (store, doc) = (self.store.clone(), id.clone());
-        let (core, log) = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
-            let stored = store.load(&doc)?.unwrap_or_default();
-            let core = DocCore::from_updates(stored.updates.iter().map(Vec::as_slice))?;
-            Ok((core, (stored.log_len, stored.log_bytes)))
+        let (core, stored) = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
+            let loaded = store.load(&doc)?;
+            let exists = loaded.is_some();
+            let loaded = loaded.unwrap_or_default();
+            let core = DocCore::from_updates(loaded.updates.iter().map(Vec::as_slice))?;
+            Ok((core, Stored { last_seq, log_len: loaded.log_len, log_bytes: loaded.log_bytes, exists }))
         })
         .await??;
         tracing::debug!(doc = %id, "room loaded");
-        Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, last_seq, log)))
+        Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, stored, self.listing.clone())))
     }
 
     fn release(&self, id: &DocId) {

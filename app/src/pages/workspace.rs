@@ -9,6 +9,8 @@ use leptos_router::hooks::use_navigate;
 #[component]
 pub fn Workspace() -> impl IntoView {
     let docs = Resource::new(|| (), |_| list_docs());
+    #[cfg(feature = "hydrate")]
+    refetch_on_changes(docs);
     let hydrated = super::hydrated();
     let state = move || if hydrated.get() { "ready" } else { "loading" };
     view! {
@@ -20,16 +22,29 @@ pub fn Workspace() -> impl IntoView {
                 </div>
                 <NewDocButton/>
             </header>
-            <Suspense fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
+            // A transition keeps the current list on screen while a live update refetches it.
+            <Transition fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
                 {move || Suspend::new(async move {
                     match docs.await {
                         Ok(list) => view! { <DocList docs=list/> }.into_any(),
                         Err(_) => view! { <p class="error">"The documents could not be loaded."</p> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
     }
+}
+
+/// Refetches the list whenever the server says a document appeared or was renamed.
+#[cfg(feature = "hydrate")]
+fn refetch_on_changes(docs: Resource<Result<Vec<DocSummary>, ServerFnError>>) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let Ok(source) = web_sys::EventSource::new("/api/events") else { return };
+    let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| docs.refetch());
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    let keep = send_wrapper::SendWrapper::new((source, on_message));
+    on_cleanup(move || keep.0.close());
 }
 
 /// Creates a document and opens it.
