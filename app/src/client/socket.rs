@@ -76,7 +76,10 @@ impl Session {
     }
 
     fn on_close(self: &Rc<Self>, _: CloseEvent) {
-        self.socket.borrow_mut().take();
+        // This runs inside the socket's own close handler: free the handlers
+        // only after it returns.
+        let closed = self.socket.borrow_mut().take();
+        set_timeout(move || drop(closed), Duration::ZERO);
         self.forget_peers();
         self.signals.conn.set(if online() { ConnState::Connecting } else { ConnState::Offline });
         self.refresh_save_state();
