@@ -1,6 +1,8 @@
 //! Who is here: each person's name and color, as carried in awareness states.
 
 use serde::{Deserialize, Serialize};
+use yrs::block::ID;
+use yrs::{Assoc, ClientID, IndexScope, StickyIndex};
 
 /// A person as others see them: the `user` field of an awareness state
 /// (the shape y-codemirror and other Yjs editors use too).
@@ -12,11 +14,47 @@ pub struct User {
     pub color: String,
 }
 
+/// A position in the shared text that stays on its character as others edit,
+/// in the JSON shape of Yjs's `RelativePosition` (so Yjs editors can read it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RelPos {
+    /// The root text's name, for a position in an empty text.
+    #[serde(default)]
+    pub tname: Option<String>,
+    /// The character the position sticks to.
+    #[serde(default)]
+    pub item: Option<ItemId>,
+    /// 0: before that character's right side (after it); -1: before it.
+    #[serde(default)]
+    pub assoc: i32,
+}
+
+/// A character's id: the client that wrote it and its clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ItemId {
+    /// Writer's client id.
+    pub client: u64,
+    /// Writer's clock.
+    pub clock: u32,
+}
+
+/// A selection in the body text; `anchor == head` for a caret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Where the selection started.
+    pub anchor: RelPos,
+    /// Where the caret is.
+    pub head: RelPos,
+}
+
 /// An awareness state as Tandem publishes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     /// Who.
     pub user: User,
+    /// Their selection in the body, if they have one.
+    #[serde(default)]
+    pub cursor: Option<Cursor>,
 }
 
 /// Someone else in the document.
@@ -26,6 +64,48 @@ pub struct Peer {
     pub client_id: u64,
     /// Who they are.
     pub user: User,
+    /// Their selection in the body, if they have one.
+    pub cursor: Option<Cursor>,
+}
+
+/// A remote caret, placed in the text area's coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaretView {
+    /// Whose caret.
+    pub client_id: u64,
+    /// Their name, for the label.
+    pub name: String,
+    /// Their color.
+    pub color: String,
+    /// The caret's position in the body, in UTF-16 code units.
+    pub offset: u32,
+    /// Pixels from the text area's top edge (scroll applied).
+    pub top: f64,
+    /// Pixels from its left edge.
+    pub left: f64,
+    /// The line height.
+    pub height: f64,
+}
+
+/// A sticky index as a shared relative position.
+pub fn to_rel(index: &StickyIndex) -> RelPos {
+    let assoc = if index.assoc == Assoc::Before { -1 } else { 0 };
+    match index.scope() {
+        IndexScope::Relative(id) => RelPos { tname: None, item: Some(ItemId { client: id.client.get(), clock: id.clock }), assoc },
+        IndexScope::Root(name) => RelPos { tname: Some(name.to_string()), item: None, assoc },
+        IndexScope::Nested(_) => RelPos { tname: Some(crate::document::CONTENT.into()), item: None, assoc },
+    }
+}
+
+/// A shared relative position as a sticky index (`None` if malformed).
+pub fn from_rel(pos: &RelPos) -> Option<StickyIndex> {
+    let assoc = if pos.assoc < 0 { Assoc::Before } else { Assoc::After };
+    let scope = match (&pos.item, &pos.tname) {
+        (Some(item), _) if item.client < (1 << 53) => IndexScope::Relative(ID::new(ClientID::new(item.client), item.clock)),
+        (None, Some(name)) => IndexScope::Root(name.as_str().into()),
+        _ => return None,
+    };
+    Some(StickyIndex::new(scope, assoc))
 }
 
 /// Colors that read well on white, for people who have not picked one.
@@ -61,6 +141,20 @@ impl User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_positions_round_trip_and_follow_their_character() {
+        use yrs::{IndexedSequence, Text, Transact};
+        let doc = crate::document::new_doc();
+        let text = doc.get_or_insert_text(crate::document::CONTENT);
+        text.insert(&mut doc.transact_mut(), 0, "hello world");
+        let rel = to_rel(&text.sticky_index(&doc.transact(), 6, Assoc::After).unwrap());
+        let json = serde_json::to_string(&rel).unwrap();
+        let back: RelPos = serde_json::from_str(&json).unwrap();
+        text.insert(&mut doc.transact_mut(), 0, ">> ");
+        let offset = from_rel(&back).unwrap().get_offset(&doc.transact()).unwrap().index;
+        assert_eq!(offset, 9, "{json}");
+    }
 
     #[test]
     fn friendly_defaults_and_initials() {

@@ -192,3 +192,40 @@ test('an input method composition is not broken by remote edits, and both sides 
   await expect(a.getByTestId('editor')).toHaveValue('Xabc日本');
   await expect(b.getByTestId('editor')).toHaveValue('Xabc日本');
 });
+
+test('a collaborator\'s caret is drawn at their character and vanishes when they leave', async ({ browser }) => {
+  const id = freshId();
+  const person = async (name: string) => {
+    const context = await browser.newContext();
+    await context.addInitScript((n) => localStorage.setItem('tandem.user', JSON.stringify({ name: n, color: '#c2255c' })), name);
+    const page = await context.newPage();
+    await page.goto(`/d/${id}`);
+    await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+    return page;
+  };
+  const ada = await person('Ada');
+  await ada.getByTestId('editor').click();
+  await ada.keyboard.type('first line\nsecond line\nthird');
+  const bob = await person('Bob');
+  await expect(bob.getByTestId('editor')).toHaveValue('first line\nsecond line\nthird');
+  // Ada puts her caret at the start of the second line.
+  await ada.getByTestId('editor').evaluate((el: HTMLTextAreaElement) => { el.focus(); el.setSelectionRange(11, 11); });
+  await ada.keyboard.press('ArrowRight');
+  await ada.keyboard.press('ArrowLeft');
+  const caret = bob.locator('.caret[data-name="Ada"]');
+  await expect(caret).toHaveAttribute('data-offset', '11');
+  const second = await caret.boundingBox();
+  // Moved to the start of the text, the caret is drawn one line higher, at the same left edge.
+  await ada.keyboard.press('Control+Home');
+  await expect(caret).toHaveAttribute('data-offset', '0');
+  const first = await caret.boundingBox();
+  expect(second!.y - first!.y).toBeGreaterThan(first!.height / 2);
+  expect(Math.abs(second!.x - first!.x)).toBeLessThan(2);
+  // A remote insert before it moves it along with its character.
+  await bob.getByTestId('editor').click();
+  await bob.keyboard.press('Control+Home');
+  await bob.keyboard.type('>> ');
+  await expect(caret).toHaveAttribute('data-offset', '3');
+  await ada.close();
+  await expect(caret).toHaveCount(0);
+});

@@ -13,6 +13,7 @@ pub(super) trait Field {
     fn set_value(&self, value: &str);
     fn selection(&self) -> (Option<u32>, Option<u32>);
     fn select(&self, start: u32, end: u32);
+    fn element(&self) -> web_sys::HtmlElement;
 }
 
 macro_rules! impl_field {
@@ -32,6 +33,9 @@ macro_rules! impl_field {
             fn select(&self, start: u32, end: u32) {
                 let _ = self.set_selection_range(start, end);
             }
+            fn element(&self) -> web_sys::HtmlElement {
+                self.clone().into()
+            }
         }
     };
 }
@@ -41,6 +45,13 @@ impl_field!(HtmlInputElement);
 
 /// The selection of a field, anchored to characters of the shared text.
 pub(super) struct Anchors(Option<StickyIndex>, Option<StickyIndex>);
+
+impl Anchors {
+    /// (start, end).
+    pub(super) fn into_parts(self) -> (Option<StickyIndex>, Option<StickyIndex>) {
+        (self.0, self.1)
+    }
+}
 
 /// One field bound to one shared text.
 pub(super) struct Binding {
@@ -56,6 +67,11 @@ impl Binding {
     /// A binding of `field` to `text`; the field shows nothing until the first [`Binding::refresh`].
     pub(super) fn new(field: impl Field + 'static, text: TextRef, on_change: impl Fn(&str) + 'static) -> Self {
         Binding { field: Box::new(field), text, shadow: RefCell::new(Vec::new()), on_change: Box::new(on_change) }
+    }
+
+    /// The bound element.
+    pub(super) fn element(&self) -> web_sys::HtmlElement {
+        self.field.element()
     }
 
     /// Applies the field's new value to the text as one local transaction.

@@ -7,6 +7,7 @@
 //! - [`presence`]: this person's name and color, and who else is here.
 
 mod binding;
+mod carets;
 mod keys;
 mod presence;
 mod socket;
@@ -51,6 +52,8 @@ pub struct Signals {
     pub me: RwSignal<crate::presence::User>,
     /// Everyone else in the document.
     pub peers: RwSignal<Vec<crate::presence::Peer>>,
+    /// Their carets, placed over the body.
+    pub carets: RwSignal<Vec<crate::presence::CaretView>>,
 }
 
 /// The page's fields a session binds.
@@ -78,6 +81,8 @@ pub struct Session {
     ack_requested: Cell<u64>,
     /// Whether some local change is not yet acknowledged as durable.
     unsaved: Cell<bool>,
+    /// The caret we last published.
+    last_cursor: RefCell<Option<crate::presence::Cursor>>,
     /// Whether an input method (IME) composition is in progress in a field.
     composing: Cell<bool>,
     /// Remote updates held back during a composition, which rewriting the
@@ -115,6 +120,7 @@ impl Session {
             failures: Cell::new(0),
             ack_requested: Cell::new(0),
             unsaved: Cell::new(false),
+            last_cursor: RefCell::new(None),
             composing: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
         });
@@ -122,6 +128,7 @@ impl Session {
         session.listen_input(&body_el, |s| &s.body);
         session.listen_input(&title_el, |s| &s.title);
         session.bind_keys(&body_el);
+        session.track_selection(&body_el);
         session.bind_keys(&title_el);
         session.connect();
         session.keep_presence_alive();
@@ -180,6 +187,30 @@ impl Session {
         on_end.forget();
     }
 
+    /// Shares our caret when it moves, and keeps others' carets in place as we type and scroll.
+    fn track_selection(self: &Rc<Self>, el: &web_sys::EventTarget) {
+        for event in ["select", "keyup", "mouseup", "input", "focus", "scroll"] {
+            let me = self.clone();
+            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                if ev.type_() != "scroll" {
+                    me.publish_cursor();
+                }
+                me.place_carets();
+            });
+            let _ = el.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+            handler.forget(); // lives as long as the page
+        }
+    }
+
+    /// Publishes our presence if our caret moved.
+    fn publish_cursor(&self) {
+        let cursor = self.local_cursor();
+        if *self.last_cursor.borrow() != cursor {
+            *self.last_cursor.borrow_mut() = cursor;
+            self.publish_presence();
+        }
+    }
+
     /// Runs `change` (remote, undo or redo) and shows its result in every
     /// field, each selection still on the same characters.
     fn keeping_selections(&self, change: impl FnOnce(&Session)) {
@@ -187,6 +218,7 @@ impl Session {
         change(self);
         self.body.refresh(&self.doc, &body);
         self.title.refresh(&self.doc, &title);
+        self.place_carets();
     }
 
     fn undo(&self) {

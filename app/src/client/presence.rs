@@ -62,7 +62,7 @@ impl Session {
 
     /// Sends our awareness state.
     pub(super) fn publish_presence(&self) {
-        let state = State { user: self.signals.me.get_untracked() };
+        let state = State { user: self.signals.me.get_untracked(), cursor: self.local_cursor() };
         let Ok(json) = serde_json::to_string(&state) else { return };
         let update = {
             let mut awareness = self.awareness.borrow_mut();
@@ -87,13 +87,16 @@ impl Session {
                 .iter()
                 .filter(|(id, _)| *id != own)
                 .filter_map(|(id, state)| {
-                    let user = User::from_state_json(state.data.as_deref()?)?;
-                    Some(Peer { client_id: id.get(), user })
+                    let json = state.data.as_deref()?;
+                    let user = User::from_state_json(json)?;
+                    let cursor = serde_json::from_str::<State>(json).ok().and_then(|s| s.cursor);
+                    Some(Peer { client_id: id.get(), user, cursor })
                 })
                 .collect();
             peers.sort_by_key(|p| p.client_id);
             peers
         };
         self.signals.peers.set(peers);
+        self.place_carets();
     }
 }

@@ -4,7 +4,7 @@
 use crate::DocId;
 use crate::markdown;
 use crate::model::display_title;
-use crate::presence::{Peer, User};
+use crate::presence::{CaretView, Peer, User};
 use crate::server_fns::open_doc;
 use crate::status::{ConnState, SaveState};
 use leptos::prelude::*;
@@ -47,6 +47,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let mode = RwSignal::new(Mode::Edit);
     let me = RwSignal::new(None::<User>);
     let peers = RwSignal::new(Vec::<Peer>::new());
+    let carets = RwSignal::new(Vec::<CaretView>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let title_input = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
@@ -57,7 +58,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
             if let (Some(body), Some(title)) = (textarea.get(), title_input.get()) {
                 let user = RwSignal::new(crate::client::local_user());
                 Effect::new(move || me.set(Some(user.get())));
-                let signals = crate::client::Signals { conn, save, synced, title: live_title, body: body_text, me: user, peers };
+                let signals = crate::client::Signals { conn, save, synced, title: live_title, body: body_text, me: user, peers, carets };
                 let fields = crate::client::Fields { body, title };
                 session.set_value(Some(crate::client::Session::start(&id, fields, signals)));
             }
@@ -93,20 +94,31 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 </span>
             </header>
             <div class="workarea" data-mode=move || mode.get().as_str()>
-                <textarea
-                    node_ref=textarea
-                    class="editor"
-                    data-testid="editor"
-                    data-synced=move || synced.get().to_string()
-                    aria-label="Document text"
-                    spellcheck="false"
-                    // Editable once the live document has arrived, so no keystroke is lost.
-                    readonly=move || !synced.get()
-                >
-                    // Leptos writes <textarea> children unescaped (it treats them like
-                    // <script>), so escape here: document text must never become markup.
-                    {html_escape::encode_text(&text).into_owned()}
-                </textarea>
+                <div class="editor-wrap">
+                    <textarea
+                        node_ref=textarea
+                        class="editor"
+                        data-testid="editor"
+                        data-synced=move || synced.get().to_string()
+                        aria-label="Document text"
+                        spellcheck="false"
+                        // Editable once the live document has arrived, so no keystroke is lost.
+                        readonly=move || !synced.get()
+                    >
+                        // Leptos writes <textarea> children unescaped (it treats them like
+                        // <script>), so escape here: document text must never become markup.
+                        {html_escape::encode_text(&text).into_owned()}
+                    </textarea>
+                    <div class="carets" aria-hidden="true">
+                        // Keyed by position too: a keyed row is built once, so a moved caret is a new row.
+                        <For each=move || carets.get() key=|c| (c.client_id, c.offset, c.top.to_bits(), c.left.to_bits()) let(c)>
+                            <span class="caret" data-name=c.name.clone() data-offset=c.offset
+                                style=format!("--c: {}; top: {}px; left: {}px; height: {}px", c.color, c.top, c.left, c.height)>
+                                <span class="caret-label">{c.name.clone()}</span>
+                            </span>
+                        </For>
+                    </div>
+                </div>
                 <article
                     class="preview"
                     data-testid="preview"
