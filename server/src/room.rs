@@ -175,11 +175,6 @@ impl Room {
         f(&self.lock().core)
     }
 
-    /// Number of connections in the room.
-    pub fn members(&self) -> usize {
-        self.lock().members.len()
-    }
-
     /// Queues a snapshot if the log has grown since the last one. Called when
     /// the room unloads; returns the seq that makes it durable.
     pub fn flush(&self) -> Seq {
@@ -188,13 +183,6 @@ impl Room {
             self.compact(&mut st);
         }
         self.store.last_queued()
-    }
-
-    /// Closes every connection (server shutdown or a failed document).
-    pub fn close_all(&self, code: u16, reason: &'static str) {
-        for member in self.lock().members.values() {
-            member.peer.close(code, reason);
-        }
     }
 
     fn persist(&self, st: &mut RoomState, update: Bytes) -> Seq {

@@ -23,7 +23,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement, WebSocket};
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yrs::sync::Awareness;
 use yrs::undo::{Options as UndoOptions, UndoManager};
 use yrs::{Doc, Origin};
@@ -259,6 +259,3 @@ fn socket_url(id: &DocId) -> String {
 fn online() -> bool {
     window().navigator().on_line()
 }
-
-/// The socket type, for `socket.rs`.
-type Ws = WebSocket;

@@ -1,7 +1,7 @@
 //! The WebSocket side of a session: connect, reconnect with exponential
 //! backoff and jitter, and speak the sync protocol.
 
-use super::{REMOTE, Session, Ws, online};
+use super::{REMOTE, Session, online};
 use crate::protocol::{self, Inbound};
 use crate::status::ConnState;
 use leptos::prelude::*;
@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{BinaryType, CloseEvent, MessageEvent};
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{ReadTxn, StateVector, Transact, Update};
@@ -21,7 +21,7 @@ const BACKOFF_CAP_MS: f64 = 10_000.0;
 
 /// An open (or opening) socket and the handlers that must live as long as it.
 pub(super) struct Socket {
-    ws: Ws,
+    ws: WebSocket,
     _handlers: [Closure<dyn FnMut(web_sys::Event)>; 3],
 }
 
@@ -41,7 +41,7 @@ impl Session {
         if self.socket.borrow().is_some() {
             return;
         }
-        let Ok(ws) = Ws::new(&self.url) else { return self.reconnect_later() };
+        let Ok(ws) = WebSocket::new(&self.url) else { return self.reconnect_later() };
         ws.set_binary_type(BinaryType::Arraybuffer);
         let handler = |f: fn(&Rc<Session>, web_sys::Event), me: Rc<Session>| {
             Closure::<dyn FnMut(web_sys::Event)>::new(move |ev| f(&me, ev))
@@ -150,7 +150,7 @@ impl Session {
     /// Sends a frame if the socket is open; `false` otherwise (the next sync catches up).
     pub(super) fn send(&self, frame: &[u8]) -> bool {
         let socket = self.socket.borrow();
-        let Some(socket) = socket.as_ref().filter(|s| s.ws.ready_state() == Ws::OPEN) else { return false };
+        let Some(socket) = socket.as_ref().filter(|s| s.ws.ready_state() == WebSocket::OPEN) else { return false };
         socket.ws.send_with_u8_array(frame).is_ok()
     }
 }

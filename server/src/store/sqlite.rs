@@ -5,7 +5,7 @@ use app::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -64,7 +64,6 @@ struct Queue {
 
 /// A Tandem store in one SQLite database (`tandem.db`) inside the data directory.
 pub struct SqliteStore {
-    path: PathBuf,
     queue: Mutex<Queue>,
     durable: watch::Sender<Seq>,
     /// The read connection; std mutex because it is used only inside
@@ -106,18 +105,12 @@ impl SqliteStore {
         let (durable, _) = watch::channel(last);
         let writer = spawn_writer(conn, rx, durable.clone())?;
         Ok(SqliteStore {
-            path,
             queue: Mutex::new(Queue { next: last + 1, tx: Some(tx) }),
             durable,
             reader: Mutex::new(reader),
             writer: Mutex::new(Some(writer)),
             _lock: lock,
         })
-    }
-
-    /// Path of the database file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     fn enqueue(&self, make: impl FnOnce(Seq) -> Op) -> Seq {
