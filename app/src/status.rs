@@ -52,12 +52,14 @@ impl SaveState {
         }
     }
 
-    /// Words for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            SaveState::Saved => "All changes saved",
-            SaveState::Saving => "Saving…",
-            SaveState::Offline => "Changes kept offline",
+    /// Words for people; `kept` says whether unsaved changes are at least
+    /// stored in this browser.
+    pub fn label(self, kept: bool) -> &'static str {
+        match (self, kept) {
+            (SaveState::Saved, _) => "All changes saved",
+            (SaveState::Saving, _) => "Saving…",
+            (SaveState::Offline, true) => "Offline · changes kept in this browser",
+            (SaveState::Offline, false) => "Offline · changes not saved yet",
         }
     }
 }

@@ -5,9 +5,11 @@
 //! - [`binding`]: a text field bound to a shared text, keeping the selection.
 //! - [`keys`]: undo and redo of one's own changes.
 //! - [`presence`]: this person's name and color, and who else is here.
+//! - [`journal`]: unsynced edits kept in the browser across reloads.
 
 mod binding;
 mod carets;
+mod journal;
 mod keys;
 mod presence;
 mod socket;
@@ -30,6 +32,8 @@ use yrs::{Doc, Origin};
 
 /// Transaction origin of updates that came from the server.
 const REMOTE: &str = "remote";
+/// Transaction origin of edits an earlier page of this browser left unsynced.
+const FOUND: &str = "found";
 /// Transaction origin of this person's own edits (the only ones undo reverts).
 const LOCAL: &str = "local";
 /// Edits closer together than this undo as one step.
@@ -42,6 +46,8 @@ pub struct Signals {
     pub conn: RwSignal<ConnState>,
     /// The saving state.
     pub save: RwSignal<SaveState>,
+    /// Whether every unsaved change is at least kept in this browser.
+    pub kept: RwSignal<bool>,
     /// Whether the document has been received from the server at least once.
     pub synced: RwSignal<bool>,
     /// The document's title, live.
@@ -79,6 +85,10 @@ pub struct Session {
     failures: Cell<u32>,
     /// Counter of the last durable-acknowledgement request sent.
     ack_requested: Cell<u64>,
+    /// The journal's mark when that request was sent.
+    ack_mark: Cell<usize>,
+    /// Unsynced edits, kept in the browser until the server has them.
+    journal: Rc<journal::Journal>,
     /// Whether some local change is not yet acknowledged as durable.
     unsaved: Cell<bool>,
     /// The caret we last published.
@@ -108,6 +118,11 @@ impl Session {
         undo.expand_scope(&doc, &title_text);
         undo.include_origin(Origin::from(LOCAL));
         let (body_el, title_el) = (fields.body.clone(), fields.title.clone());
+        let journal = journal::Journal::new(id.as_str(), move |kept| {
+            if signals.kept.get_untracked() != kept {
+                signals.kept.set(kept);
+            }
+        });
         let session = Rc::new(Session {
             url: socket_url(id),
             body: Binding::new(fields.body, body_text, move |t| signals.body.set(t.to_owned())),
@@ -119,12 +134,16 @@ impl Session {
             signals,
             failures: Cell::new(0),
             ack_requested: Cell::new(0),
+            ack_mark: Cell::new(0),
+            journal,
             unsaved: Cell::new(false),
             last_cursor: RefCell::new(None),
             composing: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
         });
         session.observe_local_updates();
+        let me = session.clone();
+        session.journal.open(move |found| me.merge_found(found));
         session.listen_input(&body_el, |s| &s.body);
         session.listen_input(&title_el, |s| &s.title);
         session.bind_keys(&body_el);
@@ -134,6 +153,8 @@ impl Session {
         session.keep_presence_alive();
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::online, move |_| me.connect());
+        let me = session.clone();
+        let _ = window_event_listener(leptos::ev::offline, move |_| me.disconnect());
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::beforeunload, move |ev| {
             if me.unsaved.get() {
@@ -153,7 +174,7 @@ impl Session {
     fn observe_local_updates(self: &Rc<Self>) {
         let me = Rc::downgrade(self);
         let observed = self.doc.observe_update_v1("tandem-local", move |txn, event| {
-            let remote = txn.origin().is_some_and(|o| o.as_ref() == REMOTE.as_bytes());
+            let remote = txn.origin().is_some_and(|o| o.as_ref() == REMOTE.as_bytes() || o.as_ref() == FOUND.as_bytes());
             if let (false, Some(me)) = (remote, me.upgrade()) {
                 me.send_local(&event.update);
             }

@@ -1,7 +1,7 @@
 //! The WebSocket side of a session: connect, reconnect with exponential
 //! backoff and jitter, and speak the sync protocol.
 
-use super::{REMOTE, Session, online};
+use super::{FOUND, REMOTE, Session, online};
 use crate::protocol::{self, Inbound};
 use crate::status::ConnState;
 use leptos::prelude::*;
@@ -76,8 +76,21 @@ impl Session {
     }
 
     fn on_close(self: &Rc<Self>, _: CloseEvent) {
-        // This runs inside the socket's own close handler: free the handlers
-        // only after it returns.
+        self.lost();
+    }
+
+    /// Closes the socket at once: the browser went offline, and a socket
+    /// the network has left can take minutes to notice it.
+    pub(super) fn disconnect(self: &Rc<Self>) {
+        if self.socket.borrow().is_some() {
+            self.lost();
+        }
+    }
+
+    /// Drops the socket and tries again later.
+    fn lost(self: &Rc<Self>) {
+        // This may run inside the socket's own close handler: free the
+        // handlers only after it returns.
         let closed = self.socket.borrow_mut().take();
         set_timeout(move || drop(closed), Duration::ZERO);
         self.forget_peers();
@@ -125,8 +138,32 @@ impl Session {
         });
     }
 
-    /// Sends a local update (the session observes every local transaction).
+    /// Merges the edits an earlier page of this browser left unsynced, and sends them.
+    pub(super) fn merge_found(&self, found: Vec<Vec<u8>>) {
+        if found.is_empty() {
+            return;
+        }
+        let merged = match yrs::merge_updates_v1(found) {
+            Ok(merged) => merged,
+            Err(e) => return leptos::logging::warn!("could not read the edits kept in this browser: {e}"),
+        };
+        let Ok(update) = Update::decode_v1(&merged) else { return };
+        self.keeping_selections(|s| {
+            if let Err(e) = s.doc.transact_mut_with(FOUND).apply_update(update) {
+                leptos::logging::warn!("could not merge the edits kept in this browser: {e}");
+            }
+        });
+        // Until the server has them: on reconnect they go out with the sync.
+        self.unsaved.set(true);
+        if self.send(&protocol::encode_update(&merged)) {
+            self.request_ack();
+        }
+        self.refresh_save_state();
+    }
+
+    /// Keeps and sends a local update (the session observes every local transaction).
     pub(super) fn send_local(&self, update: &[u8]) {
+        self.journal.append(update);
         self.unsaved.set(true);
         if self.send(&protocol::encode_update(update)) {
             self.request_ack();
@@ -137,11 +174,13 @@ impl Session {
     fn request_ack(&self) {
         let n = self.ack_requested.get() + 1;
         self.ack_requested.set(n);
+        self.ack_mark.set(self.journal.mark());
         self.send(&protocol::encode_sync_status(&protocol::sync_status_payload(n)));
     }
 
     fn on_ack(&self, payload: &[u8]) {
         if payload == protocol::sync_status_payload(self.ack_requested.get()).as_slice() {
+            self.journal.forget(self.ack_mark.get());
             self.unsaved.set(false);
             self.refresh_save_state();
         }

@@ -41,6 +41,7 @@ pub fn Editor() -> impl IntoView {
 fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let conn = RwSignal::new(ConnState::Connecting);
     let save = RwSignal::new(SaveState::Saved);
+    let kept = RwSignal::new(true);
     let synced = RwSignal::new(false);
     let live_title = RwSignal::new(title.clone());
     let body_text = RwSignal::new(text.clone());
@@ -58,7 +59,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
             if let (Some(body), Some(title)) = (textarea.get(), title_input.get()) {
                 let user = RwSignal::new(crate::client::local_user());
                 Effect::new(move || me.set(Some(user.get())));
-                let signals = crate::client::Signals { conn, save, synced, title: live_title, body: body_text, me: user, peers, carets };
+                let signals = crate::client::Signals { conn, save, kept, synced, title: live_title, body: body_text, me: user, peers, carets };
                 let fields = crate::client::Fields { body, title };
                 session.set_value(Some(crate::client::Session::start(&id, fields, signals)));
             }
@@ -86,8 +87,9 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 />
                 <ModeSwitch mode/>
                 <PresenceBar me peers rename/>
-                <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()>
-                    {move || save.get().label()}
+                <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
+                    data-kept=move || kept.get().to_string()>
+                    {move || save.get().label(kept.get())}
                 </span>
                 <span class="status conn" data-testid="connection-status" data-state=move || conn.get().as_str()>
                     {move || conn.get().label()}
