@@ -1,23 +1,30 @@
 //! Binds a text field (the body's text area, the title input) to a shared
-//! text: each input becomes the smallest delete and insert, and remote changes
-//! keep the local selection on the same characters.
+//! text: each input becomes the smallest delete and insert, and every other
+//! change to the text (remote, undo, redo) reaches the field as the same
+//! small splices, so the caret, the selection and the scroll stay put and a
+//! large document is never rewritten whole.
 
 use crate::text_diff::diff;
-use std::cell::RefCell;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
-use yrs::{Assoc, Doc, GetString, IndexedSequence, Origin, StickyIndex, Text, TextRef, Transact};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement, SelectionMode};
+use yrs::types::text::TextEvent;
+use yrs::types::Delta;
+use yrs::{Any, Assoc, Doc, GetString, IndexedSequence, Observable, Origin, Out, StickyIndex, Text, TextRef, Transact, TransactionMut};
 
 /// What a binding needs from a text field.
 pub(super) trait Field {
     fn value(&self) -> String;
     fn set_value(&self, value: &str);
+    /// Replaces UTF-16 units `start..end` with `with`; a selection after
+    /// the range moves with its characters.
+    fn splice(&self, start: u32, end: u32, with: &str);
     fn selection(&self) -> (Option<u32>, Option<u32>);
-    fn select(&self, start: u32, end: u32);
     fn element(&self) -> web_sys::HtmlElement;
 }
 
 macro_rules! impl_field {
-    ($ty:ty) => {
+    ($ty:ty, $set_range_text:ident, $preserve:expr) => {
         impl Field for $ty {
             fn value(&self) -> String {
                 <$ty>::value(self)
@@ -27,11 +34,11 @@ macro_rules! impl_field {
                 <$ty>::set_value(self, value);
                 self.set_scroll_top(scroll);
             }
+            fn splice(&self, start: u32, end: u32, with: &str) {
+                let _ = self.$set_range_text(with, start, end, $preserve);
+            }
             fn selection(&self) -> (Option<u32>, Option<u32>) {
                 (self.selection_start().ok().flatten(), self.selection_end().ok().flatten())
-            }
-            fn select(&self, start: u32, end: u32) {
-                let _ = self.set_selection_range(start, end);
             }
             fn element(&self) -> web_sys::HtmlElement {
                 self.clone().into()
@@ -40,8 +47,9 @@ macro_rules! impl_field {
     };
 }
 
-impl_field!(HtmlTextAreaElement);
-impl_field!(HtmlInputElement);
+// web-sys spells the same DOM method differently on the two elements.
+impl_field!(HtmlTextAreaElement, set_range_text_with_start_and_end_and_mode, "preserve");
+impl_field!(HtmlInputElement, set_range_text_with_start_and_end_and_selection_mode, SelectionMode::Preserve);
 
 /// The selection of a field, anchored to characters of the shared text.
 pub(super) struct Anchors(Option<StickyIndex>, Option<StickyIndex>);
@@ -53,20 +61,42 @@ impl Anchors {
     }
 }
 
+/// Told after every change of the text, with a way to read its new value
+/// (reading is left to the listener: a large text is not copied for nothing).
+pub(super) type OnChange = Box<dyn Fn(&dyn Fn() -> String)>;
+
 /// One field bound to one shared text.
 pub(super) struct Binding {
     field: Box<dyn Field>,
     text: TextRef,
     /// The field's value as of the last sync with the text, in UTF-16 code units.
     shadow: RefCell<Vec<u16>>,
-    /// Told the new value after every change, local or remote.
-    on_change: Box<dyn Fn(&str)>,
+    /// Set while the field's own input is applied to the text: the field shows it already.
+    applying_input: Cell<bool>,
+    /// Whether the field shows the shared text yet (at first it shows the
+    /// server-rendered text, which the first change replaces whole).
+    shown: Cell<bool>,
+    on_change: OnChange,
 }
 
 impl Binding {
-    /// A binding of `field` to `text`; the field shows nothing until the first [`Binding::refresh`].
-    pub(super) fn new(field: impl Field + 'static, text: TextRef, on_change: impl Fn(&str) + 'static) -> Self {
-        Binding { field: Box::new(field), text, shadow: RefCell::new(Vec::new()), on_change: Box::new(on_change) }
+    /// Binds `field` to `text`; the field is left as it is until the text first changes.
+    pub(super) fn new(field: impl Field + 'static, text: TextRef, on_change: OnChange) -> Rc<Self> {
+        let binding = Rc::new(Binding {
+            field: Box::new(field),
+            text: text.clone(),
+            shadow: RefCell::new(Vec::new()),
+            applying_input: Cell::new(false),
+            shown: Cell::new(false),
+            on_change,
+        });
+        let me = Rc::downgrade(&binding);
+        text.observe("tandem-field", move |txn, event| {
+            if let Some(me) = me.upgrade() {
+                me.on_text_event(txn, event);
+            }
+        });
+        binding
     }
 
     /// The bound element.
@@ -84,9 +114,11 @@ impl Binding {
             (start, removed, String::from_utf16_lossy(inserted))
         };
         *self.shadow.borrow_mut() = units;
+        self.shown.set(true); // the field shows the text: the user typed on it
         if removed == 0 && inserted.is_empty() {
             return;
         }
+        self.applying_input.set(true);
         {
             let mut txn = doc.transact_mut_with(origin.clone());
             if removed > 0 {
@@ -96,10 +128,11 @@ impl Binding {
                 self.text.insert(&mut txn, start, &inserted);
             }
         }
-        (self.on_change)(&value);
+        self.applying_input.set(false);
+        (self.on_change)(&|| value.clone());
     }
 
-    /// The field's selection, anchored before a change to the text.
+    /// The field's selection, anchored to the characters around it.
     pub(super) fn anchors(&self, doc: &Doc) -> Anchors {
         let txn = doc.transact();
         let at = |i: Option<u32>| i.and_then(|i| self.text.sticky_index(&txn, i, Assoc::After));
@@ -107,21 +140,55 @@ impl Binding {
         Anchors(at(start), at(end))
     }
 
-    /// Shows the text's current value, with the selection where `anchors` now are.
-    pub(super) fn refresh(&self, doc: &Doc, anchors: &Anchors) {
-        let txn = doc.transact();
-        let value = self.text.get_string(&txn);
-        let units: Vec<u16> = value.encode_utf16().collect();
-        if units == *self.shadow.borrow() {
+    /// Shows a change made elsewhere (remote, undo, redo) in the field.
+    fn on_text_event(&self, txn: &TransactionMut, event: &TextEvent) {
+        if self.applying_input.get() {
             return;
         }
-        self.field.set_value(&value);
-        *self.shadow.borrow_mut() = units;
-        let offset = |a: &Option<StickyIndex>| a.as_ref().and_then(|a| a.get_offset(&txn)).map(|o| o.index);
-        if let (Some(start), Some(end)) = (offset(&anchors.0), offset(&anchors.1)) {
-            self.field.select(start, end);
+        let spliced = self.shown.get() && self.splice_delta(event.delta(txn));
+        if !spliced {
+            self.show_whole(&self.text.get_string(txn));
         }
-        drop(txn);
-        (self.on_change)(&value);
+        (self.on_change)(&|| self.text.get_string(txn));
+    }
+
+    /// Applies `delta` to the field and the shadow; `false` (and nothing
+    /// applied) if it holds something other than plain text.
+    fn splice_delta(&self, delta: &[Delta]) -> bool {
+        let plain = |d: &Delta| !matches!(d, Delta::Inserted(out, _) if !matches!(out, Out::Any(Any::String(_))));
+        if !delta.iter().all(plain) {
+            return false;
+        }
+        let mut shadow = self.shadow.borrow_mut();
+        let mut at = 0usize;
+        for d in delta {
+            match d {
+                Delta::Retain(n, _) => at += *n as usize,
+                Delta::Deleted(n) => {
+                    let end = (at + *n as usize).min(shadow.len());
+                    self.field.splice(at as u32, end as u32, "");
+                    shadow.drain(at.min(end)..end);
+                }
+                Delta::Inserted(Out::Any(Any::String(s)), _) => {
+                    let units: Vec<u16> = s.encode_utf16().collect();
+                    let at_now = at.min(shadow.len());
+                    self.field.splice(at_now as u32, at_now as u32, s);
+                    shadow.splice(at_now..at_now, units.iter().copied());
+                    at = at_now + units.len();
+                }
+                Delta::Inserted(..) => {}
+            }
+        }
+        true
+    }
+
+    /// Replaces the field's value with `value` (unless it already shows it).
+    fn show_whole(&self, value: &str) {
+        let units: Vec<u16> = value.encode_utf16().collect();
+        if self.field.value() != value {
+            self.field.set_value(value);
+        }
+        *self.shadow.borrow_mut() = units;
+        self.shown.set(true);
     }
 }

@@ -28,7 +28,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yrs::sync::Awareness;
 use yrs::undo::{Options as UndoOptions, UndoManager};
-use yrs::{Doc, Origin};
+use yrs::{Doc, Origin, Transact};
 
 /// Transaction origin of updates that came from the server.
 const REMOTE: &str = "remote";
@@ -36,6 +36,8 @@ const REMOTE: &str = "remote";
 const FOUND: &str = "found";
 /// Transaction origin of this person's own edits (the only ones undo reverts).
 const LOCAL: &str = "local";
+/// Longest wait before the preview shows a change, in milliseconds.
+const PREVIEW_MS: u64 = 120;
 /// Edits closer together than this undo as one step.
 const UNDO_CAPTURE_MS: u64 = 500;
 
@@ -74,8 +76,8 @@ pub struct Fields {
 pub struct Session {
     url: String,
     doc: Doc,
-    body: Binding,
-    title: Binding,
+    body: Rc<Binding>,
+    title: Rc<Binding>,
     undo: RefCell<UndoManager<()>>,
     /// Awareness states: ours and everyone else's.
     awareness: RefCell<Awareness>,
@@ -125,8 +127,8 @@ impl Session {
         });
         let session = Rc::new(Session {
             url: socket_url(id),
-            body: Binding::new(fields.body, body_text, move |t| signals.body.set(t.to_owned())),
-            title: Binding::new(fields.title, title_text, move |t| signals.title.set(t.to_owned())),
+            body: Binding::new(fields.body, body_text.clone(), preview_feed(&doc, body_text, signals.body)),
+            title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
             awareness: RefCell::new(new_awareness(&doc)),
             doc,
             undo: RefCell::new(undo),
@@ -232,26 +234,14 @@ impl Session {
         }
     }
 
-    /// Runs `change` (remote, undo or redo) and shows its result in every
-    /// field, each selection still on the same characters.
-    fn keeping_selections(&self, change: impl FnOnce(&Session)) {
-        let (body, title) = (self.body.anchors(&self.doc), self.title.anchors(&self.doc));
-        change(self);
-        self.body.refresh(&self.doc, &body);
-        self.title.refresh(&self.doc, &title);
+    fn undo(&self) {
+        self.undo.borrow_mut().undo_blocking();
         self.place_carets();
     }
 
-    fn undo(&self) {
-        self.keeping_selections(|s| {
-            s.undo.borrow_mut().undo_blocking();
-        });
-    }
-
     fn redo(&self) {
-        self.keeping_selections(|s| {
-            s.undo.borrow_mut().redo_blocking();
-        });
+        self.undo.borrow_mut().redo_blocking();
+        self.place_carets();
     }
 
     fn refresh_save_state(&self) {
@@ -262,6 +252,26 @@ impl Session {
             (true, false) => SaveState::Offline,
         });
     }
+}
+
+/// Feeds the preview the body's text at most every [`PREVIEW_MS`], so that
+/// typing in a large document does not render it on every keystroke.
+fn preview_feed(doc: &Doc, text: yrs::TextRef, preview: RwSignal<String>) -> binding::OnChange {
+    let due = Rc::new(Cell::new(false));
+    let doc = doc.clone();
+    Box::new(move |_| {
+        if due.replace(true) {
+            return;
+        }
+        let (due, doc, text) = (due.clone(), doc.clone(), text.clone());
+        set_timeout(
+            move || {
+                due.set(false);
+                preview.set(yrs::GetString::get_string(&text, &doc.transact()));
+            },
+            std::time::Duration::from_millis(PREVIEW_MS),
+        );
+    })
 }
 
 fn new_awareness(doc: &Doc) -> Awareness {

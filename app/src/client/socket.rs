@@ -131,11 +131,10 @@ impl Session {
             return self.deferred.borrow_mut().push(update.to_vec());
         }
         let Ok(update) = Update::decode_v1(update) else { return };
-        self.keeping_selections(|s| {
-            if let Err(e) = s.doc.transact_mut_with(REMOTE).apply_update(update) {
-                leptos::logging::warn!("could not apply a remote update: {e}");
-            }
-        });
+        if let Err(e) = self.doc.transact_mut_with(REMOTE).apply_update(update) {
+            leptos::logging::warn!("could not apply a remote update: {e}");
+        }
+        self.place_carets();
     }
 
     /// Merges the edits an earlier page of this browser left unsynced, and sends them.
@@ -148,11 +147,10 @@ impl Session {
             Err(e) => return leptos::logging::warn!("could not read the edits kept in this browser: {e}"),
         };
         let Ok(update) = Update::decode_v1(&merged) else { return };
-        self.keeping_selections(|s| {
-            if let Err(e) = s.doc.transact_mut_with(FOUND).apply_update(update) {
-                leptos::logging::warn!("could not merge the edits kept in this browser: {e}");
-            }
-        });
+        if let Err(e) = self.doc.transact_mut_with(FOUND).apply_update(update) {
+            leptos::logging::warn!("could not merge the edits kept in this browser: {e}");
+        }
+        self.place_carets();
         // Until the server has them: on reconnect they go out with the sync.
         self.unsaved.set(true);
         if self.send(&protocol::encode_update(&merged)) {
