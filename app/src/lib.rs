@@ -19,6 +19,7 @@ pub mod backend;
 pub mod client;
 pub mod doc_id;
 pub mod document;
+pub mod lines;
 pub mod markdown;
 pub mod model;
 pub mod pages;

@@ -85,6 +85,21 @@ pub struct CaretView {
     pub left: f64,
     /// The line height.
     pub height: f64,
+    /// Their selection, as rectangles over the body (empty when they select nothing).
+    pub selection: Vec<Rect>,
+}
+
+/// A rectangle over the body, in CSS pixels from its top left corner (scroll applied).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Pixels from the top edge.
+    pub top: f64,
+    /// Pixels from the left edge.
+    pub left: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
 }
 
 /// A sticky index as a shared relative position.

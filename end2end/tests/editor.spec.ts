@@ -193,7 +193,7 @@ test('an input method composition is not broken by remote edits, and both sides 
   await expect(b.getByTestId('editor')).toHaveValue('Xabc日本');
 });
 
-test('a collaborator\'s caret is drawn at their character and vanishes when they leave', async ({ browser }) => {
+test('a collaborator\'s caret and selection are drawn at their characters and vanish when they leave', async ({ browser }) => {
   const id = freshId();
   const person = async (name: string) => {
     const context = await browser.newContext();
@@ -226,6 +226,16 @@ test('a collaborator\'s caret is drawn at their character and vanishes when they
   await bob.keyboard.press('Control+Home');
   await bob.keyboard.type('>> ');
   await expect(caret).toHaveAttribute('data-offset', '3');
+  // A selection is drawn as a highlight per line it covers: "first line" and "sec".
+  await ada.getByTestId('editor').evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(3, 15));
+  await ada.keyboard.press('Shift+ArrowRight');
+  const highlight = bob.locator('.selection[data-name="Ada"]');
+  await expect(highlight).toHaveCount(2);
+  const [line1, line2] = [await highlight.nth(0).boundingBox(), await highlight.nth(1).boundingBox()];
+  expect(line2!.y).toBeGreaterThan(line1!.y);
+  expect(line1!.width).toBeGreaterThan(line2!.width); // "first line" is wider than "sec"
+  await ada.keyboard.press('ArrowRight');
+  await expect(highlight).toHaveCount(0);
   await ada.close();
   await expect(caret).toHaveCount(0);
 });

@@ -4,6 +4,7 @@
 //! small splices, so the caret, the selection and the scroll stay put and a
 //! large document is never rewritten whole.
 
+use super::mirror::Mirror;
 use crate::text_diff::diff;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -76,18 +77,22 @@ pub(super) struct Binding {
     /// Whether the field shows the shared text yet (at first it shows the
     /// server-rendered text, which the first change replaces whole).
     shown: Cell<bool>,
+    /// The field's layout twin, kept equal to the shadow (the body has one, for carets).
+    mirror: Option<Mirror>,
     on_change: OnChange,
 }
 
 impl Binding {
-    /// Binds `field` to `text`; the field is left as it is until the text first changes.
-    pub(super) fn new(field: impl Field + 'static, text: TextRef, on_change: OnChange) -> Rc<Self> {
+    /// Binds `field` (and its `mirror`, if any) to `text`; the field is left
+    /// as it is until the text first changes.
+    pub(super) fn new(field: impl Field + 'static, mirror: Option<Mirror>, text: TextRef, on_change: OnChange) -> Rc<Self> {
         let binding = Rc::new(Binding {
             field: Box::new(field),
             text: text.clone(),
             shadow: RefCell::new(Vec::new()),
             applying_input: Cell::new(false),
             shown: Cell::new(false),
+            mirror,
             on_change,
         });
         let me = Rc::downgrade(&binding);
@@ -99,6 +104,11 @@ impl Binding {
         binding
     }
 
+    /// The field's mirror, if it has one.
+    pub(super) fn mirror(&self) -> Option<&Mirror> {
+        self.mirror.as_ref()
+    }
+
     /// The bound element.
     pub(super) fn element(&self) -> web_sys::HtmlElement {
         self.field.element()
@@ -108,11 +118,17 @@ impl Binding {
     pub(super) fn on_input(&self, doc: &Doc, origin: &Origin) {
         let value = self.field.value();
         let units: Vec<u16> = value.encode_utf16().collect();
-        let (start, removed, inserted) = {
+        let (start, removed, inserted, inserted_units) = {
             let old = self.shadow.borrow();
             let (start, removed, inserted) = diff(&old, &units);
-            (start, removed, String::from_utf16_lossy(inserted))
+            (start, removed, String::from_utf16_lossy(inserted), inserted.len())
         };
+        if let Some(mirror) = &self.mirror {
+            mirror.splice(&units, start as usize, removed as usize, inserted_units);
+        }
+        if let Some(mirror) = &self.mirror {
+            mirror.reset(&units);
+        }
         *self.shadow.borrow_mut() = units;
         self.shown.set(true); // the field shows the text: the user typed on it
         if removed == 0 && inserted.is_empty() {
@@ -166,14 +182,21 @@ impl Binding {
                 Delta::Retain(n, _) => at += *n as usize,
                 Delta::Deleted(n) => {
                     let end = (at + *n as usize).min(shadow.len());
-                    self.field.splice(at as u32, end as u32, "");
-                    shadow.drain(at.min(end)..end);
+                    let at_now = at.min(end);
+                    self.field.splice(at_now as u32, end as u32, "");
+                    shadow.drain(at_now..end);
+                    if let Some(mirror) = &self.mirror {
+                        mirror.splice(&shadow, at_now, end - at_now, 0);
+                    }
                 }
                 Delta::Inserted(Out::Any(Any::String(s)), _) => {
                     let units: Vec<u16> = s.encode_utf16().collect();
                     let at_now = at.min(shadow.len());
                     self.field.splice(at_now as u32, at_now as u32, s);
                     shadow.splice(at_now..at_now, units.iter().copied());
+                    if let Some(mirror) = &self.mirror {
+                        mirror.splice(&shadow, at_now, 0, units.len());
+                    }
                     at = at_now + units.len();
                 }
                 Delta::Inserted(..) => {}
@@ -187,6 +210,9 @@ impl Binding {
         let units: Vec<u16> = value.encode_utf16().collect();
         if self.field.value() != value {
             self.field.set_value(value);
+        }
+        if let Some(mirror) = &self.mirror {
+            mirror.reset(&units);
         }
         *self.shadow.borrow_mut() = units;
         self.shown.set(true);

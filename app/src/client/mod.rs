@@ -11,6 +11,7 @@ mod binding;
 mod carets;
 mod journal;
 mod keys;
+mod mirror;
 mod presence;
 mod socket;
 
@@ -68,6 +69,8 @@ pub struct Signals {
 pub struct Fields {
     /// The body.
     pub body: HtmlTextAreaElement,
+    /// The body's invisible layout twin, where carets are measured.
+    pub mirror: web_sys::HtmlElement,
     /// The title.
     pub title: HtmlInputElement,
 }
@@ -127,8 +130,8 @@ impl Session {
         });
         let session = Rc::new(Session {
             url: socket_url(id),
-            body: Binding::new(fields.body, body_text.clone(), preview_feed(&doc, body_text, signals.body)),
-            title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
+            body: Binding::new(fields.body, Some(mirror::Mirror::new(fields.mirror)), body_text.clone(), preview_feed(&doc, body_text, signals.body)),
+            title: Binding::new(fields.title, None, title_text, Box::new(move |value| signals.title.set(value()))),
             awareness: RefCell::new(new_awareness(&doc)),
             doc,
             undo: RefCell::new(undo),
@@ -157,6 +160,8 @@ impl Session {
         let _ = window_event_listener(leptos::ev::online, move |_| me.connect());
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::offline, move |_| me.disconnect());
+        let me = session.clone();
+        let _ = window_event_listener(leptos::ev::resize, move |_| me.place_carets());
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::beforeunload, move |ev| {
             if me.unsaved.get() {
@@ -212,13 +217,17 @@ impl Session {
 
     /// Shares our caret when it moves, and keeps others' carets in place as we type and scroll.
     fn track_selection(self: &Rc<Self>, el: &web_sys::EventTarget) {
+        // Our own caret moving does not move anyone else's; typing and scrolling do.
         for event in ["select", "keyup", "mouseup", "input", "focus", "scroll"] {
             let me = self.clone();
             let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-                if ev.type_() != "scroll" {
+                let kind = ev.type_();
+                if kind != "scroll" {
                     me.publish_cursor();
                 }
-                me.place_carets();
+                if kind == "input" || kind == "scroll" {
+                    me.place_carets();
+                }
             });
             let _ = el.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
             handler.forget(); // lives as long as the page

@@ -50,17 +50,18 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let peers = RwSignal::new(Vec::<Peer>::new());
     let carets = RwSignal::new(Vec::<CaretView>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let mirror = NodeRef::<leptos::html::Div>::new();
     let title_input = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
     let rename = {
         use std::rc::Rc;
         let session = StoredValue::new_local(None::<Rc<crate::client::Session>>);
         Effect::new(move || {
-            if let (Some(body), Some(title)) = (textarea.get(), title_input.get()) {
+            if let (Some(body), Some(title), Some(mirror)) = (textarea.get(), title_input.get(), mirror.get()) {
                 let user = RwSignal::new(crate::client::local_user());
                 Effect::new(move || me.set(Some(user.get())));
                 let signals = crate::client::Signals { conn, save, kept, synced, title: live_title, body: body_text, me: user, peers, carets };
-                let fields = crate::client::Fields { body, title };
+                let fields = crate::client::Fields { body, mirror: mirror.into(), title };
                 session.set_value(Some(crate::client::Session::start(&id, fields, signals)));
             }
         });
@@ -68,7 +69,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     };
     #[cfg(not(feature = "hydrate"))]
     let rename = {
-        let _ = (&id, textarea, title_input);
+        let _ = (&id, textarea, title_input, mirror);
         |_: String| {}
     };
     view! {
@@ -111,9 +112,15 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                         // <script>), so escape here: document text must never become markup.
                         {html_escape::encode_text(&text).into_owned()}
                     </textarea>
+                    <div class="editor mirror" node_ref=mirror aria-hidden="true"></div>
                     <div class="carets" aria-hidden="true">
-                        // Keyed by position too: a keyed row is built once, so a moved caret is a new row.
-                        <For each=move || carets.get() key=|c| (c.client_id, c.offset, c.top.to_bits(), c.left.to_bits()) let(c)>
+                        // Keyed by everything shown: a keyed row is built once, so a moved caret is a new row.
+                        <For each=move || carets.get() key=|c| format!("{c:?}") let(c)>
+                            {c.selection.iter().map(|r| view! {
+                                <span class="selection" data-name=c.name.clone()
+                                    style=format!("--c: {}; top: {}px; left: {}px; width: {}px; height: {}px", c.color, r.top, r.left, r.width, r.height)>
+                                </span>
+                            }).collect_view()}
                             <span class="caret" data-name=c.name.clone() data-offset=c.offset
                                 style=format!("--c: {}; top: {}px; left: {}px; height: {}px", c.color, c.top, c.left, c.height)>
                                 <span class="caret-label">{c.name.clone()}</span>
