@@ -1,5 +1,7 @@
 //! The HTTP API under `/api`: list, create and read documents, apply updates.
 
+use crate::config::MAX_FORM_BYTES;
+use crate::core::CoreError;
 use crate::docs;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -15,8 +17,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use tower_http::limit::RequestBodyLimitLayer;
 
-/// The API routes; `max_body` caps update bodies.
+/// The API routes; `max_body` caps update bodies, [`MAX_FORM_BYTES`] every other body.
 pub fn router(max_body: usize) -> Router<AppState> {
     Router::new()
         .route("/docs", get(list).post(create))
@@ -24,6 +27,8 @@ pub fn router(max_body: usize) -> Router<AppState> {
         .route("/docs/{id}", get(meta))
         .route("/docs/{id}/text", get(text))
         .route("/docs/{id}/state", get(state))
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
+        // Added after the layer above, so that only its own, larger limit applies.
         .route("/docs/{id}/update", post(update).layer(DefaultBodyLimit::max(max_body)))
 }
 
@@ -116,9 +121,13 @@ async fn state(State(app): State<AppState>, Path(raw): Path<String>) -> Result<i
 async fn update(State(app): State<AppState>, Path(raw): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
     let id = parse_id(&raw)?;
     let room = app.rooms.acquire(&id).await?;
-    let seq = room
-        .apply_update(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_update", e.to_string()))?;
+    let seq = room.apply_update(&body).map_err(|e| match e {
+        CoreError::Panicked => ApiError::internal(e),
+        other => {
+            tracing::debug!(doc = %id, error = %other, "update refused");
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_update", "the update does not decode or apply")
+        }
+    })?;
     if !store::wait_durable(&**room.store(), seq).await {
         return Err(ApiError::unavailable());
     }

@@ -3,6 +3,7 @@
 //! keeps the socket alive. Generic over `Sink`/`Stream`, so tests can drive
 //! it without a network.
 
+use crate::metrics::Metrics;
 use crate::peer::{CloseReason, CloseSignal, ConnId, Outbound, Peer, PeerQueue, QueueLimits, close_code};
 use crate::room::Room;
 use crate::store::Seq;
@@ -49,13 +50,22 @@ where
             close.close((close_code::INTERNAL_ERROR, "document unavailable"));
         }
         tracing::debug!("connected");
+        let metrics = room.metrics();
+        metrics.opened();
         let durable = room.store().durable();
         let (sink, stream) = socket.split();
+        let sink = sink.with(|message: Message| {
+            if let Message::Binary(frame) = &message {
+                metrics.sent(frame.len());
+            }
+            std::future::ready(Ok::<_, axum::Error>(message))
+        });
         tokio::join!(
             read_loop(stream, room, conn, &close, &shutdown, settings.idle_timeout),
             write_loop(sink, queue, durable, settings.keepalive),
         );
         room.leave(conn);
+        metrics.closed(close.reason().map_or(NORMAL, |(code, _)| code));
         tracing::debug!(reason = ?close.reason(), "disconnected");
     }
     .instrument(span)
@@ -72,6 +82,7 @@ async fn read_loop<S>(
 ) where
     S: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
+    let metrics = room.metrics();
     loop {
         let next = tokio::select! {
             _ = close.requested() => return,
@@ -81,28 +92,39 @@ async fn read_loop<S>(
         let frame = match next {
             Err(_) => return close.close((close_code::GOING_AWAY, "idle timeout")),
             Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return close.close((NORMAL, "")),
-            Ok(Some(Err(e))) => return close.close(read_error(e)),
+            Ok(Some(Err(e))) => return close.close(read_error(e, metrics)),
             Ok(Some(Ok(Message::Text(_)))) => {
                 tracing::warn!("text frame; closing");
+                metrics.bad_frame(close_code::UNSUPPORTED);
                 return close.close((close_code::UNSUPPORTED, "binary frames only"));
             }
             Ok(Some(Ok(Message::Binary(frame)))) => frame,
             Ok(Some(Ok(_))) => continue, // ping and pong are answered by the WebSocket layer
         };
+        metrics.received(frame.len());
         if let Err(rejected) = room.handle(conn, &frame) {
             tracing::warn!(error = %rejected, code = rejected.code, "bad message; closing");
+            metrics.bad_frame(rejected.code);
             return close.close((rejected.code, public_reason(rejected.code)));
         }
     }
 }
 
-/// The close reason for a failed read: an oversize message gets 1009.
-fn read_error(e: axum::Error) -> CloseReason {
+/// The close reason for a failed read: an oversize message gets 1009. An
+/// oversize or malformed frame is counted as bad; a dropped socket is not.
+fn read_error(e: axum::Error, metrics: &Metrics) -> CloseReason {
+    use tungstenite::error::{Error, ProtocolError};
     let inner = e.into_inner();
-    match inner.downcast_ref::<tungstenite::Error>() {
-        Some(tungstenite::Error::Capacity(_)) => {
+    match inner.downcast_ref::<Error>() {
+        Some(Error::Capacity(_)) => {
             tracing::warn!(error = %inner, "message over the size cap; closing");
+            metrics.bad_frame(close_code::TOO_BIG);
             (close_code::TOO_BIG, "message too big")
+        }
+        Some(Error::Protocol(p)) if *p != ProtocolError::ResetWithoutClosingHandshake => {
+            tracing::debug!(error = %inner, "malformed frame");
+            metrics.bad_frame(close_code::PROTOCOL_ERROR);
+            (close_code::PROTOCOL_ERROR, "unreadable frame")
         }
         _ => {
             tracing::debug!(error = %inner, "read failed");

@@ -11,6 +11,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// For internal errors: the id logged with the cause, so a report can be matched to the log.
+    id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -22,12 +24,14 @@ struct Body<'a> {
 struct Detail<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
 }
 
 impl ApiError {
     /// A client error with a message for the client.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), id: None }
     }
 
     /// 400: a document id that does not validate.
@@ -40,10 +44,12 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such document")
     }
 
-    /// 500: logs `cause` and tells the client only that something failed.
+    /// 500: logs `cause` under a fresh error id and tells the client only
+    /// that something failed, and that id.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        let id = format!("{:016x}", rand::random::<u64>());
+        tracing::error!(error = %cause, error_id = %id, "internal error");
+        ApiError { id: Some(id), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error") }
     }
 
     /// 503: the server is shutting down.
@@ -54,7 +60,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Detail { code: self.code, message: &self.message } };
+        let body = Body { error: Detail { code: self.code, message: &self.message, id: self.id.as_deref() } };
         (self.status, Json(body)).into_response()
     }
 }
@@ -76,5 +82,34 @@ impl From<crate::docs::DocsError> for ApiError {
             }
             other => ApiError::internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(e: ApiError) -> (StatusCode, String) {
+        let response = e.into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_shows_only_a_generic_message_and_its_id() {
+        let (status, body) = body_of(ApiError::internal("disk I/O error at /var/lib/tandem/tandem.db")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.contains("disk") && !body.contains("/var"), "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["message"], "internal error");
+        assert_eq!(json["error"]["id"].as_str().map(str::len), Some(16));
+    }
+
+    #[tokio::test]
+    async fn a_client_error_has_no_id() {
+        let (status, body) = body_of(ApiError::not_found()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(!body.contains("\"id\""), "{body}");
     }
 }

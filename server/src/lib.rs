@@ -7,7 +7,11 @@
 //! - [`rooms`]: the registry that loads each document once and unloads it when unused.
 //! - [`peer`]: a connection's bounded outbound queue and close signal.
 //! - [`conn`]: the read and write loops of one WebSocket connection.
-//! - [`ws`], [`api`]: the HTTP edge (`/ws/{id}`, `/api/...`); [`error`] is its error type.
+//! - [`ws`], [`api`], [`ops`]: the HTTP edge (`/ws/{id}`, `/api/...`, `/healthz`,
+//!   `/readyz`, `/metrics`); [`error`] is its error type.
+//! - [`origin`], [`headers`]: web security — the `Origin` check, security
+//!   headers and the pages' Content Security Policy.
+//! - [`metrics`]: what a Prometheus scrape reads.
 //! - [`docs`]: workspace operations (list, create) shared by the API and the pages;
 //!   [`workspace`] serves them to the pages' server functions.
 //! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
@@ -21,6 +25,10 @@ pub mod conn;
 pub mod core;
 pub mod docs;
 pub mod error;
+pub mod headers;
+pub mod metrics;
+pub mod ops;
+pub mod origin;
 pub mod peer;
 pub mod room;
 pub mod rooms;
@@ -29,34 +37,59 @@ pub mod store;
 pub mod workspace;
 pub mod ws;
 
+use app::backend::SharedWorkspace;
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use config::Limits;
+use config::{MAX_FORM_BYTES, Settings};
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use app::backend::SharedWorkspace;
+use metrics::Metrics;
+use origin::OriginPolicy;
+use prometheus_client::registry::Registry;
 use rooms::Rooms;
 use state::AppState;
 use std::sync::Arc;
+use std::time::Duration;
 use store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
-/// The app's routes over `state`: pages, the WebSocket endpoint and the API.
+/// The app's routes over `state`: pages, the WebSocket endpoint, the API and
+/// the operator endpoints. Every response carries the security headers; every
+/// WebSocket handshake and state-changing request passes the `Origin` check;
+/// HTTP requests (not WebSockets) have a time limit and a body limit.
 pub fn app(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.limits.http_timeout_secs);
+    let http = Router::new()
+        .nest("/api", api::router(state.limits.max_message_bytes))
+        .merge(ops::router())
+        .merge(pages(&state))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+    let router = Router::new()
+        .route("/ws/{doc_id}", get(ws::handler))
+        .merge(http)
+        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard));
+    headers::secure(router).with_state(state)
+}
+
+/// The server-rendered pages, their server functions and the site's files.
+fn pages(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
     let backend: SharedWorkspace = Arc::new(workspace::PagesBackend { rooms: state.rooms.clone() });
-    let context = move || leptos::context::provide_context(backend.clone());
+    let context = move || {
+        leptos::context::provide_context(backend.clone());
+        headers::provide_page_policy();
+    };
     Router::new()
-        .route("/ws/{doc_id}", get(ws::handler))
-        .route("/healthz", get(|| async { "ok" }))
-        .nest("/api", api::router(state.limits.max_message_bytes))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(leptos.clone()))
+        .leptos_routes_with_context(state, routes, context.clone(), move || app::shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
-        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
 }
 
 /// Leptos settings: from the `LEPTOS_*` variables cargo-leptos sets, or, in a
@@ -78,16 +111,10 @@ pub fn leptos_options() -> std::io::Result<LeptosOptions> {
 pub async fn run(
     listener: TcpListener,
     store: Arc<dyn Store>,
-    limits: Limits,
+    settings: Settings,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let state = AppState {
-        leptos: leptos_options()?,
-        rooms: Rooms::new(store.clone()),
-        limits: Arc::new(limits),
-        shutdown: shutdown.clone(),
-        tasks: TaskTracker::new(),
-    };
+    let state = state(store.clone(), settings, shutdown.clone())?;
     let tasks = state.tasks.clone();
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Small frames must leave at once: Nagle's algorithm would hold keystrokes back.
@@ -104,4 +131,22 @@ pub async fn run(
     let durable = tokio::task::spawn_blocking(move || store.close()).await;
     served?;
     durable.map_err(std::io::Error::other)
+}
+
+/// What the handlers share, with every metric registered.
+fn state(store: Arc<dyn Store>, settings: Settings, shutdown: CancellationToken) -> std::io::Result<AppState> {
+    let metrics = Arc::new(Metrics::default());
+    let mut registry = Registry::with_prefix(metrics::PREFIX);
+    metrics.register(&mut registry);
+    store.register_metrics(&mut registry);
+    Ok(AppState {
+        leptos: leptos_options()?,
+        rooms: Rooms::with_metrics(store, metrics.clone()),
+        limits: Arc::new(settings.limits),
+        shutdown,
+        tasks: TaskTracker::new(),
+        origins: OriginPolicy::new(&settings.security, metrics.clone()),
+        metrics,
+        registry: Arc::new(registry),
+    })
 }

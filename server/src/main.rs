@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "tandem listening on http://{addr}");
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
-    server::run(listener, Arc::new(store), config.limits, shutdown).await?;
+    server::run(listener, Arc::new(store), config.settings(), shutdown).await?;
     tracing::info!("stopped; every document is stored");
     Ok(())
 }

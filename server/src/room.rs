@@ -1,6 +1,7 @@
 //! A room: one loaded document, its connections, and its write-through to storage.
 
 use crate::core::{CoreError, DocCore};
+use crate::metrics::Metrics;
 use crate::peer::{ConnId, Outbound, Peer, close_code};
 use crate::rooms::Listing;
 use crate::store::{Seq, Store};
@@ -8,6 +9,7 @@ use app::DocId;
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 /// Compact the log into a snapshot after this many appended updates.
 const COMPACT_AFTER_UPDATES: usize = 1000;
@@ -52,11 +54,21 @@ pub struct Stored {
     pub exists: bool,
 }
 
+/// What a room reports to, shared by every room.
+#[derive(Clone)]
+pub struct Reporting {
+    /// The workspace listing: told when the document appears or is renamed.
+    pub listing: Listing,
+    /// The server's metrics.
+    pub metrics: Arc<Metrics>,
+}
+
 /// One loaded document, owned here and nowhere else.
 pub struct Room {
     id: DocId,
     store: Arc<dyn Store>,
     listing: Listing,
+    metrics: Arc<Metrics>,
     /// std mutex: held only for in-memory work (apply, encode, queue pushes),
     /// never across `.await`, so one slow connection never stalls the others.
     state: Mutex<RoomState>,
@@ -73,9 +85,9 @@ pub struct Rejected {
 }
 
 impl Room {
-    /// A room for a document rebuilt from storage; it tells `listing` when the
+    /// A room for a document rebuilt from storage; it tells the listing when the
     /// document appears in the workspace or its title changes.
-    pub fn new(id: DocId, store: Arc<dyn Store>, core: DocCore, stored: Stored, listing: Listing) -> Self {
+    pub fn new(id: DocId, store: Arc<dyn Store>, core: DocCore, stored: Stored, reporting: Reporting) -> Self {
         let state = RoomState {
             title: app::document::title(core.doc()),
             core,
@@ -86,12 +98,18 @@ impl Room {
             log_bytes: stored.log_bytes,
             poisoned: false,
         };
-        Room { id, store, listing, state: Mutex::new(state) }
+        let Reporting { listing, metrics } = reporting;
+        Room { id, store, listing, metrics, state: Mutex::new(state) }
     }
 
     /// The document id.
     pub fn id(&self) -> &DocId {
         &self.id
+    }
+
+    /// The metrics this room and its connections record into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The store this room writes to.
@@ -133,7 +151,11 @@ impl Room {
         if st.poisoned {
             return Err(Rejected { code: close_code::INTERNAL_ERROR, error: CoreError::Panicked });
         }
+        let started = Instant::now();
         let out = st.core.handle(frame).map_err(|e| self.reject(&mut st, e))?;
+        if out.persist.is_some() {
+            self.metrics.update_apply.observe(started.elapsed());
+        }
         let seq = out.persist.map(|update| self.persist(&mut st, update));
         let Some(member) = st.members.get_mut(&conn) else { return Ok(()) };
         member.last_seq = seq.unwrap_or(member.last_seq);
@@ -161,9 +183,11 @@ impl Room {
         if st.poisoned {
             return Err(CoreError::Panicked);
         }
+        let started = Instant::now();
         if !st.core.apply(update).map_err(|e| self.reject(&mut st, e).error)? {
             return Ok(st.last_seq);
         }
+        self.metrics.update_apply.observe(started.elapsed());
         let seq = self.persist(&mut st, Bytes::copy_from_slice(update));
         let frame = Bytes::from(app::protocol::encode_update(update));
         broadcast(&mut st, None, frame);

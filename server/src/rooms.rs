@@ -2,7 +2,8 @@
 //! everyone who uses it, and flushed and unloaded when the last user leaves.
 
 use crate::core::{CoreError, DocCore};
-use crate::room::{Room, Stored};
+use crate::metrics::Metrics;
+use crate::room::{Reporting, Room, Stored};
 use crate::store::{self, Store, StoreError};
 use app::DocId;
 use std::collections::HashMap;
@@ -56,6 +57,8 @@ impl Listing {
 pub struct Rooms {
     store: Arc<dyn Store>,
     listing: Listing,
+    /// The server's metrics, shared with every room and connection.
+    metrics: Arc<Metrics>,
     /// std mutex: held for map lookups and counter updates only; loading,
     /// flushing and every `.await` happen outside it.
     slots: Mutex<HashMap<DocId, Slot>>,
@@ -89,10 +92,20 @@ impl Drop for Lease {
 }
 
 impl Rooms {
-    /// An empty registry over `store`.
+    /// An empty registry over `store`, with metrics of its own.
     pub fn new(store: Arc<dyn Store>) -> Arc<Self> {
+        Self::with_metrics(store, Arc::default())
+    }
+
+    /// An empty registry over `store` whose rooms and connections record into `metrics`.
+    pub fn with_metrics(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Arc<Self> {
         let listing = Listing(Arc::new(watch::channel(0).0));
-        Arc::new(Rooms { store, listing, slots: Mutex::new(HashMap::new()) })
+        Arc::new(Rooms { store, listing, metrics, slots: Mutex::new(HashMap::new()) })
+    }
+
+    /// The metrics rooms and connections record into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Changes to the workspace listing.
@@ -120,7 +133,12 @@ impl Rooms {
             slot.room.clone()
         };
         let lease = Lease { rooms: self.clone(), id: id.clone() };
-        let room = cell.get_or_try_init(|| self.load(id)).await?.clone();
+        let room = cell.get_or_try_init(|| self.load(id)).await.inspect_err(|e| {
+            if !matches!(e, LoadError::Closed) {
+                self.metrics.document_load_failures.inc();
+            }
+        })?;
+        let room = room.clone();
         Ok(RoomGuard { _lease: lease, room })
     }
 
@@ -174,7 +192,8 @@ impl Rooms {
         })
         .await??;
         tracing::debug!(doc = %id, "room loaded");
-        Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, stored, self.listing.clone())))
+        let reporting = Reporting { listing: self.listing.clone(), metrics: self.metrics.clone() };
+        Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, stored, reporting)))
     }
 
     fn release(&self, id: &DocId) {

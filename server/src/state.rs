@@ -1,9 +1,12 @@
 //! State shared by every request handler.
 
 use crate::config::Limits;
+use crate::metrics::Metrics;
+use crate::origin::OriginPolicy;
 use crate::rooms::Rooms;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use prometheus_client::registry::Registry;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -21,6 +24,19 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Every WebSocket connection task, so shutdown can wait for them.
     pub tasks: TaskTracker,
+    /// Which browser origins may open sockets and change things.
+    pub origins: OriginPolicy,
+    /// The server's metrics (also reachable from every room).
+    pub metrics: Arc<Metrics>,
+    /// Every metric, the store's included, for `/metrics`. Filled before the
+    /// server starts and only read afterwards, so it needs no lock.
+    pub registry: Arc<Registry>,
+}
+
+impl FromRef<AppState> for OriginPolicy {
+    fn from_ref(state: &AppState) -> Self {
+        state.origins.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,6 +5,7 @@
 //! operation gets a sequence number ([`Seq`]), and [`Store::durable`] publishes
 //! the highest one that is durably stored (every lower one is durable too).
 
+mod monitor;
 mod sqlite;
 
 pub use sqlite::SqliteStore;
@@ -12,6 +13,7 @@ pub use sqlite::SqliteStore;
 use app::DocId;
 use bytes::Bytes;
 use serde::Serialize;
+use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
 /// Position in the store's single write queue; strictly increasing.
@@ -84,6 +86,18 @@ pub trait Store: Send + Sync + 'static {
     fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError>;
     /// Commits everything queued and stops the writer; later writes are refused.
     fn close(&self);
+    /// Whether writes are being stored now: `Err` with the reason if the
+    /// writer stopped or its last commit failed. Cheap: no I/O.
+    fn health(&self) -> Result<(), &'static str>;
+    /// Registers the store's own metrics (commit latency, failures) in `registry`.
+    fn register_metrics(&self, registry: &mut Registry) {
+        let _ = registry;
+    }
+}
+
+/// Store writes queued and not yet durable.
+pub fn backlog(store: &dyn Store) -> u64 {
+    store.last_queued().saturating_sub(*store.durable().borrow())
 }
 
 /// Waits until `seq` is durable. Returns `false` if the store closed first.

@@ -1,5 +1,6 @@
 //! The embedded SQLite store: one writer thread with group commit, one reader.
 
+use super::monitor::Monitor;
 use super::{DocMeta, Seq, Store, StoreError, StoredDoc};
 use app::DocId;
 use bytes::Bytes;
@@ -8,7 +9,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::{Mutex, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
@@ -53,13 +54,16 @@ impl Op {
     }
 }
 
+/// An op and when it was queued (for the append latency).
+type Queued = (Instant, Op);
+
 /// The write queue: seqs are handed out and ops sent under one lock, so the
 /// writer receives them in seq order. The lock is held only for the send
 /// (an unbounded, non-blocking channel), never across I/O or `.await`.
 struct Queue {
     next: Seq,
     /// `None` once the store is closed.
-    tx: Option<mpsc::Sender<Op>>,
+    tx: Option<mpsc::Sender<Queued>>,
 }
 
 /// A Tandem store in one SQLite database (`tandem.db`) inside the data directory.
@@ -70,6 +74,8 @@ pub struct SqliteStore {
     /// `spawn_blocking`, for one query or read transaction at a time.
     reader: Mutex<Connection>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// The writer's health and timings.
+    monitor: Monitor,
     /// Held open for the store's life: its exclusive lock keeps a second server off this directory.
     _lock: File,
 }
@@ -103,12 +109,14 @@ impl SqliteStore {
         reader.busy_timeout(Duration::from_secs(10))?;
         let (tx, rx) = mpsc::channel();
         let (durable, _) = watch::channel(last);
-        let writer = spawn_writer(conn, rx, durable.clone())?;
+        let monitor = Monitor::default();
+        let writer = spawn_writer(conn, rx, durable.clone(), monitor.clone())?;
         Ok(SqliteStore {
             queue: Mutex::new(Queue { next: last + 1, tx: Some(tx) }),
             durable,
             reader: Mutex::new(reader),
             writer: Mutex::new(Some(writer)),
+            monitor,
             _lock: lock,
         })
     }
@@ -118,7 +126,7 @@ impl SqliteStore {
         let seq = q.next;
         q.next += 1;
         match &q.tx {
-            Some(tx) if tx.send(make(seq)).is_ok() => {}
+            Some(tx) if tx.send((Instant::now(), make(seq))).is_ok() => {}
             _ => tracing::error!(seq, "write queued after the store closed; it is not stored"),
         }
         seq
@@ -182,18 +190,20 @@ fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 
 fn spawn_writer(
     conn: Connection,
-    rx: mpsc::Receiver<Op>,
+    rx: mpsc::Receiver<Queued>,
     durable: watch::Sender<Seq>,
+    monitor: Monitor,
 ) -> Result<JoinHandle<()>, StoreError> {
     std::thread::Builder::new()
         .name("tandem-store".into())
-        .spawn(move || write_loop(conn, rx, durable))
+        .spawn(move || write_loop(conn, rx, durable, monitor))
         .map_err(io_err("cannot start the store writer".into()))
 }
 
 /// Commits queued ops in batches (group commit): whatever arrived while the
 /// previous commit was syncing goes into the next transaction.
-fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Op>, durable: watch::Sender<Seq>) {
+fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Queued>, durable: watch::Sender<Seq>, monitor: Monitor) {
+    let _running = monitor.running();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -202,8 +212,8 @@ fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Op>, durable: watch::Send
                 Err(_) => break,
             }
         }
-        commit_with_retry(&mut conn, &batch);
-        if let Some(last) = batch.last() {
+        commit_with_retry(&mut conn, &batch, &monitor);
+        if let Some((_, last)) = batch.last() {
             durable.send_replace(last.seq());
         }
     }
@@ -211,12 +221,14 @@ fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Op>, durable: watch::Send
 
 /// A failed commit is retried until it succeeds: acknowledgements stall,
 /// nothing is dropped, and the server keeps serving from memory meanwhile.
-fn commit_with_retry(conn: &mut Connection, batch: &[Op]) {
+fn commit_with_retry(conn: &mut Connection, batch: &[Queued], monitor: &Monitor) {
     let mut delay = Duration::from_millis(50);
     loop {
+        let started = Instant::now();
         match commit(conn, batch) {
-            Ok(()) => return,
+            Ok(()) => return monitor.committed(started.elapsed(), batch.iter().map(|(at, _)| *at)),
             Err(e) => {
+                monitor.commit_failed();
                 tracing::error!(error = %e, ops = batch.len(), "store commit failed; retrying");
                 std::thread::sleep(delay);
                 delay = (delay * 2).min(MAX_RETRY_DELAY);
@@ -225,9 +237,9 @@ fn commit_with_retry(conn: &mut Connection, batch: &[Op]) {
     }
 }
 
-fn commit(conn: &mut Connection, batch: &[Op]) -> rusqlite::Result<()> {
+fn commit(conn: &mut Connection, batch: &[Queued]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
-    for op in batch {
+    for (_, op) in batch {
         apply_op(&tx, op)?;
     }
     tx.commit()
@@ -353,6 +365,14 @@ impl Store for SqliteStore {
         {
             tracing::error!("the store writer panicked");
         }
+    }
+
+    fn health(&self) -> Result<(), &'static str> {
+        self.monitor.health()
+    }
+
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.monitor.register(registry);
     }
 }
 

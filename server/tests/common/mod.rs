@@ -6,8 +6,8 @@ pub mod process;
 
 use app::protocol::{self, Inbound};
 use futures_util::{SinkExt, StreamExt};
-use server::config::Limits;
-use server::store::SqliteStore;
+use server::config::{Limits, Settings};
+use server::store::{SqliteStore, Store};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -34,11 +34,21 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on 127.0.0.1:0 over the store in `dir`.
     pub async fn start(dir: &Path, limits: Limits) -> TestServer {
+        Self::start_with(dir, Settings { limits, ..Settings::default() }).await
+    }
+
+    /// Starts a server with `settings` over the store in `dir`.
+    pub async fn start_with(dir: &Path, settings: Settings) -> TestServer {
         let store = SqliteStore::open(dir).expect("open store");
+        Self::start_on(Arc::new(store), settings).await
+    }
+
+    /// Starts a server with `settings` over `store`.
+    pub async fn start_on(store: Arc<dyn Store>, settings: Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(server::run(listener, Arc::new(store), limits, shutdown.clone()));
+        let task = tokio::spawn(server::run(listener, store, settings, shutdown.clone()));
         TestServer { addr, shutdown, task }
     }
 
@@ -87,9 +97,28 @@ pub struct Client {
 impl Client {
     /// Connects without syncing.
     pub async fn open(url: &str) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
-        let doc = app::document::new_doc();
-        Client { ws, doc, awareness: Vec::new(), acks: Vec::new(), frames: 0, next_ack: 1 }
+        Client::try_open(url, &[]).await.expect("connect")
+    }
+
+    /// Connects with extra handshake headers, without syncing; a refused
+    /// handshake gives the HTTP status and body.
+    pub async fn try_open(url: &str, headers: &[(&str, &str)]) -> Result<Client, (u16, Vec<u8>)> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request().expect("request");
+        for (name, value) in headers {
+            let name = http_name(name);
+            request.headers_mut().insert(name, value.parse().expect("header value"));
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => {
+                let doc = app::document::new_doc();
+                Ok(Client { ws, doc, awareness: Vec::new(), acks: Vec::new(), frames: 0, next_ack: 1 })
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+                Err((r.status().as_u16(), r.body().clone().unwrap_or_default()))
+            }
+            Err(e) => panic!("connect: {e}"),
+        }
     }
 
     /// Connects and completes the sync handshake.
@@ -257,17 +286,50 @@ pub async fn post_json(url: &str, body: &str) -> (u16, serde_json::Value) {
     (status, serde_json::from_slice(&answer).unwrap_or(serde_json::Value::Null))
 }
 
+fn http_name(name: &str) -> tokio_tungstenite::tungstenite::http::HeaderName {
+    name.parse().expect("header name")
+}
+
 /// A minimal HTTP/1.1 client (one request per connection), enough for the API.
 pub async fn request_typed(method: &str, url: &str, content_type: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let answer = send(method, url, &[("Content-Type", content_type)], body).await;
+    (answer.status, answer.body)
+}
+
+/// An HTTP answer; header names are lowercase.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The first value of header `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON (`Null` if it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Sends one request with `headers` (besides Host, Connection and Content-Length).
+pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http url");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut stream = TcpStream::connect(host).await.expect("connect http");
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n\
-         Content-Type: {content_type}\r\n\r\n",
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await.expect("write head");
     stream.write_all(body).await.expect("write body");
     let mut raw = Vec::new();
@@ -275,15 +337,21 @@ pub async fn request_typed(method: &str, url: &str, content_type: &str, body: &[
     parse_response(&raw)
 }
 
-fn parse_response(raw: &[u8]) -> (u16, Vec<u8>) {
+fn parse_response(raw: &[u8]) -> Answer {
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
     let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if headers.iter().any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked")) {
         body = dechunk(&body);
     }
-    (status, body)
+    Answer { status, headers, body }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {

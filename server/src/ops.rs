@@ -1,0 +1,41 @@
+//! Endpoints for operators: `/healthz` (alive), `/readyz` (storing writes)
+//! and `/metrics` (Prometheus text format).
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use prometheus_client::encoding::prometheus_text;
+
+/// The operator routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// 200 while the server takes connections and its store commits; 503 with
+/// the reason while it shuts down, its store writer has stopped, or its last
+/// commit failed (commits are retried, so this clears once the disk recovers).
+async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
+    let not_ready = |reason| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", reason);
+    if app.shutdown.is_cancelled() {
+        return Err(not_ready("the server is shutting down"));
+    }
+    app.rooms.store().health().map_err(not_ready)?;
+    Ok("ready")
+}
+
+/// Every metric in the Prometheus text format (version 0.0.4).
+async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    app.metrics.documents_loaded.set(app.rooms.len() as i64);
+    app.metrics.store_backlog.set(store::backlog(&**app.rooms.store()) as i64);
+    let mut body = String::new();
+    prometheus_text::encode(&mut body, &app.registry).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)], body))
+}
