@@ -123,6 +123,9 @@ async fn update(State(app): State<AppState>, Path(raw): Path<String>, body: Byte
     let room = app.rooms.acquire(&id).await?;
     let seq = room.apply_update(&body).map_err(|e| match e {
         CoreError::Panicked => ApiError::internal(e),
+        CoreError::DocTooLarge { .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "document_too_large", "the document would exceed its size limit")
+        }
         other => {
             tracing::debug!(doc = %id, error = %other, "update refused");
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_update", "the update does not decode or apply")

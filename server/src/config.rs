@@ -1,6 +1,9 @@
 //! Command-line configuration: one `clap` struct, every flag with an env fallback.
 
+use crate::admission::ConnectionCaps;
 use crate::conn::ConnSettings;
+use crate::core::DocLimits;
+use crate::throttle::Rate;
 use crate::peer::QueueLimits;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -112,6 +115,45 @@ pub struct Limits {
     /// route (events) counts until its headers.
     #[arg(long, env = "TANDEM_HTTP_TIMEOUT_SECS", default_value_t = 30)]
     pub http_timeout_secs: u64,
+    /// Largest stored state of one document, in bytes (estimated from the
+    /// updates applied since it was last measured). An update that would pass
+    /// it is refused: the WebSocket sender is closed with 1009, an HTTP upload
+    /// gets 413.
+    #[arg(long, env = "TANDEM_MAX_DOC_BYTES", default_value_t = 64 << 20)]
+    pub max_doc_bytes: usize,
+    /// Most WebSocket connections open at once; past it the upgrade gets 503.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Most WebSocket connections open at once from one client IP address;
+    /// past it the upgrade gets 429.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    pub max_connections_per_ip: usize,
+    /// Most WebSocket connections open at once to one document; past it the
+    /// upgrade gets 503.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_DOC", default_value_t = 1_000)]
+    pub max_connections_per_doc: usize,
+    /// Messages per second one connection may send in the long run; a faster
+    /// client is throttled (its socket is not read until it is within the
+    /// rate again), never disconnected and never loses a message.
+    #[arg(long, env = "TANDEM_MAX_MESSAGES_PER_SEC", default_value_t = 500)]
+    pub max_messages_per_sec: u32,
+    /// Messages a connection may send at once, above the rate, before it is throttled.
+    #[arg(long, env = "TANDEM_MESSAGE_BURST", default_value_t = 1_000)]
+    pub message_burst: u32,
+    /// Seconds a client may take to send its HTTP request headers (the
+    /// connection is dropped), and a WebSocket client its first message after
+    /// the upgrade (closed with 1008).
+    #[arg(long, env = "TANDEM_HANDSHAKE_TIMEOUT_SECS", default_value_t = 10)]
+    pub handshake_timeout_secs: u64,
+    /// Bytes of messages buffered from one connection while its document is
+    /// still loading; past it the connection is closed with 1009.
+    #[arg(long, env = "TANDEM_MAX_PENDING_BYTES", default_value_t = 8 << 20)]
+    pub max_pending_bytes: usize,
+    /// Largest awareness state (the JSON of one client's cursor, name and
+    /// color), in bytes; a larger one closes its connection with 1009 and is
+    /// not relayed.
+    #[arg(long, env = "TANDEM_MAX_AWARENESS_BYTES", default_value_t = 64 << 10)]
+    pub max_awareness_bytes: usize,
 }
 
 impl Default for Limits {
@@ -127,6 +169,32 @@ impl Limits {
             queue: QueueLimits { frames: self.max_queue_frames, bytes: self.max_queue_bytes },
             keepalive: Duration::from_secs(self.keepalive_secs),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            handshake_timeout: self.handshake_timeout(),
+            rate: Rate { per_sec: self.max_messages_per_sec, burst: self.message_burst },
+            max_pending_bytes: self.max_pending_bytes,
+        }
+    }
+
+    /// The time a client has to send its request headers, or its first WebSocket message.
+    pub fn handshake_timeout(&self) -> Duration {
+        Duration::from_secs(self.handshake_timeout_secs)
+    }
+
+    /// The limits each document enforces.
+    pub fn doc_limits(&self) -> DocLimits {
+        DocLimits {
+            max_doc_bytes: self.max_doc_bytes,
+            max_awareness_bytes: self.max_awareness_bytes,
+            max_message_bytes: self.max_message_bytes,
+        }
+    }
+
+    /// The caps on open WebSocket connections.
+    pub fn connection_caps(&self) -> ConnectionCaps {
+        ConnectionCaps {
+            total: self.max_connections,
+            per_ip: self.max_connections_per_ip,
+            per_doc: self.max_connections_per_doc,
         }
     }
 }

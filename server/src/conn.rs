@@ -7,6 +7,7 @@ use crate::metrics::Metrics;
 use crate::peer::{CloseReason, CloseSignal, ConnId, Outbound, Peer, PeerQueue, QueueLimits, close_code};
 use crate::room::Room;
 use crate::store::Seq;
+use crate::throttle::{Rate, TokenBucket};
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -34,10 +35,37 @@ pub struct ConnSettings {
     pub keepalive: Duration,
     /// A peer silent this long is disconnected (stock clients renew awareness every 15 s).
     pub idle_timeout: Duration,
+    /// Time from the upgrade to the client's first message (see [`Early`]).
+    pub handshake_timeout: Duration,
+    /// Messages per second the read loop accepts; a faster client is paused, not dropped.
+    pub rate: Rate,
+    /// Bytes buffered from a client while its document loads (see [`Early`]).
+    pub max_pending_bytes: usize,
+}
+
+/// What a connection sent before its document was loaded, and by when its
+/// first message is due. The endpoint reads while the document loads, so a
+/// slow load neither stalls a client nor lets it send without bound.
+#[derive(Debug, Default)]
+pub struct Early {
+    /// Items read so far, in order; at most `max_pending_bytes` of payload.
+    pub items: Vec<Result<Message, axum::Error>>,
+    /// If no message arrived yet: when the connection is closed (1008) unless one does.
+    pub first_due: Option<Instant>,
 }
 
 /// Serves one connection in `room` until either side closes or `shutdown` fires.
+/// No handshake deadline applies: see [`serve_after`].
 pub async fn serve<S>(socket: S, room: &Room, settings: ConnSettings, shutdown: CancellationToken)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send,
+{
+    serve_after(socket, Early::default(), room, settings, shutdown).await
+}
+
+/// Serves one connection whose `early` items were read while its document
+/// loaded: they are handled first, in order.
+pub async fn serve_after<S>(socket: S, early: Early, room: &Room, settings: ConnSettings, shutdown: CancellationToken)
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send,
 {
@@ -54,6 +82,8 @@ where
         metrics.opened();
         let durable = room.store().durable();
         let (sink, stream) = socket.split();
+        let stream = futures_util::stream::iter(early.items).chain(stream);
+        let reading = Reading { idle: settings.idle_timeout, first_due: early.first_due, rate: settings.rate };
         let sink = sink.with(|message: Message| {
             if let Message::Binary(frame) = &message {
                 metrics.sent(frame.len());
@@ -61,7 +91,7 @@ where
             std::future::ready(Ok::<_, axum::Error>(message))
         });
         tokio::join!(
-            read_loop(stream, room, conn, &close, &shutdown, settings.idle_timeout),
+            read_loop(stream, room, conn, &close, &shutdown, reading),
             write_loop(sink, queue, durable, settings.keepalive),
         );
         room.leave(conn);
@@ -72,25 +102,54 @@ where
     .await
 }
 
+/// The read loop's timers and pace.
+struct Reading {
+    idle: Duration,
+    first_due: Option<Instant>,
+    rate: Rate,
+}
+
+impl Reading {
+    /// When the next message is due: the handshake deadline until a first
+    /// message came, then the idle timeout.
+    fn deadline(&mut self, received: bool) -> (Instant, CloseReason) {
+        if received {
+            self.first_due = None;
+        }
+        match self.first_due {
+            Some(due) => (due, (close_code::POLICY, "handshake timeout")),
+            None => (Instant::now() + self.idle, (close_code::GOING_AWAY, "idle timeout")),
+        }
+    }
+}
+
 async fn read_loop<S>(
     mut stream: S,
     room: &Room,
     conn: ConnId,
     close: &CloseSignal,
     shutdown: &CancellationToken,
-    idle: Duration,
+    mut reading: Reading,
 ) where
     S: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
     let metrics = room.metrics();
+    let mut bucket = TokenBucket::new(reading.rate, Instant::now());
+    let mut received = false;
     loop {
+        let (due, timed_out) = reading.deadline(received);
         let next = tokio::select! {
             _ = close.requested() => return,
             _ = shutdown.cancelled() => return close.close((close_code::GOING_AWAY, "server shutting down")),
-            next = tokio::time::timeout(idle, stream.next()) => next,
+            next = tokio::time::timeout_at(due, stream.next()) => next,
         };
         let frame = match next {
-            Err(_) => return close.close((close_code::GOING_AWAY, "idle timeout")),
+            Err(_) => {
+                if timed_out.0 == close_code::POLICY {
+                    metrics.limit_exceeded("handshake_timeout");
+                }
+                return close.close(timed_out);
+            }
             Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return close.close((NORMAL, "")),
             Ok(Some(Err(e))) => return close.close(read_error(e, metrics)),
             Ok(Some(Ok(Message::Text(_)))) => {
@@ -101,11 +160,21 @@ async fn read_loop<S>(
             Ok(Some(Ok(Message::Binary(frame)))) => frame,
             Ok(Some(Ok(_))) => continue, // ping and pong are answered by the WebSocket layer
         };
+        received = true;
         metrics.received(frame.len());
         if let Err(rejected) = room.handle(conn, &frame) {
             tracing::warn!(error = %rejected, code = rejected.code, "bad message; closing");
             metrics.bad_frame(rejected.code);
-            return close.close((rejected.code, public_reason(rejected.code)));
+            return close.close((rejected.code, rejected.reason));
+        }
+        if let Some(wait) = bucket.take(Instant::now()) {
+            tracing::debug!(?wait, "over the message rate; pausing reads");
+            metrics.throttled.inc();
+            tokio::select! {
+                _ = close.requested() => return,
+                _ = shutdown.cancelled() => return close.close((close_code::GOING_AWAY, "server shutting down")),
+                _ = tokio::time::sleep(wait) => {}
+            }
         }
     }
 }
@@ -130,16 +199,6 @@ fn read_error(e: axum::Error, metrics: &Metrics) -> CloseReason {
             tracing::debug!(error = %inner, "read failed");
             (close_code::PROTOCOL_ERROR, "unreadable frame")
         }
-    }
-}
-
-/// What the peer is told; details stay in the server log.
-fn public_reason(code: u16) -> &'static str {
-    match code {
-        close_code::PROTOCOL_ERROR => "malformed message",
-        close_code::UNSUPPORTED => "unsupported message",
-        close_code::INVALID_PAYLOAD => "invalid update",
-        _ => "internal error",
     }
 }
 

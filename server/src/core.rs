@@ -32,6 +32,18 @@ pub enum CoreError {
     /// A message a client must not send (auth).
     #[error("unexpected {0} message from a client")]
     Unexpected(&'static str),
+    /// The update would make the document larger than its limit; it was not applied.
+    #[error("the document would exceed {limit} bytes")]
+    DocTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// An awareness state is larger than its limit; nothing was applied.
+    #[error("an awareness state exceeds {limit} bytes")]
+    AwarenessTooLarge {
+        /// The configured limit.
+        limit: usize,
+    },
     /// The CRDT library panicked while applying an update; the document may be
     /// inconsistent in memory and must be reloaded from storage.
     #[error("internal error while applying an update")]
@@ -50,8 +62,8 @@ pub struct AwarenessDelta {
 /// What to do after a message was handled.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// A frame for the sender only.
-    pub reply: Option<Bytes>,
+    /// Frames for the sender only, in order.
+    pub reply: Vec<Bytes>,
     /// A frame for every other connection of the document.
     pub broadcast: Option<Bytes>,
     /// A v1 update to append to storage.
@@ -62,17 +74,43 @@ pub struct Outcome {
     pub awareness: AwarenessDelta,
 }
 
+/// What one document accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct DocLimits {
+    /// Largest encoded state; an update that would pass it is refused.
+    pub max_doc_bytes: usize,
+    /// Largest JSON of one awareness state; a larger one is refused.
+    pub max_awareness_bytes: usize,
+    /// Largest message a client accepts from us (our own inbound cap): a
+    /// larger `SyncStep2` is sent in several messages.
+    pub max_message_bytes: usize,
+}
+
+impl Default for DocLimits {
+    /// No limits (documents rebuilt in tests and tools).
+    fn default() -> Self {
+        DocLimits { max_doc_bytes: usize::MAX, max_awareness_bytes: usize::MAX, max_message_bytes: usize::MAX }
+    }
+}
+
 /// One document in memory, with its awareness states.
 pub struct DocCore {
     awareness: Awareness,
-    /// `SyncStep2` frame with the whole document, shared by every joiner
+    /// `SyncStep2` frames with the whole document, shared by every joiner
     /// until the next change (a new client's state vector is empty).
-    full_state: Option<Bytes>,
+    full_state: Option<Vec<Bytes>>,
+    limits: DocLimits,
+    /// Bytes of the encoded state: measured when the document is loaded or
+    /// nears its limit, grown by each applied update's size in between (an
+    /// update never adds more to the state than its own encoding, give or take
+    /// a few bytes of headers, so this stays close to an upper bound).
+    size: usize,
 }
 
 impl Default for DocCore {
     fn default() -> Self {
-        DocCore { awareness: Awareness::new(app::document::new_doc()), full_state: None }
+        let awareness = Awareness::new(app::document::new_doc());
+        DocCore { awareness, full_state: None, limits: DocLimits::default(), size: 0 }
     }
 }
 
@@ -84,6 +122,17 @@ impl DocCore {
             core.apply(update)?;
         }
         Ok(core)
+    }
+
+    /// Enforces `limits` from now on (a stored document over them still loads).
+    pub fn with_limits(mut self, limits: DocLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The estimated size of the encoded state, in bytes.
+    pub fn size(&self) -> usize {
+        self.size
     }
 
     /// The document.
@@ -108,15 +157,15 @@ impl DocCore {
     pub fn handle(&mut self, frame: &Bytes) -> Result<Outcome, CoreError> {
         let mut out = Outcome::default();
         match Inbound::decode(frame)? {
-            Inbound::SyncStep1(sv) => out.reply = Some(self.sync_step2_for(sv)?),
+            Inbound::SyncStep1(sv) => out.reply = self.sync_step2_for(sv)?,
             Inbound::SyncStep2(update) => {
-                if self.apply(update)? {
+                if self.apply_limited(update)? {
                     out.broadcast = Some(Bytes::from(protocol::encode_update(update)));
                     out.persist = Some(frame.slice_ref(update));
                 }
             }
             Inbound::Update(update) => {
-                if self.apply(update)? {
+                if self.apply_limited(update)? {
                     out.broadcast = Some(frame.clone());
                     out.persist = Some(frame.slice_ref(update));
                 }
@@ -125,7 +174,7 @@ impl DocCore {
                 out.awareness = self.apply_awareness(update)?;
                 out.broadcast = Some(frame.clone());
             }
-            Inbound::QueryAwareness => out.reply = self.awareness_frame(),
+            Inbound::QueryAwareness => out.reply.extend(self.awareness_frame()),
             Inbound::SyncStatus(_) => out.ack = Some(frame.clone()),
             Inbound::Auth => return Err(CoreError::Unexpected("auth")),
         }
@@ -145,7 +194,22 @@ impl DocCore {
             .map_err(|_| CoreError::Panicked)?
             .map_err(|e| CoreError::BadUpdate(e.to_string()))?;
         self.full_state = None;
+        self.size += update.len();
         Ok(true)
+    }
+
+    /// Applies a v1 update from a client, unless it would make the document
+    /// larger than its limit. Returns `false` for an update that is empty.
+    pub fn apply_limited(&mut self, update: &[u8]) -> Result<bool, CoreError> {
+        let limit = self.limits.max_doc_bytes;
+        if self.size.saturating_add(update.len()) > limit {
+            // The estimate only grows; measure before refusing.
+            self.size = self.encode_state().len();
+            if self.size.saturating_add(update.len()) > limit && update != EMPTY_UPDATE {
+                return Err(CoreError::DocTooLarge { limit });
+            }
+        }
+        self.apply(update)
     }
 
     /// Removes the awareness states of `ids` (a closed connection's) and
@@ -159,26 +223,36 @@ impl DocCore {
         (!update.clients.is_empty()).then(|| Bytes::from(protocol::encode_awareness(&update.encode_v1())))
     }
 
-    fn sync_step2_for(&mut self, sv: &[u8]) -> Result<Bytes, CoreError> {
+    /// What a client with state vector `sv` lacks: one `SyncStep2`, or, for a
+    /// state larger than a message may be, several messages (see [`crate::chunks`]).
+    fn sync_step2_for(&mut self, sv: &[u8]) -> Result<Vec<Bytes>, CoreError> {
         let sv = catch_unwind(|| StateVector::decode_v1(sv))
             .map_err(|_| CoreError::BadUpdate("undecodable state vector".into()))?
             .map_err(|e| CoreError::BadUpdate(format!("state vector: {e}")))?;
         if !sv.is_empty() {
-            let diff = self.doc().transact().encode_state_as_update_v1(&sv);
-            return Ok(Bytes::from(protocol::encode_sync_step2(&diff)));
+            return Ok(self.sync_step2_frames(&sv));
         }
-        if let Some(frame) = &self.full_state {
-            return Ok(frame.clone());
+        if let Some(frames) = &self.full_state {
+            return Ok(frames.clone());
         }
-        let frame = Bytes::from(protocol::encode_sync_step2(&self.encode_state()));
-        self.full_state = Some(frame.clone());
-        Ok(frame)
+        let frames = self.sync_step2_frames(&sv);
+        self.full_state = Some(frames.clone());
+        Ok(frames)
+    }
+
+    fn sync_step2_frames(&self, sv: &StateVector) -> Vec<Bytes> {
+        let cap = self.limits.max_message_bytes;
+        crate::chunks::sync_frames(self.doc(), sv, cap).into_iter().map(Bytes::from).collect()
     }
 
     fn apply_awareness(&mut self, bytes: &[u8]) -> Result<AwarenessDelta, CoreError> {
         let update = catch_unwind(|| AwarenessUpdate::decode_v1(bytes))
             .map_err(|_| CoreError::BadAwareness("undecodable".into()))?
             .map_err(|e| CoreError::BadAwareness(e.to_string()))?;
+        let limit = self.limits.max_awareness_bytes;
+        if update.clients.values().any(|entry| entry.json.len() > limit) {
+            return Err(CoreError::AwarenessTooLarge { limit });
+        }
         let mut delta = AwarenessDelta::default();
         for (id, entry) in &update.clients {
             let list = if &*entry.json == NULL_STATE { &mut delta.cleared } else { &mut delta.set };
@@ -212,11 +286,11 @@ mod tests {
         let frame = edit(&app::document::new_doc(), "hello");
         let out = core.handle(&frame).unwrap();
         assert_eq!(out.broadcast.as_ref(), Some(&frame));
-        assert!(out.persist.is_some() && out.reply.is_none());
+        assert!(out.persist.is_some() && out.reply.is_empty());
         assert_eq!(app::document::content(core.doc()), "hello");
 
         let step1 = Bytes::from(protocol::encode_sync_step1(&[0]));
-        let reply = core.handle(&step1).unwrap().reply.unwrap();
+        let reply = core.handle(&step1).unwrap().reply.remove(0);
         let Ok(Inbound::SyncStep2(update)) = Inbound::decode(&reply) else { panic!("not a SyncStep2") };
         let replica = DocCore::from_updates([update]).unwrap();
         assert_eq!(app::document::content(replica.doc()), "hello");

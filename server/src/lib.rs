@@ -6,7 +6,11 @@
 //! - [`room`]: one loaded document, its connections and its write-through to storage.
 //! - [`rooms`]: the registry that loads each document once and unloads it when unused.
 //! - [`peer`]: a connection's bounded outbound queue and close signal.
-//! - [`conn`]: the read and write loops of one WebSocket connection.
+//! - [`conn`]: the read and write loops of one WebSocket connection;
+//!   [`throttle`] paces its messages.
+//! - [`admission`]: connection caps (in total, per IP, per document).
+//! - [`chunks`]: a large document sent to a new client in several messages.
+//! - [`serve`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
 //! - [`ws`], [`api`], [`ops`]: the HTTP edge (`/ws/{id}`, `/api/...`, `/healthz`,
 //!   `/readyz`, `/metrics`); [`error`] is its error type.
 //! - [`origin`], [`headers`]: web security — the `Origin` check, security
@@ -19,7 +23,9 @@
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
+pub mod admission;
 pub mod api;
+pub mod chunks;
 pub mod config;
 pub mod conn;
 pub mod core;
@@ -32,16 +38,18 @@ pub mod origin;
 pub mod peer;
 pub mod room;
 pub mod rooms;
+pub mod serve;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod workspace;
 pub mod ws;
 
+use admission::Admission;
 use app::backend::SharedWorkspace;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use config::{MAX_FORM_BYTES, Settings};
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -114,23 +122,13 @@ pub async fn run(
     settings: Settings,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let header_timeout = settings.limits.handshake_timeout();
     let state = state(store.clone(), settings, shutdown.clone())?;
     let tasks = state.tasks.clone();
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    // Small frames must leave at once: Nagle's algorithm would hold keystrokes back.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await;
+    serve::serve(listener, app(state), shutdown, header_timeout).await;
     tasks.close();
     tasks.wait().await;
-    let durable = tokio::task::spawn_blocking(move || store.close()).await;
-    served?;
-    durable.map_err(std::io::Error::other)
+    tokio::task::spawn_blocking(move || store.close()).await.map_err(std::io::Error::other)
 }
 
 /// What the handlers share, with every metric registered.
@@ -141,7 +139,8 @@ fn state(store: Arc<dyn Store>, settings: Settings, shutdown: CancellationToken)
     store.register_metrics(&mut registry);
     Ok(AppState {
         leptos: leptos_options()?,
-        rooms: Rooms::with_metrics(store, metrics.clone()),
+        rooms: Rooms::configured(store, metrics.clone(), settings.limits.doc_limits()),
+        admission: Admission::new(settings.limits.connection_caps()),
         limits: Arc::new(settings.limits),
         shutdown,
         tasks: TaskTracker::new(),

@@ -44,7 +44,9 @@ pub mod close_code {
     pub const UNSUPPORTED: u16 = 1003;
     /// An update or awareness payload that does not decode or apply.
     pub const INVALID_PAYLOAD: u16 = 1007;
-    /// A message over the configured size cap.
+    /// A client that broke a rule of the server: no first message within the handshake timeout.
+    pub const POLICY: u16 = 1008;
+    /// A message, document, awareness state or early backlog over its configured cap.
     pub const TOO_BIG: u16 = 1009;
     /// The document could not be loaded or failed in memory.
     pub const INTERNAL_ERROR: u16 = 1011;

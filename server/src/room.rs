@@ -80,6 +80,8 @@ pub struct Room {
 pub struct Rejected {
     /// The close code for the sender.
     pub code: u16,
+    /// The close reason for the sender: a fixed phrase, no detail.
+    pub reason: &'static str,
     /// What was wrong.
     pub error: CoreError,
 }
@@ -149,7 +151,7 @@ impl Room {
     pub fn handle(&self, conn: ConnId, frame: &Bytes) -> Result<(), Rejected> {
         let mut st = self.lock();
         if st.poisoned {
-            return Err(Rejected { code: close_code::INTERNAL_ERROR, error: CoreError::Panicked });
+            return Err(Rejected { code: close_code::INTERNAL_ERROR, reason: "internal error", error: CoreError::Panicked });
         }
         let started = Instant::now();
         let out = st.core.handle(frame).map_err(|e| self.reject(&mut st, e))?;
@@ -164,7 +166,7 @@ impl Room {
             member.awareness_ids.remove(id);
         }
         let (peer, last_seq) = (member.peer.clone(), member.last_seq);
-        if let Some(reply) = out.reply {
+        for reply in out.reply {
             let _ = peer.frame(reply);
         }
         if let Some(ack) = out.ack {
@@ -184,7 +186,7 @@ impl Room {
             return Err(CoreError::Panicked);
         }
         let started = Instant::now();
-        if !st.core.apply(update).map_err(|e| self.reject(&mut st, e).error)? {
+        if !st.core.apply_limited(update).map_err(|e| self.reject(&mut st, e).error)? {
             return Ok(st.last_seq);
         }
         self.metrics.update_apply.observe(started.elapsed());
@@ -239,22 +241,30 @@ impl Room {
     }
 
     fn reject(&self, st: &mut RoomState, error: CoreError) -> Rejected {
-        let code = match &error {
+        let (code, reason) = match &error {
             CoreError::Protocol(app::protocol::ProtocolError::UnknownTag(_)) | CoreError::Unexpected(_) => {
-                close_code::UNSUPPORTED
+                (close_code::UNSUPPORTED, "unsupported message")
             }
-            CoreError::Protocol(_) => close_code::PROTOCOL_ERROR,
-            CoreError::BadUpdate(_) | CoreError::BadAwareness(_) => close_code::INVALID_PAYLOAD,
+            CoreError::Protocol(_) => (close_code::PROTOCOL_ERROR, "malformed message"),
+            CoreError::BadUpdate(_) | CoreError::BadAwareness(_) => (close_code::INVALID_PAYLOAD, "invalid update"),
+            CoreError::DocTooLarge { .. } => {
+                self.metrics.limit_exceeded("doc_bytes");
+                (close_code::TOO_BIG, "document too large")
+            }
+            CoreError::AwarenessTooLarge { .. } => {
+                self.metrics.limit_exceeded("awareness_bytes");
+                (close_code::TOO_BIG, "awareness state too large")
+            }
             CoreError::Panicked => {
                 tracing::error!(doc = %self.id, "document failed in memory; closing its connections");
                 st.poisoned = true;
                 for member in st.members.values() {
                     member.peer.close(close_code::INTERNAL_ERROR, "document failed; reconnect");
                 }
-                close_code::INTERNAL_ERROR
+                (close_code::INTERNAL_ERROR, "internal error")
             }
         };
-        Rejected { code, error }
+        Rejected { code, reason, error }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The registry of loaded rooms: each document is loaded once, shared by
 //! everyone who uses it, and flushed and unloaded when the last user leaves.
 
-use crate::core::{CoreError, DocCore};
+use crate::core::{CoreError, DocCore, DocLimits};
 use crate::metrics::Metrics;
 use crate::room::{Reporting, Room, Stored};
 use crate::store::{self, Store, StoreError};
@@ -59,6 +59,8 @@ pub struct Rooms {
     listing: Listing,
     /// The server's metrics, shared with every room and connection.
     metrics: Arc<Metrics>,
+    /// What every document accepts.
+    limits: DocLimits,
     /// std mutex: held for map lookups and counter updates only; loading,
     /// flushing and every `.await` happen outside it.
     slots: Mutex<HashMap<DocId, Slot>>,
@@ -99,8 +101,13 @@ impl Rooms {
 
     /// An empty registry over `store` whose rooms and connections record into `metrics`.
     pub fn with_metrics(store: Arc<dyn Store>, metrics: Arc<Metrics>) -> Arc<Self> {
+        Self::configured(store, metrics, DocLimits::default())
+    }
+
+    /// An empty registry whose documents enforce `limits`.
+    pub fn configured(store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: DocLimits) -> Arc<Self> {
         let listing = Listing(Arc::new(watch::channel(0).0));
-        Arc::new(Rooms { store, listing, metrics, slots: Mutex::new(HashMap::new()) })
+        Arc::new(Rooms { store, listing, metrics, limits, slots: Mutex::new(HashMap::new()) })
     }
 
     /// The metrics rooms and connections record into.
@@ -182,12 +189,12 @@ impl Rooms {
             return Err(LoadError::Closed);
         }
         let last_seq = self.store.last_queued();
-        let (store, doc) = (self.store.clone(), id.clone());
+        let (store, doc, limits) = (self.store.clone(), id.clone(), self.limits);
         let (core, stored) = tokio::task::spawn_blocking(move || -> Result<_, LoadError> {
             let loaded = store.load(&doc)?;
             let exists = loaded.is_some();
             let loaded = loaded.unwrap_or_default();
-            let core = DocCore::from_updates(loaded.updates.iter().map(Vec::as_slice))?;
+            let core = DocCore::from_updates(loaded.updates.iter().map(Vec::as_slice))?.with_limits(limits);
             Ok((core, Stored { last_seq, log_len: loaded.log_len, log_bytes: loaded.log_bytes, exists }))
         })
         .await??;

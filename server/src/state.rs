@@ -1,5 +1,6 @@
 //! State shared by every request handler.
 
+use crate::admission::Admission;
 use crate::config::Limits;
 use crate::metrics::Metrics;
 use crate::origin::OriginPolicy;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The loaded documents.
     pub rooms: Arc<Rooms>,
+    /// Counts open WebSocket connections against their caps.
+    pub admission: Arc<Admission>,
     /// The configured limits.
     pub limits: Arc<Limits>,
     /// Cancelled once on Ctrl-C or SIGTERM; every connection watches it.

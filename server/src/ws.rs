@@ -1,13 +1,25 @@
 //! `GET /ws/{doc_id}`: the y-websocket endpoint.
+//!
+//! A connection is admitted (connection caps) before the upgrade, then reads
+//! while its document loads ([`Early`]), then is served by [`crate::conn`].
 
+use crate::admission::{Refused, Ticket};
+use crate::conn::{ConnSettings, Early};
 use crate::error::ApiError;
-use crate::peer::close_code;
+use crate::peer::{CloseReason, close_code};
+use crate::rooms::{LoadError, RoomGuard};
 use crate::state::AppState;
 use app::DocId;
+use axum::Extension;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use std::net::SocketAddr;
+use tokio::time::Instant;
 
 /// Read buffer per connection. Protocol messages are small; a larger one is
 /// read in several chunks. (The WebSocket library's default, 128 KiB, would
@@ -16,14 +28,21 @@ const READ_BUFFER_BYTES: usize = 8 * 1024;
 /// Bytes written to the socket buffer before a flush is forced.
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 
-/// Validates the id, upgrades, loads the document, then serves the connection.
+/// Validates the id, admits the connection, upgrades, loads the document,
+/// then serves the connection.
 pub async fn handler(
     State(app): State<AppState>,
     Path(raw): Path<String>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let id = DocId::parse(&raw).map_err(|_| ApiError::bad_id())?;
     let upgrade = upgrade.map_err(|e| ApiError::new(e.status(), "websocket_required", e.body_text()))?;
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let ticket = app.admission.admit(ip, &id).map_err(|refused| {
+        app.metrics.limit_exceeded(refused.name());
+        refusal(refused)
+    })?;
     let max = app.limits.max_message_bytes;
     let upgrade = upgrade
         .max_message_size(max)
@@ -32,25 +51,85 @@ pub async fn handler(
         .write_buffer_size(WRITE_BUFFER_BYTES);
     let tasks = app.tasks.clone();
     Ok(upgrade
-        .on_upgrade(move |socket| tasks.track_future(run(socket, app, id)))
+        .on_upgrade(move |socket| tasks.track_future(run(socket, app, id, ticket)))
         .into_response())
 }
 
-async fn run(socket: WebSocket, app: AppState, id: DocId) {
-    if app.shutdown.is_cancelled() {
-        return close(socket, close_code::GOING_AWAY, "server shutting down").await;
-    }
-    let room = match app.rooms.acquire(&id).await {
-        Ok(room) => room,
-        Err(e) => {
-            tracing::error!(doc = %id, error = %e, "document could not be loaded");
-            return close(socket, close_code::INTERNAL_ERROR, "document could not be loaded").await;
-        }
+/// The answer to a connection over a cap: 429 for one client's own excess,
+/// 503 when the server or the document is full.
+fn refusal(refused: Refused) -> ApiError {
+    let (status, message) = match refused {
+        Refused::Total => (StatusCode::SERVICE_UNAVAILABLE, "the server has too many connections"),
+        Refused::PerIp => (StatusCode::TOO_MANY_REQUESTS, "too many connections from this address"),
+        Refused::PerDoc => (StatusCode::SERVICE_UNAVAILABLE, "the document has too many connections"),
     };
-    let settings = app.limits.conn_settings();
-    crate::conn::serve(socket, &room, settings, app.shutdown.clone()).await;
+    ApiError::new(status, refused.name(), message)
 }
 
-async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
+/// Serves one upgraded connection; `_ticket` holds its slot until it ends.
+async fn run(mut socket: WebSocket, app: AppState, id: DocId, _ticket: Ticket) {
+    if app.shutdown.is_cancelled() {
+        return close(socket, (close_code::GOING_AWAY, "server shutting down")).await;
+    }
+    let settings = app.limits.conn_settings();
+    let (room, early) = match load(&mut socket, &app, &id, &settings).await {
+        Ok(loaded) => loaded,
+        Err(reason) => return close(socket, reason).await,
+    };
+    crate::conn::serve_after(socket, early, &room, settings, app.shutdown.clone()).await;
+}
+
+/// Loads the document while reading what the client sends meanwhile, up to
+/// `max_pending_bytes` (past it: 1009) and closing it (1008) if it sends
+/// nothing within the handshake timeout.
+async fn load(
+    socket: &mut WebSocket,
+    app: &AppState,
+    id: &DocId,
+    settings: &ConnSettings,
+) -> Result<(RoomGuard, Early), CloseReason> {
+    let mut early = Early { items: Vec::new(), first_due: Some(Instant::now() + settings.handshake_timeout) };
+    let mut pending = 0usize;
+    let mut reading = true;
+    let acquire = app.rooms.acquire(id);
+    tokio::pin!(acquire);
+    loop {
+        let due = early.first_due.unwrap_or_else(far_future);
+        tokio::select! {
+            room = &mut acquire => return loaded(room, id).map(|room| (room, early)),
+            _ = app.shutdown.cancelled() => return Err((close_code::GOING_AWAY, "server shutting down")),
+            _ = tokio::time::sleep_until(due), if early.first_due.is_some() => {
+                app.metrics.limit_exceeded("handshake_timeout");
+                return Err((close_code::POLICY, "handshake timeout"));
+            }
+            item = socket.next(), if reading => {
+                let Some(item) = item else { return Err((close_code::GOING_AWAY, "")) };
+                reading = matches!(item, Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_)));
+                if let Ok(Message::Binary(frame)) = &item {
+                    pending += frame.len();
+                    early.first_due = None;
+                }
+                if pending > settings.max_pending_bytes {
+                    app.metrics.limit_exceeded("pending_bytes");
+                    return Err((close_code::TOO_BIG, "too much data before the document loaded"));
+                }
+                early.items.push(item);
+            }
+        }
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + std::time::Duration::from_secs(86_400)
+}
+
+fn loaded(room: Result<RoomGuard, LoadError>, id: &DocId) -> Result<RoomGuard, CloseReason> {
+    room.map_err(|e| {
+        tracing::error!(doc = %id, error = %e, "document could not be loaded");
+        (close_code::INTERNAL_ERROR, "document could not be loaded")
+    })
+}
+
+async fn close(mut socket: WebSocket, (code, reason): CloseReason) {
     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
 }

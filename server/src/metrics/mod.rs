@@ -21,6 +21,9 @@ pub const PREFIX: &str = "tandem";
 /// A label set of one WebSocket close code.
 pub type CodeLabel = [(&'static str, u16); 1];
 
+/// A label set naming one configured limit.
+pub type LimitLabel = [(&'static str, &'static str); 1];
+
 /// The server's metrics; one set per server, shared by every connection.
 #[derive(Debug)]
 pub struct Metrics {
@@ -48,6 +51,10 @@ pub struct Metrics {
     pub document_load_failures: Counter,
     /// Requests refused because they came from a foreign origin.
     pub origin_refused: Counter,
+    /// Connections refused or closed, and updates refused, by the limit they exceeded.
+    pub limits_exceeded: Family<LimitLabel, Counter>,
+    /// Times a connection was paused because it sent faster than its message rate.
+    pub throttled: Counter,
     /// Documents loaded now; set when scraped.
     pub documents_loaded: Gauge,
     /// Store writes queued and not yet durable; set when scraped.
@@ -69,6 +76,8 @@ impl Default for Metrics {
             update_apply: DurationHistogram::new(MEMORY_BUCKETS),
             document_load_failures: Counter::default(),
             origin_refused: Counter::default(),
+            limits_exceeded: Family::default(),
+            throttled: Counter::default(),
             documents_loaded: Gauge::default(),
             store_backlog: Gauge::default(),
         }
@@ -94,6 +103,8 @@ impl Metrics {
         r.register_with_unit("update_apply", "Time to apply an update", Unit::Seconds, self.update_apply.clone());
         r.register("document_load_failures", "Documents that failed to load", self.document_load_failures.clone());
         r.register("origin_refused", "Requests refused for their origin", self.origin_refused.clone());
+        r.register("limits_exceeded", "Connections or messages refused, by limit", self.limits_exceeded.clone());
+        r.register("throttled", "Connections paused for sending over their message rate", self.throttled.clone());
         r.register("documents_loaded", "Documents loaded in memory", self.documents_loaded.clone());
         r.register("store_backlog", "Store writes queued and not yet durable", self.store_backlog.clone());
     }
@@ -122,6 +133,11 @@ impl Metrics {
         if code == crate::peer::close_code::TRY_AGAIN_LATER {
             self.slow_client_disconnects.inc();
         }
+    }
+
+    /// Records a refusal by the limit named `limit`.
+    pub fn limit_exceeded(&self, limit: &'static str) {
+        self.limits_exceeded.get_or_create(&[("limit", limit)]).inc();
     }
 
     /// Records a connection that opened.

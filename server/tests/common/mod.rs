@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod process;
+pub mod scrape;
 
 use app::protocol::{self, Inbound};
 use futures_util::{SinkExt, StreamExt};

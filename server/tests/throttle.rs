@@ -1,0 +1,89 @@
+//! A connection sending faster than its message rate is paced, on paused
+//! time: nothing it sent is lost, and it is not disconnected. The connection
+//! is driven through in-memory channels, not a socket.
+
+use app::DocId;
+use app::protocol::{self, Inbound};
+use axum::extract::ws::Message;
+use futures_util::{Sink, Stream};
+use server::config::Limits;
+use server::rooms::Rooms;
+use server::store::SqliteStore;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// A WebSocket stand-in: frames in from the test, frames out to the test.
+struct FakeSocket {
+    inbound: mpsc::UnboundedReceiver<Result<Message, axum::Error>>,
+    outbound: mpsc::UnboundedSender<Message>,
+}
+
+impl Stream for FakeSocket {
+    type Item = Result<Message, axum::Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inbound.poll_recv(cx)
+    }
+}
+
+impl Sink<Message> for FakeSocket {
+    type Error = axum::Error;
+    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+        Poll::Ready(Ok(()))
+    }
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), axum::Error> {
+        self.outbound.send(item).map_err(axum::Error::new)
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A SyncStep2 answer: the connection got as far as our last message.
+fn is_sync_step2(msg: &Message) -> bool {
+    matches!(msg, Message::Binary(b) if matches!(Inbound::decode(b), Ok(Inbound::SyncStep2(_))))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flood_is_paced_at_the_rate_and_nothing_is_lost() {
+    const RATE: u32 = 100;
+    const BURST: u32 = 10;
+    const SENT: u32 = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).unwrap()));
+    let room = rooms.acquire(&DocId::parse("flood").unwrap()).await.unwrap();
+    let (in_tx, inbound) = mpsc::unbounded_channel();
+    let (outbound, mut out) = mpsc::unbounded_channel();
+    let limits = Limits { max_messages_per_sec: RATE, message_burst: BURST, ..Limits::default() };
+    let serve = server::conn::serve(FakeSocket { inbound, outbound }, &room, limits.conn_settings(), CancellationToken::new());
+    let test = async {
+        let start = Instant::now();
+        // All at once: empty updates, then one SyncStep1 whose answer marks the end.
+        for _ in 1..SENT {
+            in_tx.send(Ok(Message::Binary(protocol::encode_update(&[0, 0]).into()))).unwrap();
+        }
+        in_tx.send(Ok(Message::Binary(protocol::encode_sync_step1(&[0]).into()))).unwrap();
+        loop {
+            let msg = out.recv().await.expect("connection open");
+            assert!(!matches!(msg, Message::Close(_)), "a fast client must not be disconnected: {msg:?}");
+            if is_sync_step2(&msg) {
+                break;
+            }
+        }
+        let took = start.elapsed();
+        // The burst passes at once; the rest at the rate (the last message is
+        // handled before its pause).
+        let paced = Duration::from_secs_f64(f64::from(SENT - BURST - 1) / f64::from(RATE));
+        assert!(took >= paced && took < paced + Duration::from_millis(50), "took {took:?}, expected {paced:?}");
+        assert_eq!(rooms.metrics().throttled.get(), u64::from(SENT - BURST));
+        drop(in_tx);
+    };
+    tokio::join!(serve, test);
+}
