@@ -253,3 +253,37 @@ async fn bytes_sent_while_a_document_loads_are_bounded() {
     assert_eq!(exceeded(&scrape(&server).await, "pending_bytes"), 1.0);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_larger_than_a_message_reaches_a_new_client_in_pieces_within_the_cap() {
+    const CAP: usize = 4096;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits { max_message_bytes: CAP, ..Limits::default() }).await;
+    let doc = doc_id("pieces");
+    // Twenty sessions (each a Yjs client of its own) write 1 KiB each.
+    let mut last = Client::connect(&server.ws_url(&doc)).await;
+    for i in 0..20 {
+        let mut session = Client::connect(&server.ws_url(&doc)).await;
+        session.append(&format!("[{i}:{}]", "w".repeat(1024))).await;
+        let n = session.request_ack().await;
+        session.pump_until(|c| c.acked(n)).await;
+        last.pump_until(|c| c.text().contains(&format!("[{i}:"))).await;
+    }
+    let mut fresh = Client::open(&server.ws_url(&doc)).await;
+    fresh.send(protocol::encode_sync_step1(&[0])).await;
+    let mut sizes = Vec::new();
+    loop {
+        let frame = fresh.next_frame().await.expect("open");
+        sizes.push(frame.len());
+        let done = matches!(protocol::Inbound::decode(&frame), Ok(protocol::Inbound::SyncStep2(_)));
+        fresh.apply(&frame).await;
+        if done {
+            break;
+        }
+    }
+    assert!(sizes.len() > 3, "{sizes:?}");
+    assert!(sizes.iter().all(|&s| s <= CAP), "{sizes:?}");
+    assert!(last.text().len() > 5 * CAP);
+    assert_eq!(fresh.text(), last.text());
+    server.stop().await;
+}
