@@ -5,7 +5,7 @@ use crate::conn::ConnSettings;
 use crate::core::DocLimits;
 use crate::throttle::Rate;
 use crate::peer::QueueLimits;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,7 +18,7 @@ pub struct Config {
     #[arg(long, env = "TANDEM_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
     /// Directory of the document store (created if missing).
-    #[arg(long, env = "TANDEM_DATA_DIR", default_value = "./data")]
+    #[arg(long, env = "TANDEM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TANDEM_LOG_JSON")]
@@ -29,6 +29,18 @@ pub struct Config {
     /// Who may talk to the server from a browser.
     #[command(flatten)]
     pub security: Security,
+    /// Something to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `tandem` does instead of serving when given a subcommand.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Copy the store in --data-dir to a single file while a server keeps serving it.
+    Backup(crate::backup::BackupArgs),
+    /// Install a backup as the store in --data-dir; no server may be running on it.
+    Restore(crate::backup::RestoreArgs),
 }
 
 impl Config {

@@ -19,12 +19,14 @@
 //! - [`docs`]: workspace operations (list, create) shared by the API and the pages;
 //!   [`workspace`] serves them to the pages' server functions.
 //! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
+//! - [`backup`]: the `backup` and `restore` subcommands over the SQLite store.
 //! - [`config`]: command-line flags; [`state`]: what handlers share.
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
 pub mod admission;
 pub mod api;
+pub mod backup;
 pub mod chunks;
 pub mod config;
 pub mod conn;

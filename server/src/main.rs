@@ -1,8 +1,9 @@
-//! The `tandem` binary: parses flags, opens the store, serves until Ctrl-C or SIGTERM.
+//! The `tandem` binary: parses flags, opens the store, serves until Ctrl-C or
+//! SIGTERM; or, given a subcommand, backs the store up or restores it.
 
 use anyhow::Context;
 use clap::Parser;
-use server::config::Config;
+use server::config::{Command, Config};
 use server::store::SqliteStore;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -11,6 +12,17 @@ use tokio_util::sync::CancellationToken;
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     init_tracing(config.log_json);
+    // The subcommands are one blocking job each, with nothing else running.
+    match &config.command {
+        Some(Command::Backup(args)) => println!("{}", server::backup::backup(&config.data_dir, args)?),
+        Some(Command::Restore(args)) => println!("{}", server::backup::restore(&config.data_dir, args)?),
+        None => serve(config).await?,
+    }
+    Ok(())
+}
+
+/// Opens the store and serves until Ctrl-C or SIGTERM.
+async fn serve(config: Config) -> anyhow::Result<()> {
     let store = SqliteStore::open(&config.data_dir)
         .with_context(|| format!("cannot open the data directory {}", config.data_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(config.addr)

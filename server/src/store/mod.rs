@@ -8,7 +8,7 @@
 mod monitor;
 mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{Copied, Restored, SqliteStore};
 
 use app::DocId;
 use bytes::Bytes;
@@ -60,6 +60,9 @@ pub enum StoreError {
     /// The data directory holds something that is not a Tandem store, or a damaged one.
     #[error("{0}")]
     NotOurs(String),
+    /// The database stayed locked by another connection for too long.
+    #[error("the database stayed locked; try again")]
+    Busy,
     /// A stored document id no longer validates.
     #[error("stored document id {0:?} is invalid")]
     BadId(String),

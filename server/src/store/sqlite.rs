@@ -12,6 +12,12 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
+mod backup;
+
+pub use backup::{Copied, Restored};
+
+/// The database file inside the data directory.
+const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
@@ -94,7 +100,7 @@ impl SqliteStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
         let lock = lock_dir(dir)?;
-        let path = dir.join("tandem.db");
+        let path = dir.join(DB_FILE);
         let conn = Connection::open(&path)?;
         check_or_init(&conn, &path)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
@@ -155,37 +161,44 @@ fn lock_dir(dir: &Path) -> Result<File, StoreError> {
 /// Accepts an existing Tandem database (after an integrity check) or an empty
 /// file; anything else is refused before a single byte is written.
 fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    if !is_blank(conn) {
+        return check_ours(conn, path);
+    }
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA} PRAGMA application_id = {APP_ID}; \
+         PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+    ))?;
+    Ok(())
+}
+
+/// Whether `conn` is a readable database with no tables and no application id.
+fn is_blank(conn: &Connection) -> bool {
+    let app_id = conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i64>(0));
+    let tables = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
+    matches!((app_id, tables), (Ok(0), Ok(0)))
+}
+
+/// Refuses anything but an undamaged Tandem database this build can read.
+fn check_ours(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let shown = path.display();
     let not_ours = |why: String| StoreError::NotOurs(format!("{shown}: {why}; refusing to use it"));
     let app_id: i64 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .map_err(|e| not_ours(format!("not a readable SQLite database ({e})")))?;
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .map_err(|e| not_ours(format!("damaged database ({e})")))?;
-    match (app_id, tables) {
-        (APP_ID, _) => {
-            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            if version > SCHEMA_VERSION {
-                return Err(not_ours(format!("written by a newer Tandem (schema {version})")));
-            }
-            let check: String = conn
-                .query_row("PRAGMA quick_check", [], |r| r.get(0))
-                .map_err(|e| not_ours(format!("damaged database ({e})")))?;
-            if check != "ok" {
-                return Err(not_ours(format!("damaged database ({check})")));
-            }
-            Ok(())
-        }
-        (0, 0) => {
-            conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA} PRAGMA application_id = {APP_ID}; \
-                 PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            ))?;
-            Ok(())
-        }
-        (id, _) => Err(not_ours(format!("a database of another application (application_id {id:#x})"))),
+    if app_id != APP_ID {
+        return Err(not_ours(format!("a database of another application (application_id {app_id:#x})")));
     }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(not_ours(format!("written by a newer Tandem (schema {version})")));
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| not_ours(format!("damaged database ({e})")))?;
+    if check != "ok" {
+        return Err(not_ours(format!("damaged database ({check})")));
+    }
+    Ok(())
 }
 
 fn spawn_writer(
