@@ -19,6 +19,20 @@ pub fn diff<'a>(old: &[u16], new: &'a [u16]) -> (u32, u32, &'a [u16]) {
     (prefix as u32, removed as u32, &new[prefix..new.len() - suffix])
 }
 
+/// Where position `p` is after `start..end` was replaced by `inserted`
+/// units: it stays on its character, and a position exactly at an insertion
+/// moves past it (it sticks to the character after it, like a shared caret).
+/// A position inside a removed range lands where the range was.
+pub fn shift(p: u32, start: u32, end: u32, inserted: u32) -> u32 {
+    if p >= end {
+        p - (end - start) + inserted
+    } else if p > start {
+        start
+    } else {
+        p
+    }
+}
+
 fn is_high_surrogate(u: u16) -> bool {
     (0xD800..0xDC00).contains(&u)
 }
@@ -29,7 +43,21 @@ fn is_low_surrogate(u: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::diff;
+    use super::{diff, shift};
+
+    #[test]
+    fn positions_stay_on_their_characters() {
+        // "abcdef": insert "XY" at 2.
+        assert_eq!(shift(1, 2, 2, 2), 1);
+        assert_eq!(shift(2, 2, 2, 2), 4, "a caret at the insertion point moves past it");
+        assert_eq!(shift(5, 2, 2, 2), 7);
+        // remove "cd" (2..4)
+        assert_eq!(shift(3, 2, 4, 0), 2, "inside the removed range");
+        assert_eq!(shift(4, 2, 4, 0), 2);
+        assert_eq!(shift(6, 2, 4, 0), 4);
+        // replace "cd" by "Z"
+        assert_eq!(shift(5, 2, 4, 1), 4);
+    }
 
     fn units(s: &str) -> Vec<u16> {
         s.encode_utf16().collect()

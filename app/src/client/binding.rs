@@ -5,9 +5,10 @@
 //! large document is never rewritten whole.
 
 use super::mirror::Mirror;
-use crate::text_diff::diff;
+use crate::text_diff::{diff, shift};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement, SelectionMode};
 use yrs::types::text::TextEvent;
 use yrs::types::Delta;
@@ -17,15 +18,45 @@ use yrs::{Any, Assoc, Doc, GetString, IndexedSequence, Observable, Origin, Out, 
 pub(super) trait Field {
     fn value(&self) -> String;
     fn set_value(&self, value: &str);
-    /// Replaces UTF-16 units `start..end` with `with`; a selection after
-    /// the range moves with its characters.
-    fn splice(&self, start: u32, end: u32, with: &str);
+    /// Replaces UTF-16 units `start..end` with `with` (the selection is left anywhere).
+    fn replace(&self, start: u32, end: u32, with: &str);
+    fn scroll(&self) -> i32;
+    fn set_scroll(&self, top: i32);
     fn selection(&self) -> (Option<u32>, Option<u32>);
+    /// The selection with its direction, if the field has one.
+    fn directed_selection(&self) -> Option<(u32, u32, String)>;
+    fn select(&self, start: u32, end: u32, direction: &str);
     fn element(&self) -> web_sys::HtmlElement;
 }
 
+/// Replaces `start..end` of `field` with `with`; the selection stays on the
+/// same characters, as a shared caret does (see [`shift`]).
+fn splice(field: &dyn Field, start: u32, end: u32, with: &str) {
+    let before = field.directed_selection();
+    field.replace(start, end, with);
+    if let Some((from, to, direction)) = before {
+        let inserted = with.encode_utf16().count() as u32;
+        field.select(shift(from, start, end, inserted), shift(to, start, end, inserted), &direction);
+    }
+}
+
+/// Replaces `start..end` of a focused text area through the browser's
+/// editing commands, as typing does: the browser then lays out only what
+/// changed, where `setRangeText` makes it lay out the whole text again.
+/// `false` if the text area is not focused (editing commands act on the focus).
+fn edit_in_place(field: &HtmlTextAreaElement, start: u32, end: u32, with: &str) -> bool {
+    let Some(document) = field.owner_document() else { return false };
+    if !document.active_element().is_some_and(|el| el == ***field) {
+        return false;
+    }
+    let _ = field.set_selection_range(start, end);
+    let (command, value) = if with.is_empty() { ("delete", "") } else { ("insertText", with) };
+    let html: &web_sys::HtmlDocument = document.unchecked_ref();
+    html.exec_command_with_show_ui_and_value(command, false, value).unwrap_or(false)
+}
+
 macro_rules! impl_field {
-    ($ty:ty, $set_range_text:ident, $preserve:expr) => {
+    ($ty:ty, $set_range_text:ident, $preserve:expr, $in_place:expr) => {
         impl Field for $ty {
             fn value(&self) -> String {
                 <$ty>::value(self)
@@ -35,11 +66,26 @@ macro_rules! impl_field {
                 <$ty>::set_value(self, value);
                 self.set_scroll_top(scroll);
             }
-            fn splice(&self, start: u32, end: u32, with: &str) {
-                let _ = self.$set_range_text(with, start, end, $preserve);
+            fn replace(&self, start: u32, end: u32, with: &str) {
+                if !$in_place(self, start, end, with) {
+                    let _ = self.$set_range_text(with, start, end, $preserve);
+                }
+            }
+            fn scroll(&self) -> i32 {
+                self.scroll_top()
+            }
+            fn set_scroll(&self, top: i32) {
+                self.set_scroll_top(top);
             }
             fn selection(&self) -> (Option<u32>, Option<u32>) {
                 (self.selection_start().ok().flatten(), self.selection_end().ok().flatten())
+            }
+            fn directed_selection(&self) -> Option<(u32, u32, String)> {
+                let (Some(start), Some(end)) = self.selection() else { return None };
+                Some((start, end, self.selection_direction().ok().flatten().unwrap_or_default()))
+            }
+            fn select(&self, start: u32, end: u32, direction: &str) {
+                let _ = self.set_selection_range_with_direction(start, end, direction);
             }
             fn element(&self) -> web_sys::HtmlElement {
                 self.clone().into()
@@ -49,8 +95,8 @@ macro_rules! impl_field {
 }
 
 // web-sys spells the same DOM method differently on the two elements.
-impl_field!(HtmlTextAreaElement, set_range_text_with_start_and_end_and_mode, "preserve");
-impl_field!(HtmlInputElement, set_range_text_with_start_and_end_and_selection_mode, SelectionMode::Preserve);
+impl_field!(HtmlTextAreaElement, set_range_text_with_start_and_end_and_mode, "preserve", edit_in_place);
+impl_field!(HtmlInputElement, set_range_text_with_start_and_end_and_selection_mode, SelectionMode::Preserve, |_: &HtmlInputElement, _, _, _: &str| false);
 
 /// The selection of a field, anchored to characters of the shared text.
 pub(super) struct Anchors(Option<StickyIndex>, Option<StickyIndex>);
@@ -74,6 +120,9 @@ pub(super) struct Binding {
     shadow: RefCell<Vec<u16>>,
     /// Set while the field's own input is applied to the text: the field shows it already.
     applying_input: Cell<bool>,
+    /// Set while a change from elsewhere is shown in the field (which may
+    /// fire the field's input event: it is not the user's input).
+    splicing: Cell<bool>,
     /// Whether the field shows the shared text yet (at first it shows the
     /// server-rendered text, which the first change replaces whole).
     shown: Cell<bool>,
@@ -91,6 +140,7 @@ impl Binding {
             text: text.clone(),
             shadow: RefCell::new(Vec::new()),
             applying_input: Cell::new(false),
+            splicing: Cell::new(false),
             shown: Cell::new(false),
             mirror,
             on_change,
@@ -114,8 +164,16 @@ impl Binding {
         self.field.element()
     }
 
+    /// Whether a change from elsewhere is being shown in the field right now.
+    pub(super) fn is_splicing(&self) -> bool {
+        self.splicing.get()
+    }
+
     /// Applies the field's new value to the text as one local transaction.
     pub(super) fn on_input(&self, doc: &Doc, origin: &Origin) {
+        if self.splicing.get() {
+            return;
+        }
         let value = self.field.value();
         let units: Vec<u16> = value.encode_utf16().collect();
         let (start, removed, inserted, inserted_units) = {
@@ -125,9 +183,6 @@ impl Binding {
         };
         if let Some(mirror) = &self.mirror {
             mirror.splice(&units, start as usize, removed as usize, inserted_units);
-        }
-        if let Some(mirror) = &self.mirror {
-            mirror.reset(&units);
         }
         *self.shadow.borrow_mut() = units;
         self.shown.set(true); // the field shows the text: the user typed on it
@@ -161,10 +216,14 @@ impl Binding {
         if self.applying_input.get() {
             return;
         }
+        self.splicing.set(true);
+        let scroll = self.field.scroll();
         let spliced = self.shown.get() && self.splice_delta(event.delta(txn));
         if !spliced {
             self.show_whole(&self.text.get_string(txn));
         }
+        self.field.set_scroll(scroll);
+        self.splicing.set(false);
         (self.on_change)(&|| self.text.get_string(txn));
     }
 
@@ -183,7 +242,7 @@ impl Binding {
                 Delta::Deleted(n) => {
                     let end = (at + *n as usize).min(shadow.len());
                     let at_now = at.min(end);
-                    self.field.splice(at_now as u32, end as u32, "");
+                    splice(&*self.field, at_now as u32, end as u32, "");
                     shadow.drain(at_now..end);
                     if let Some(mirror) = &self.mirror {
                         mirror.splice(&shadow, at_now, end - at_now, 0);
@@ -192,7 +251,7 @@ impl Binding {
                 Delta::Inserted(Out::Any(Any::String(s)), _) => {
                     let units: Vec<u16> = s.encode_utf16().collect();
                     let at_now = at.min(shadow.len());
-                    self.field.splice(at_now as u32, at_now as u32, s);
+                    splice(&*self.field, at_now as u32, at_now as u32, s);
                     shadow.splice(at_now..at_now, units.iter().copied());
                     if let Some(mirror) = &self.mirror {
                         mirror.splice(&shadow, at_now, 0, units.len());

@@ -18,11 +18,29 @@ impl Session {
         Some(Cursor { anchor: to_rel(&anchor?), head: to_rel(&head?) })
     }
 
-    /// Places every peer's caret and selection over the text area.
+    /// Places every peer's caret and selection over the text area at the
+    /// next frame: measuring needs a fresh layout, which a large text makes
+    /// costly, so it is done once per frame, when the browser lays out anyway.
     pub(super) fn place_carets(&self) {
+        if self.carets_due.replace(true) {
+            return;
+        }
+        let me = self.me.clone();
+        request_animation_frame(move || {
+            if let Some(me) = me.upgrade() {
+                me.carets_due.set(false);
+                me.draw_carets();
+            }
+        });
+    }
+
+    /// Measures and draws every peer's caret and selection now.
+    fn draw_carets(&self) {
         let Some(mirror) = self.body.mirror() else { return };
         let peers = self.signals.peers.get_untracked();
-        if peers.iter().all(|p| p.cursor.is_none()) {
+        let anyone = peers.iter().any(|p| p.cursor.is_some());
+        mirror.set_active(anyone);
+        if !anyone {
             if !self.signals.carets.with_untracked(Vec::is_empty) {
                 self.signals.carets.set(Vec::new());
             }

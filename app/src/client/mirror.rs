@@ -52,6 +52,12 @@ impl Mirror {
         }
     }
 
+    /// Takes the mirror out of layout while nothing is measured in it (it
+    /// costs a layout of the whole text when it comes back).
+    pub(super) fn set_active(&self, active: bool) {
+        let _ = self.root.style().set_property("display", if active { "block" } else { "none" });
+    }
+
     /// Keeps the mirror scrolled like `field`, with a scroll bar (which
     /// narrows the text) exactly when the field has one.
     pub(super) fn follow(&self, field: &HtmlElement) {

@@ -77,6 +77,8 @@ pub struct Fields {
 
 /// One open document. Lives as long as the page (event handlers hold it).
 pub struct Session {
+    /// This session, for callbacks scheduled from `&self`.
+    me: std::rc::Weak<Session>,
     url: String,
     doc: Doc,
     body: Rc<Binding>,
@@ -100,9 +102,13 @@ pub struct Session {
     last_cursor: RefCell<Option<crate::presence::Cursor>>,
     /// Whether an input method (IME) composition is in progress in a field.
     composing: Cell<bool>,
-    /// Remote updates held back during a composition, which rewriting the
-    /// field would break; applied when it ends.
+    /// Remote updates not yet applied: they are applied once per frame, and
+    /// held back during a composition (see [`Session::apply_remote`]).
     deferred: RefCell<Vec<Vec<u8>>>,
+    /// Whether applying them is scheduled.
+    remote_due: Cell<bool>,
+    /// Whether carets are to be drawn at the next frame.
+    carets_due: Cell<bool>,
 }
 
 impl Session {
@@ -128,7 +134,8 @@ impl Session {
                 signals.kept.set(kept);
             }
         });
-        let session = Rc::new(Session {
+        let session = Rc::new_cyclic(|me| Session {
+            me: me.clone(),
             url: socket_url(id),
             body: Binding::new(fields.body, Some(mirror::Mirror::new(fields.mirror)), body_text.clone(), preview_feed(&doc, body_text, signals.body)),
             title: Binding::new(fields.title, None, title_text, Box::new(move |value| signals.title.set(value()))),
@@ -145,6 +152,8 @@ impl Session {
             last_cursor: RefCell::new(None),
             composing: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
+            remote_due: Cell::new(false),
+            carets_due: Cell::new(false),
         });
         session.observe_local_updates();
         let me = session.clone();
@@ -206,10 +215,7 @@ impl Session {
         let on_end = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             binding(&me).on_input(&me.doc, &origin);
             me.composing.set(false);
-            let held = std::mem::take(&mut *me.deferred.borrow_mut());
-            for update in held {
-                me.apply_remote(&update);
-            }
+            me.flush_remote();
         });
         let _ = el.add_event_listener_with_callback("compositionend", on_end.as_ref().unchecked_ref());
         on_end.forget();
@@ -221,6 +227,9 @@ impl Session {
         for event in ["select", "keyup", "mouseup", "input", "focus", "scroll"] {
             let me = self.clone();
             let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                if me.body.is_splicing() {
+                    return; // a remote change being shown, inside its transaction
+                }
                 let kind = ev.type_();
                 if kind != "scroll" {
                     me.publish_cursor();

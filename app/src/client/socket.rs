@@ -18,6 +18,8 @@ use yrs::{ReadTxn, StateVector, Transact, Update};
 const BACKOFF_START_MS: f64 = 250.0;
 /// Longest reconnect delay.
 const BACKOFF_CAP_MS: f64 = 10_000.0;
+/// Longest wait before remote updates are shown when no frame comes (a hidden tab).
+const REMOTE_HIDDEN_MS: u64 = 100;
 
 /// An open (or opening) socket and the handlers that must live as long as it.
 pub(super) struct Socket {
@@ -105,7 +107,9 @@ impl Session {
         match Inbound::decode(&frame) {
             Ok(Inbound::SyncStep1(sv)) => self.answer_sync_step1(sv),
             Ok(Inbound::SyncStep2(update)) => {
+                // At once: the field becomes editable when it shows the document.
                 self.apply_remote(update);
+                self.flush_remote();
                 self.signals.synced.set(true);
             }
             Ok(Inbound::Update(update)) => self.apply_remote(update),
@@ -126,13 +130,41 @@ impl Session {
         }
     }
 
+    /// Takes in a remote update; updates are applied together once per
+    /// frame (a large text costs a layout per change shown, however small),
+    /// and held back during an input method composition, which rewriting the
+    /// field would break.
     pub(super) fn apply_remote(&self, update: &[u8]) {
-        if self.composing.get() {
-            return self.deferred.borrow_mut().push(update.to_vec());
+        self.deferred.borrow_mut().push(update.to_vec());
+        if self.composing.get() || self.remote_due.replace(true) {
+            return;
         }
-        let Ok(update) = Update::decode_v1(update) else { return };
-        if let Err(e) = self.doc.transact_mut_with(REMOTE).apply_update(update) {
-            leptos::logging::warn!("could not apply a remote update: {e}");
+        // At the next frame, or soon if frames are paused (a hidden tab).
+        let me = self.me.clone();
+        request_animation_frame(move || if let Some(me) = me.upgrade() { me.flush_remote() });
+        let me = self.me.clone();
+        set_timeout(move || if let Some(me) = me.upgrade() { me.flush_remote() }, Duration::from_millis(REMOTE_HIDDEN_MS));
+    }
+
+    /// Applies the remote updates held so far, in one transaction.
+    pub(super) fn flush_remote(&self) {
+        self.remote_due.set(false);
+        if self.composing.get() {
+            return;
+        }
+        let held = std::mem::take(&mut *self.deferred.borrow_mut());
+        if held.is_empty() {
+            return;
+        }
+        {
+            let mut txn = self.doc.transact_mut_with(REMOTE);
+            for update in held {
+                let applied = Update::decode_v1(&update).map_err(|e| e.to_string())
+                    .and_then(|u| txn.apply_update(u).map_err(|e| e.to_string()));
+                if let Err(e) = applied {
+                    leptos::logging::warn!("could not apply a remote update: {e}");
+                }
+            }
         }
         self.place_carets();
     }
