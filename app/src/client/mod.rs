@@ -169,8 +169,7 @@ impl Session {
         let _ = window_event_listener(leptos::ev::online, move |_| me.connect());
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::offline, move |_| me.disconnect());
-        let me = session.clone();
-        let _ = window_event_listener(leptos::ev::resize, move |_| me.place_carets());
+        session.follow_resizes(&body_el);
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::beforeunload, move |ev| {
             if me.unsaved.get() {
@@ -241,6 +240,22 @@ impl Session {
             let _ = el.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
             handler.forget(); // lives as long as the page
         }
+    }
+
+    /// Places carets again whenever the body's box changes size (window
+    /// resized, preview shown or hidden): the text wraps differently.
+    fn follow_resizes(self: &Rc<Self>, el: &web_sys::Element) {
+        let me = Rc::downgrade(self);
+        let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |_| {
+            if let Some(me) = me.upgrade() {
+                me.place_carets();
+            }
+        });
+        match web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+            Ok(observer) => observer.observe(el),
+            Err(_) => leptos::logging::warn!("carets will not follow resizes"),
+        }
+        on_resize.forget(); // lives as long as the page
     }
 
     /// Publishes our presence if our caret moved.
