@@ -21,7 +21,8 @@ struct Member {
     peer: Peer,
     /// Awareness client ids this connection introduced; removed when it leaves.
     awareness_ids: HashSet<u64>,
-    /// The last store seq of an update this connection sent (0: none yet).
+    /// The store seq an ack on this connection waits for: its last update's,
+    /// or, before it sent one, the document's when it joined.
     last_seq: Seq,
 }
 
@@ -135,7 +136,11 @@ impl Room {
         for frame in st.core.greeting() {
             let _ = peer.frame(frame);
         }
-        st.members.insert(conn, Member { peer, awareness_ids: HashSet::new(), last_seq: 0 });
+        // Acks start from everything queued so far: a reconnecting client may
+        // have sent part of it on its earlier connection, and an ack it gets
+        // here must cover that too.
+        let last_seq = st.last_seq;
+        st.members.insert(conn, Member { peer, awareness_ids: HashSet::new(), last_seq });
         true
     }
 
