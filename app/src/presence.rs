@@ -89,6 +89,25 @@ pub struct CaretView {
     pub selection: Vec<Rect>,
 }
 
+impl CaretView {
+    /// Identifies everything shown of this caret: a row keyed by it is rebuilt when any of it changes.
+    pub fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        (self.client_id, &self.name, &self.color, self.offset).hash(&mut h);
+        for r in std::iter::once(&Rect { top: self.top, left: self.left, width: 0.0, height: self.height }).chain(&self.selection) {
+            [r.top, r.left, r.width, r.height].map(f64::to_bits).hash(&mut h);
+        }
+        h.finish()
+    }
+}
+
+/// Whole CSS pixels (`12px`): carets need no more, and the browser then
+/// needs no float formatting code.
+pub fn px(v: f64) -> String {
+    format!("{}px", v.round() as i64)
+}
+
 /// A rectangle over the body, in CSS pixels from its top left corner (scroll applied).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rect {

@@ -25,7 +25,7 @@ impl Workspace for PagesBackend {
             let docs = docs::list(&self.rooms).await.map_err(public)?;
             Ok(docs
                 .into_iter()
-                .map(|d| DocSummary { id: d.id, title: d.title, updated_at: d.updated_at })
+                .map(|d| DocSummary::new(d.id, d.title, d.updated_at))
                 .collect())
         })
     }

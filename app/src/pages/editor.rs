@@ -4,7 +4,7 @@
 use crate::DocId;
 use crate::markdown;
 use crate::model::display_title;
-use crate::presence::{CaretView, Peer, User};
+use crate::presence::{CaretView, Peer, User, px};
 use crate::server_fns::open_doc;
 use crate::status::{ConnState, SaveState};
 use leptos::prelude::*;
@@ -115,14 +115,14 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     <div class="editor mirror" node_ref=mirror aria-hidden="true"></div>
                     <div class="carets" aria-hidden="true">
                         // Keyed by everything shown: a keyed row is built once, so a moved caret is a new row.
-                        <For each=move || carets.get() key=|c| format!("{c:?}") let(c)>
+                        <For each=move || carets.get() key=CaretView::key let(c)>
                             {c.selection.iter().map(|r| view! {
                                 <span class="selection" data-name=c.name.clone()
-                                    style=format!("--c: {}; top: {}px; left: {}px; width: {}px; height: {}px", c.color, r.top, r.left, r.width, r.height)>
+                                    style=format!("--c: {}; top: {}; left: {}; width: {}; height: {}", c.color, px(r.top), px(r.left), px(r.width), px(r.height))>
                                 </span>
                             }).collect_view()}
                             <span class="caret" data-name=c.name.clone() data-offset=c.offset
-                                style=format!("--c: {}; top: {}px; left: {}px; height: {}px", c.color, c.top, c.left, c.height)>
+                                style=format!("--c: {}; top: {}; left: {}; height: {}", c.color, px(c.top), px(c.left), px(c.height))>
                                 <span class="caret-label">{c.name.clone()}</span>
                             </span>
                         </For>

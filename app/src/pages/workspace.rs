@@ -76,28 +76,10 @@ fn DocList(docs: Vec<DocSummary>) -> impl IntoView {
             {docs.into_iter().map(|doc| view! {
                 <li>
                     <a href=format!("/d/{}", doc.id)>{display_title(&doc.title).to_owned()}</a>
-                    <time class="muted" data-ms=doc.updated_at>{format_time(doc.updated_at)}</time>
+                    <time class="muted" data-ms=doc.updated_at>{doc.updated}</time>
                 </li>
             }).collect_view()}
         </ul>
     }
     .into_any()
-}
-
-/// A UTC date and time, the same on server and browser.
-fn format_time(ms: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formats_unix_milliseconds_as_utc() {
-        assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::format_time(1_795_000_000_000), "2026-11-18 11:06 UTC");
-    }
 }
