@@ -239,3 +239,21 @@ test('a collaborator\'s caret and selection are drawn at their characters and va
   await ada.close();
   await expect(caret).toHaveCount(0);
 });
+
+test('a paste, a word deletion and a cut selection each reach the other side whole', async ({ browser, request }) => {
+  const id = freshId();
+  const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);
+  await a.getByTestId('editor').click();
+  // One input event inserting many characters, as a paste or a drop does.
+  await a.keyboard.insertText('pasted line one\npasted 😀 line two ');
+  await expect(b.getByTestId('editor')).toHaveValue('pasted line one\npasted 😀 line two ');
+  // Word deletion removes several characters in one event.
+  await a.keyboard.press('Control+Backspace');
+  await expect(b.getByTestId('editor')).toHaveValue('pasted line one\npasted 😀 line ');
+  // A selection across the line break, deleted as a cut does.
+  await a.getByTestId('editor').evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(7, 23));
+  await a.keyboard.press('Delete');
+  await expect(b.getByTestId('editor')).toHaveValue('pasted 😀 line ');
+  await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  expect(await (await request.get(`/api/docs/${id}/text`)).text()).toBe('pasted 😀 line ');
+});
