@@ -114,6 +114,14 @@ test('undo reverts only one\'s own edits', async ({ browser }) => {
   await expect(b.getByTestId('editor')).toHaveValue('theirs');
   await a.keyboard.press('Control+Shift+z');
   await expect(b.getByTestId('editor')).toHaveValue('mine theirs');
+  // Undo from a menu arrives as a history input event: ours, not the browser's.
+  const handled = await a.getByTestId('editor').evaluate((el) => {
+    const ev = new InputEvent('beforeinput', { inputType: 'historyUndo', cancelable: true, bubbles: true });
+    el.dispatchEvent(ev);
+    return ev.defaultPrevented;
+  });
+  expect(handled).toBe(true);
+  await expect(b.getByTestId('editor')).toHaveValue('theirs');
 });
 
 test('each sees the other in the presence bar, until one leaves', async ({ browser }) => {

@@ -25,8 +25,9 @@ fn command(ev: &KeyboardEvent) -> Option<Command> {
 }
 
 impl Session {
-    /// Routes undo and redo keys on `target` to the session's undo manager
-    /// (the browser's own undo would also revert collaborators' changes).
+    /// Routes undo and redo on `target` — keys and menu commands — to the
+    /// session's undo manager (the browser's own undo would also revert
+    /// collaborators' changes).
     pub(super) fn bind_keys(self: &Rc<Self>, target: &EventTarget) {
         let me = self.clone();
         let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |ev: KeyboardEvent| {
@@ -39,5 +40,22 @@ impl Session {
         });
         let _ = target.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
         on_key.forget(); // lives as long as the page
+        // Undo from a menu (not a key): the browser's own history holds
+        // collaborators' changes too, so it is never used.
+        let me = self.clone();
+        let on_history = Closure::<dyn FnMut(web_sys::InputEvent)>::new(move |ev: web_sys::InputEvent| {
+            let cmd = match ev.input_type().as_str() {
+                "historyUndo" => Command::Undo,
+                "historyRedo" => Command::Redo,
+                _ => return,
+            };
+            ev.prevent_default();
+            match cmd {
+                Command::Undo => me.undo(),
+                Command::Redo => me.redo(),
+            }
+        });
+        let _ = target.add_event_listener_with_callback("beforeinput", on_history.as_ref().unchecked_ref());
+        on_history.forget(); // lives as long as the page
     }
 }
