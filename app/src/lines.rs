@@ -39,6 +39,11 @@ impl LineIndex {
         false
     }
 
+    /// Where line `line` starts, if there is such a line.
+    pub fn start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
     /// The line holding `offset`, and `offset`'s column in it.
     pub fn locate(&self, offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);

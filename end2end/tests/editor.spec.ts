@@ -265,3 +265,22 @@ test('a paste, a word deletion and a cut selection each reach the other side who
   await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
   expect(await (await request.get(`/api/docs/${id}/text`)).text()).toBe('pasted 😀 line ');
 });
+
+test('text a collaborator adds above the view does not move what one is reading', async ({ browser }) => {
+  const id = freshId();
+  const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);
+  const lines = Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n');
+  await a.getByTestId('editor').click();
+  await a.keyboard.insertText(lines);
+  await expect(b.getByTestId('editor')).toHaveValue(lines);
+  // Bob's caret is in the document, so Ada's page tracks where his lines are.
+  await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+Home');
+  await expect(a.locator('.caret')).toHaveCount(1);
+  const lineHeight = await a.getByTestId('editor').evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
+  const before = await a.getByTestId('editor').evaluate((el) => { el.scrollTop = 40 * parseFloat(getComputedStyle(el).lineHeight); return el.scrollTop; });
+  await b.keyboard.insertText('new\n'.repeat(30));
+  await expect(a.getByTestId('editor')).toHaveValue('new\n'.repeat(30) + lines);
+  const after = await a.getByTestId('editor').evaluate((el) => el.scrollTop);
+  expect(Math.abs(after - before - 30 * lineHeight)).toBeLessThan(lineHeight / 2);
+});

@@ -218,18 +218,27 @@ impl Binding {
         }
         self.splicing.set(true);
         let scroll = self.field.scroll();
-        let spliced = self.shown.get() && self.splice_delta(event.delta(txn));
+        // The first line in view, so that text arriving above it does not push it away.
+        let mut anchor = self.mirror.as_ref().and_then(|m| m.first_visible(scroll));
+        let spliced = self.shown.get() && self.splice_delta(event.delta(txn), &mut anchor);
         if !spliced {
             self.show_whole(&self.text.get_string(txn));
         }
-        self.field.set_scroll(scroll);
+        let anchored = anchor.zip(self.mirror.as_ref()).and_then(|((offset, into), m)| Some(m.line_top(offset)? + into));
+        self.field.set_scroll(anchored.unwrap_or(scroll));
         self.splicing.set(false);
         (self.on_change)(&|| self.text.get_string(txn));
     }
 
-    /// Applies `delta` to the field and the shadow; `false` (and nothing
-    /// applied) if it holds something other than plain text.
-    fn splice_delta(&self, delta: &[Delta]) -> bool {
+    /// Applies `delta` to the field and the shadow, moving `anchor` (an
+    /// offset) with its character; `false` (and nothing applied) if it holds
+    /// something other than plain text.
+    fn splice_delta(&self, delta: &[Delta], anchor: &mut Option<(usize, i32)>) -> bool {
+        let mut follow = |at: usize, removed: usize, inserted: usize| {
+            if let Some((offset, _)) = anchor.as_mut() {
+                *offset = shift(*offset as u32, at as u32, (at + removed) as u32, inserted as u32) as usize;
+            }
+        };
         let plain = |d: &Delta| !matches!(d, Delta::Inserted(out, _) if !matches!(out, Out::Any(Any::String(_))));
         if !delta.iter().all(plain) {
             return false;
@@ -243,6 +252,7 @@ impl Binding {
                     let end = (at + *n as usize).min(shadow.len());
                     let at_now = at.min(end);
                     splice(&*self.field, at_now as u32, end as u32, "");
+                    follow(at_now, end - at_now, 0);
                     shadow.drain(at_now..end);
                     if let Some(mirror) = &self.mirror {
                         mirror.splice(&shadow, at_now, end - at_now, 0);
@@ -252,6 +262,7 @@ impl Binding {
                     let units: Vec<u16> = s.encode_utf16().collect();
                     let at_now = at.min(shadow.len());
                     splice(&*self.field, at_now as u32, at_now as u32, s);
+                    follow(at_now, 0, units.len());
                     shadow.splice(at_now..at_now, units.iter().copied());
                     if let Some(mirror) = &self.mirror {
                         mirror.splice(&shadow, at_now, 0, units.len());

@@ -66,6 +66,33 @@ impl Mirror {
         self.root.set_scroll_top(field.scroll_top());
     }
 
+    /// The line at the top of the view when scrolled to `scroll`: its start
+    /// offset and how far into it the view starts, in pixels. `None` while
+    /// the mirror is out of layout.
+    pub(super) fn first_visible(&self, scroll: i32) -> Option<(usize, i32)> {
+        if self.root.style().get_property_value("display").ok()?.as_str() == "none" {
+            return None;
+        }
+        let children = self.root.children();
+        let top = |i: usize| children.item(i as u32).and_then(|el| el.dyn_into::<HtmlElement>().ok()).map(|el| el.offset_top());
+        let bottom = |i: usize| children.item(i as u32).and_then(|el| el.dyn_into::<HtmlElement>().ok()).map(|el| el.offset_top() + el.offset_height());
+        // The first line whose bottom is below the top of the view.
+        let (mut lo, mut hi) = (0usize, children.length() as usize);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if bottom(mid)? <= scroll { lo = mid + 1 } else { hi = mid }
+        }
+        let start = self.lines.borrow().start(lo)?;
+        Some((start, scroll - top(lo)?))
+    }
+
+    /// The top of the line holding `offset`, in pixels from the top of the text.
+    pub(super) fn line_top(&self, offset: usize) -> Option<i32> {
+        let (line, _) = self.lines.borrow().locate(offset);
+        let el: HtmlElement = self.root.children().item(line as u32)?.dyn_into().ok()?;
+        Some(el.offset_top())
+    }
+
     /// The visible height of the mirror's box.
     pub(super) fn height(&self) -> f64 {
         f64::from(self.root.client_height())
