@@ -10,8 +10,10 @@ use crate::store::Seq;
 use crate::throttle::{Rate, TokenBucket};
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
+use futures_util::stream::FuturesUnordered;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -90,16 +92,27 @@ where
             }
             std::future::ready(Ok::<_, axum::Error>(message))
         });
-        tokio::join!(
+        apart(
             read_loop(stream, room, conn, &close, &shutdown, reading),
             write_loop(sink, queue, durable, settings.keepalive),
-        );
+        )
+        .await;
         room.leave(conn);
         metrics.closed(close.reason().map_or(NORMAL, |(code, _)| code));
         tracing::debug!(reason = ?close.reason(), "disconnected");
     }
     .instrument(span)
     .await
+}
+
+/// Runs a connection's two loops to completion, each polled only when it was
+/// woken. (Under `join!` every wakeup of the writer, one per relayed update,
+/// would poll the reader too, and each such poll costs a `recv` that finds nothing.)
+async fn apart(reader: impl Future<Output = ()> + Send, writer: impl Future<Output = ()> + Send) {
+    let mut both: FuturesUnordered<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = FuturesUnordered::new();
+    both.push(Box::pin(reader));
+    both.push(Box::pin(writer));
+    while both.next().await.is_some() {}
 }
 
 /// The read loop's timers and pace.
