@@ -2,6 +2,9 @@
 //!
 //! A connection is admitted (connection caps) before the upgrade, then reads
 //! while its document loads ([`Early`]), then is served by [`crate::conn`].
+//! [`socket`] upgrades it and sends large messages in fragments.
+
+pub mod socket;
 
 use crate::admission::{Refused, Ticket};
 use crate::conn::{ConnSettings, Early};
@@ -12,12 +15,12 @@ use crate::state::AppState;
 use app::DocId;
 use axum::Extension;
 use axum::extract::connect_info::ConnectInfo;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use socket::{NotUpgrade, Socket, Upgrade};
 use std::net::SocketAddr;
 use tokio::time::Instant;
 
@@ -25,8 +28,6 @@ use tokio::time::Instant;
 /// read in several chunks. (The WebSocket library's default, 128 KiB, would
 /// dominate the memory of an idle connection.)
 const READ_BUFFER_BYTES: usize = 8 * 1024;
-/// Bytes written to the socket buffer before a flush is forced.
-const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 
 /// Validates the id, admits the connection, upgrades, loads the document,
 /// then serves the connection.
@@ -34,7 +35,7 @@ pub async fn handler(
     State(app): State<AppState>,
     Path(raw): Path<String>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    upgrade: Result<Upgrade, NotUpgrade>,
 ) -> Result<Response, ApiError> {
     let id = DocId::parse(&raw).map_err(|_| ApiError::bad_id())?;
     let upgrade = upgrade.map_err(|e| ApiError::new(e.status(), "websocket_required", e.body_text()))?;
@@ -44,15 +45,9 @@ pub async fn handler(
         refusal(refused)
     })?;
     let max = app.limits.max_message_bytes;
-    let upgrade = upgrade
-        .max_message_size(max)
-        .max_frame_size(max)
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES);
+    let upgrade = upgrade.config(max, READ_BUFFER_BYTES);
     let tasks = app.tasks.clone();
-    Ok(upgrade
-        .on_upgrade(move |socket| tasks.track_future(run(socket, app, id, ticket)))
-        .into_response())
+    Ok(upgrade.on_upgrade(move |socket| tasks.track_future(run(socket, app, id, ticket))))
 }
 
 /// The answer to a connection over a cap: 429 for one client's own excess,
@@ -67,7 +62,7 @@ fn refusal(refused: Refused) -> ApiError {
 }
 
 /// Serves one upgraded connection; `_ticket` holds its slot until it ends.
-async fn run(mut socket: WebSocket, app: AppState, id: DocId, _ticket: Ticket) {
+async fn run(mut socket: Socket, app: AppState, id: DocId, _ticket: Ticket) {
     if app.shutdown.is_cancelled() {
         return close(socket, (close_code::GOING_AWAY, "server shutting down")).await;
     }
@@ -83,7 +78,7 @@ async fn run(mut socket: WebSocket, app: AppState, id: DocId, _ticket: Ticket) {
 /// `max_pending_bytes` (past it: 1009) and closing it (1008) if it sends
 /// nothing within the handshake timeout.
 async fn load(
-    socket: &mut WebSocket,
+    socket: &mut Socket,
     app: &AppState,
     id: &DocId,
     settings: &ConnSettings,
@@ -130,6 +125,6 @@ fn loaded(room: Result<RoomGuard, LoadError>, id: &DocId) -> Result<RoomGuard, C
     })
 }
 
-async fn close(mut socket: WebSocket, (code, reason): CloseReason) {
+async fn close(mut socket: Socket, (code, reason): CloseReason) {
     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
 }
