@@ -69,11 +69,18 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     };
     #[cfg(not(feature = "hydrate"))]
     let rename = {
-        let _ = (&id, textarea, title_input, mirror);
+        let _ = (&id, textarea, title_input, mirror, live_title);
         |_: String| {}
     };
+    // The server renders the title as it is; only the browser follows it live
+    // (a signal read while the page's head streams out would be read outside
+    // the request's reactive arena).
+    #[cfg(feature = "hydrate")]
+    let tab_title = leptos::text_prop::TextProp::from(move || format!("{} · Tandem", display_title(&live_title.get())));
+    #[cfg(not(feature = "hydrate"))]
+    let tab_title = leptos::text_prop::TextProp::from(format!("{} · Tandem", display_title(&title)));
     view! {
-        <Title text=move || format!("{} · Tandem", display_title(&live_title.get()))/>
+        <Title text=tab_title/>
         <div class="editor-page">
             <header class="bar">
                 <a href="/" class="brand" aria-label="Back to the workspace">"Tandem"</a>
