@@ -230,8 +230,8 @@ where
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
 }
 
-/// Writes queued frames, durable acknowledgements and keepalives until the
-/// queue ends or a write fails.
+/// Writes queued frames, durable acknowledgements and keepalives until a
+/// write fails (or, from [`write_loop`], until the connection closes).
 async fn pump<S>(sink: &mut S, queue: &mut PeerQueue, mut durable: watch::Receiver<Seq>, keepalive: Duration)
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
@@ -241,10 +241,7 @@ where
     let mut last_sent = Instant::now();
     loop {
         let sent = tokio::select! {
-            item = queue.rx.recv() => match item {
-                Some(item) => write_batch(sink, queue, item, &mut acks, &durable).await,
-                None => return,
-            },
+            item = queue.recv() => write_batch(sink, queue, item, &mut acks, &durable).await,
             Ok(()) = durable.changed(), if !acks.is_empty() => write_acks(sink, &mut acks, &durable).await,
             _ = tokio::time::sleep_until(last_sent + keepalive) => sink.send(Message::Binary(keepalive_frame.clone())).await,
         };
@@ -282,7 +279,7 @@ where
         }
         written += 1;
         if written < MAX_FRAMES_PER_FLUSH {
-            item = queue.rx.try_recv().ok();
+            item = queue.try_recv();
         }
     }
     feed_acks(sink, acks, durable).await?;

@@ -2,9 +2,11 @@
 
 use crate::store::Seq;
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
-use tokio::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll};
 use tokio_util::sync::CancellationToken;
 
 /// Identifies one WebSocket connection for the life of the process.
@@ -108,11 +110,30 @@ impl QueueGauge {
     }
 }
 
+/// The items waiting for a connection's writer. Allocates nothing until the
+/// first item, so an idle connection's queue costs a few dozen bytes.
+#[derive(Debug, Default)]
+struct Outbox {
+    /// std mutex: held only to push one item or to swap the whole queue out,
+    /// never across `.await`; the room pushes, the writer swaps.
+    items: Mutex<VecDeque<Outbound>>,
+    /// The writer, woken when an item arrives in an empty queue (a writer
+    /// that has not yet taken the earlier items will find this one with them).
+    writer: AtomicWaker,
+}
+
+impl Outbox {
+    fn items(&self) -> MutexGuard<'_, VecDeque<Outbound>> {
+        // Pushes and swaps cannot panic half-done, so a poisoned lock is still sound.
+        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// The sending side of a connection, held by its room.
 #[derive(Debug, Clone)]
 pub struct Peer {
     /// Unbounded at the type level; bounded by `gauge` against `limits` in [`Peer::send`].
-    tx: mpsc::UnboundedSender<Outbound>,
+    outbox: Arc<Outbox>,
     gauge: Arc<QueueGauge>,
     limits: QueueLimits,
     close: Arc<CloseSignal>,
@@ -120,29 +141,56 @@ pub struct Peer {
 
 /// The receiving side of a connection's queue, held by its writer.
 pub struct PeerQueue {
-    /// Outbound items in order.
-    pub rx: mpsc::UnboundedReceiver<Outbound>,
+    outbox: Arc<Outbox>,
+    /// Items taken from the outbox and not yet handed out, in order.
+    taken: VecDeque<Outbound>,
     /// Shared with the [`Peer`]; report each written frame with [`QueueGauge::sent`].
     pub gauge: Arc<QueueGauge>,
     /// Set when the connection must close.
     pub close: Arc<CloseSignal>,
 }
 
-/// The queue was over its limit (the connection is now closing) or the connection is gone.
+impl PeerQueue {
+    /// The next item, once there is one. The queue has no end of its own: a
+    /// connection stops when its [`CloseSignal`] fires.
+    pub async fn recv(&mut self) -> Outbound {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Outbound> {
+        if let Some(item) = self.try_recv() {
+            return Poll::Ready(item);
+        }
+        self.outbox.writer.register(cx.waker());
+        // An item pushed before the registration did not wake us; look again.
+        self.try_recv().map_or(Poll::Pending, Poll::Ready)
+    }
+
+    /// The next item if one is queued.
+    pub fn try_recv(&mut self) -> Option<Outbound> {
+        if self.taken.is_empty() {
+            std::mem::swap(&mut *self.outbox.items(), &mut self.taken);
+        }
+        self.taken.pop_front()
+    }
+}
+
+/// The queue was over its limit; the connection is now closing.
 #[derive(Debug, PartialEq, Eq)]
 pub struct PeerGone;
 
 impl Peer {
     /// A new connection's queue: the room keeps the [`Peer`], the writer the [`PeerQueue`].
     pub fn new(limits: QueueLimits) -> (Peer, PeerQueue) {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let outbox = Arc::new(Outbox::default());
         let gauge = Arc::new(QueueGauge::default());
         let close = Arc::new(CloseSignal::default());
-        let peer = Peer { tx, gauge: gauge.clone(), limits, close: close.clone() };
-        (peer, PeerQueue { rx, gauge, close })
+        let peer = Peer { outbox: outbox.clone(), gauge: gauge.clone(), limits, close: close.clone() };
+        (peer, PeerQueue { outbox, taken: VecDeque::new(), gauge, close })
     }
 
-    /// Queues `item`. Past the queue limit the connection is closed with 1013 instead.
+    /// Queues `item` and wakes the writer if it may be waiting. Past the queue
+    /// limit the connection is closed with 1013 instead.
     pub fn send(&self, item: Outbound) -> Result<(), PeerGone> {
         let len = match &item {
             Outbound::Frame(b) | Outbound::AckAfter(_, b) => b.len(),
@@ -154,7 +202,16 @@ impl Peer {
             self.close(close_code::TRY_AGAIN_LATER, "too slow: outbound queue full");
             return Err(PeerGone);
         }
-        self.tx.send(item).map_err(|_| PeerGone)
+        let was_empty = {
+            let mut items = self.outbox.items();
+            let was_empty = items.is_empty();
+            items.push_back(item);
+            was_empty
+        };
+        if was_empty {
+            self.outbox.writer.wake();
+        }
+        Ok(())
     }
 
     /// Sends a frame.
@@ -187,6 +244,24 @@ mod tests {
         assert_eq!(peer.frame(Bytes::from(vec![0; 50])), Ok(()));
         assert_eq!(peer.frame(Bytes::from(vec![0; 1])), Err(PeerGone));
         assert!(queue.close.reason().is_some());
+    }
+
+    #[tokio::test]
+    async fn items_arrive_in_order_and_a_waiting_writer_is_woken() {
+        let (peer, mut queue) = Peer::new(QueueLimits { frames: 10, bytes: 100 });
+        peer.frame(Bytes::from_static(b"a")).unwrap();
+        peer.frame(Bytes::from_static(b"b")).unwrap();
+        let waiting = tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..3 {
+                let (Outbound::Frame(b) | Outbound::AckAfter(_, b)) = queue.recv().await;
+                got.push(b);
+            }
+            got
+        });
+        tokio::task::yield_now().await;
+        peer.send(Outbound::AckAfter(Seq::default(), Bytes::from_static(b"c"))).unwrap();
+        assert_eq!(waiting.await.unwrap(), [&b"a"[..], b"b", b"c"]);
     }
 
     #[test]

@@ -24,10 +24,11 @@ use socket::{NotUpgrade, Socket, Upgrade};
 use std::net::SocketAddr;
 use tokio::time::Instant;
 
-/// Read buffer per connection. Protocol messages are small; a larger one is
-/// read in several chunks. (The WebSocket library's default, 128 KiB, would
-/// dominate the memory of an idle connection.)
-const READ_BUFFER_BYTES: usize = 8 * 1024;
+/// Read buffer per connection, allocated when it opens, and the most read
+/// from the socket at once. Keystrokes, cursors and acks are well under it; a
+/// larger message is read in several reads (a 1 MiB paste in 1024). A larger
+/// buffer would dominate the memory of an idle connection.
+const READ_BUFFER_BYTES: usize = 1024;
 
 /// Validates the id, admits the connection, upgrades, loads the document,
 /// then serves the connection.
@@ -67,7 +68,9 @@ async fn run(mut socket: Socket, app: AppState, id: DocId, _ticket: Ticket) {
         return close(socket, (close_code::GOING_AWAY, "server shutting down")).await;
     }
     let settings = app.limits.conn_settings();
-    let (room, early) = match load(&mut socket, &app, &id, &settings).await {
+    // Boxed: loading is the largest state of a connection's task and is over
+    // once the document is loaded, so it should not stay in every task's size.
+    let (room, early) = match Box::pin(load(&mut socket, &app, &id, &settings)).await {
         Ok(loaded) => loaded,
         Err(reason) => return close(socket, reason).await,
     };
