@@ -96,3 +96,26 @@ test('a stock Yjs client and a browser edit one document and converge', async ({
     provider.destroy();
   }
 });
+
+test('a server that stops answering is noticed, and edits made meanwhile reach it when it answers again', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
+  const id = freshId();
+  const server = await startTandem(port, dir);
+  const page = await openEditor(browser, `http://127.0.0.1:${port}/d/${id}`);
+  await page.getByTestId('editor').click();
+  await page.keyboard.type('before. ');
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  // Frozen, the server keeps its sockets open but says nothing (like a dead network path).
+  server.kill('SIGSTOP');
+  await expect(page.getByTestId('connection-status')).not.toHaveAttribute('data-state', 'connected', { timeout: 45_000 });
+  await page.keyboard.type('while frozen. ');
+  await expect(page.getByTestId('sync-status')).not.toHaveAttribute('data-state', 'saved');
+  server.kill('SIGCONT');
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  const res = await fetch(`http://127.0.0.1:${port}/api/docs/${id}/text`);
+  expect(await res.text()).toBe('before. while frozen. ');
+  expect(await stopTandem(server)).toBe(0);
+});

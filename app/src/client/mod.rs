@@ -109,6 +109,8 @@ pub struct Session {
     remote_due: Cell<bool>,
     /// Whether carets are to be drawn at the next frame.
     carets_due: Cell<bool>,
+    /// When the socket last heard from the server (ms since the epoch).
+    heard_at: Cell<f64>,
 }
 
 impl Session {
@@ -154,6 +156,7 @@ impl Session {
             deferred: RefCell::new(Vec::new()),
             remote_due: Cell::new(false),
             carets_due: Cell::new(false),
+            heard_at: Cell::new(0.0),
         });
         session.observe_local_updates();
         let me = session.clone();
@@ -164,6 +167,7 @@ impl Session {
         session.track_selection(&body_el);
         session.bind_keys(&title_el);
         session.connect();
+        session.watch_silence();
         session.keep_presence_alive();
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::online, move |_| me.connect());

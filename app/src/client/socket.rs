@@ -18,6 +18,12 @@ use yrs::{ReadTxn, StateVector, Transact, Update};
 const BACKOFF_START_MS: f64 = 250.0;
 /// Longest reconnect delay.
 const BACKOFF_CAP_MS: f64 = 10_000.0;
+/// A socket that has heard nothing for this long is taken for dead (the
+/// server speaks at least every 10 s) and replaced; a half-open TCP
+/// connection can otherwise look open for many minutes.
+const SILENCE_LIMIT_MS: f64 = 30_000.0;
+/// How often silence is checked.
+const SILENCE_CHECK: Duration = Duration::from_secs(5);
 /// Longest wait before remote updates are shown when no frame comes (a hidden tab).
 const REMOTE_HIDDEN_MS: u64 = 100;
 
@@ -44,6 +50,7 @@ impl Session {
             return;
         }
         let Ok(ws) = WebSocket::new(&self.url) else { return self.reconnect_later() };
+        self.heard_at.set(js_sys::Date::now());
         ws.set_binary_type(BinaryType::Arraybuffer);
         let handler = |f: fn(&Rc<Session>, web_sys::Event), me: Rc<Session>| {
             Closure::<dyn FnMut(web_sys::Event)>::new(move |ev| f(&me, ev))
@@ -69,6 +76,7 @@ impl Session {
     }
 
     fn on_open(&self) {
+        self.heard_at.set(js_sys::Date::now());
         self.failures.set(0);
         self.signals.conn.set(ConnState::Connected);
         let sv = self.doc.transact().state_vector().encode_v1();
@@ -101,7 +109,25 @@ impl Session {
         self.reconnect_later();
     }
 
+    /// Replaces the socket whenever it has been silent too long.
+    pub(super) fn watch_silence(self: &Rc<Self>) {
+        let me = Rc::downgrade(self);
+        let _ = set_interval_with_handle(
+            move || {
+                let Some(me) = me.upgrade() else { return };
+                // Opening counts too: a handshake the server never answers hangs as long.
+                let live = me.socket.borrow().is_some();
+                if live && js_sys::Date::now() - me.heard_at.get() > SILENCE_LIMIT_MS {
+                    leptos::logging::warn!("the server has been silent too long; reconnecting");
+                    me.lost();
+                }
+            },
+            SILENCE_CHECK,
+        );
+    }
+
     fn on_message(&self, ev: MessageEvent) {
+        self.heard_at.set(js_sys::Date::now());
         let Ok(buf) = ev.data().dyn_into::<js_sys::ArrayBuffer>() else { return };
         let frame = js_sys::Uint8Array::new(&buf).to_vec();
         match Inbound::decode(&frame) {
