@@ -93,8 +93,8 @@ where
             std::future::ready(Ok::<_, axum::Error>(message))
         });
         apart(
-            read_loop(stream, room, conn, &close, &shutdown, reading),
-            write_loop(sink, queue, durable, settings.keepalive),
+            Box::pin(read_loop(stream, room, conn, &close, &shutdown, reading)),
+            Box::pin(write_loop(sink, queue, durable, settings.keepalive)),
         )
         .await;
         room.leave(conn);
@@ -105,13 +105,15 @@ where
     .await
 }
 
+/// One of a connection's loops, boxed: a task holds only the pointer, so an
+/// idle connection's task stays small.
+type Half<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 /// Runs a connection's two loops to completion, each polled only when it was
 /// woken. (Under `join!` every wakeup of the writer, one per relayed update,
 /// would poll the reader too, and each such poll costs a `recv` that finds nothing.)
-async fn apart(reader: impl Future<Output = ()> + Send, writer: impl Future<Output = ()> + Send) {
-    let mut both: FuturesUnordered<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = FuturesUnordered::new();
-    both.push(Box::pin(reader));
-    both.push(Box::pin(writer));
+async fn apart(reader: Half<'_>, writer: Half<'_>) {
+    let mut both: FuturesUnordered<Half<'_>> = [reader, writer].into_iter().collect();
     while both.next().await.is_some() {}
 }
 

@@ -63,7 +63,7 @@ fn refusal(refused: Refused) -> ApiError {
 }
 
 /// Serves one upgraded connection; `_ticket` holds its slot until it ends.
-async fn run(mut socket: Socket, app: AppState, id: DocId, _ticket: Ticket) {
+async fn run(mut socket: Box<Socket>, app: AppState, id: DocId, _ticket: Ticket) {
     if app.shutdown.is_cancelled() {
         return close(socket, (close_code::GOING_AWAY, "server shutting down")).await;
     }
@@ -128,6 +128,6 @@ fn loaded(room: Result<RoomGuard, LoadError>, id: &DocId) -> Result<RoomGuard, C
     })
 }
 
-async fn close(mut socket: Socket, (code, reason): CloseReason) {
+async fn close(mut socket: Box<Socket>, (code, reason): CloseReason) {
     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
 }

@@ -100,9 +100,11 @@ impl Upgrade {
     }
 
     /// Answers the upgrade, and once it completes runs `callback` on the socket.
+    /// The socket is boxed so that the futures that hold it on the way hold only
+    /// a pointer, which keeps an idle connection's task small.
     pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
     where
-        F: FnOnce(Socket) -> Fut + Send + 'static,
+        F: FnOnce(Box<Socket>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let Upgrade { key, on_upgrade, config } = self;
@@ -111,8 +113,9 @@ impl Upgrade {
                 Ok(upgraded) => upgraded,
                 Err(e) => return tracing::debug!(error = %e, "WebSocket upgrade failed"),
             };
-            let inner = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-            callback(Socket { inner, pending: None }).await
+            let opening = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config));
+            let inner = Box::pin(opening).await;
+            callback(Box::new(Socket { inner, pending: None })).await
         });
         switching(key)
     }
