@@ -1,50 +1,22 @@
 //! Timers of one connection, on paused time: keepalive, idle timeout, shutdown.
 //! The connection is driven through in-memory channels, not a socket.
 
+#[path = "common/fake_socket.rs"]
+mod fake_socket;
+
 use app::DocId;
 use app::protocol::{Inbound, encode_keepalive};
 use axum::extract::ws::Message;
-use futures_util::{Sink, Stream};
+use fake_socket::FakeSocket;
 use server::config::Limits;
 use server::peer::close_code;
 use server::rooms::Rooms;
 use server::store::SqliteStore;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// A WebSocket stand-in: frames in from the test, frames out to the test.
-struct FakeSocket {
-    inbound: mpsc::UnboundedReceiver<Result<Message, axum::Error>>,
-    outbound: mpsc::UnboundedSender<Message>,
-}
-
-impl Stream for FakeSocket {
-    type Item = Result<Message, axum::Error>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inbound.poll_recv(cx)
-    }
-}
-
-impl Sink<Message> for FakeSocket {
-    type Error = axum::Error;
-    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
-        Poll::Ready(Ok(()))
-    }
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), axum::Error> {
-        self.outbound.send(item).map_err(axum::Error::new)
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
-        Poll::Ready(Ok(()))
-    }
-}
 
 /// Runs one connection in a fresh room and hands the test its two channel ends.
 async fn with_connection<F, Fut>(shutdown: CancellationToken, test: F)

@@ -33,10 +33,7 @@ impl Session {
         let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |ev: KeyboardEvent| {
             let Some(cmd) = command(&ev) else { return };
             ev.prevent_default();
-            match cmd {
-                Command::Undo => me.undo(),
-                Command::Redo => me.redo(),
-            }
+            me.run(cmd);
         });
         let _ = target.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
         on_key.forget(); // lives as long as the page
@@ -50,12 +47,16 @@ impl Session {
                 _ => return,
             };
             ev.prevent_default();
-            match cmd {
-                Command::Undo => me.undo(),
-                Command::Redo => me.redo(),
-            }
+            me.run(cmd);
         });
         let _ = target.add_event_listener_with_callback("beforeinput", on_history.as_ref().unchecked_ref());
         on_history.forget(); // lives as long as the page
+    }
+
+    fn run(&self, cmd: Command) {
+        match cmd {
+            Command::Undo => self.undo(),
+            Command::Redo => self.redo(),
+        }
     }
 }

@@ -74,16 +74,16 @@ impl Mirror {
             return None;
         }
         let children = self.root.children();
-        let top = |i: usize| children.item(i as u32).and_then(|el| el.dyn_into::<HtmlElement>().ok()).map(|el| el.offset_top());
-        let bottom = |i: usize| children.item(i as u32).and_then(|el| el.dyn_into::<HtmlElement>().ok()).map(|el| el.offset_top() + el.offset_height());
+        let line = |i: usize| children.item(i as u32)?.dyn_into::<HtmlElement>().ok();
         // The first line whose bottom is below the top of the view.
         let (mut lo, mut hi) = (0usize, children.length() as usize);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if bottom(mid)? <= scroll { lo = mid + 1 } else { hi = mid }
+            let el = line(mid)?;
+            if el.offset_top() + el.offset_height() <= scroll { lo = mid + 1 } else { hi = mid }
         }
         let start = self.lines.borrow().start(lo)?;
-        Some((start, scroll - top(lo)?))
+        Some((start, scroll - line(lo)?.offset_top()))
     }
 
     /// The top of the line holding `offset`, in pixels from the top of the text.
