@@ -20,6 +20,7 @@
 //!   [`workspace`] serves them to the pages' server functions.
 //! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
 //! - [`backup`]: the `backup` and `restore` subcommands over the SQLite store.
+//! - [`bench`]: the `bench` subcommand, a load benchmark for any y-websocket server.
 //! - [`config`]: command-line flags; [`state`]: what handlers share.
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
@@ -27,6 +28,7 @@
 pub mod admission;
 pub mod api;
 pub mod backup;
+pub mod bench;
 pub mod chunks;
 pub mod config;
 pub mod conn;

@@ -1,0 +1,56 @@
+//! Many clients connected and synced with bounded concurrency.
+//!
+//! The first client of each document connects before any other does, so the
+//! document is loaded (or created) by one client, as when a writer opens it
+//! and readers follow; the rest then join at most `--connect-concurrency` at once.
+
+use super::client::{Client, Synced};
+use super::{BenchError, Global};
+use futures_util::StreamExt;
+use futures_util::stream;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// A client that connected and synced.
+pub struct Joined {
+    /// The open connection.
+    pub client: Client,
+    /// What the server sent up to its `SyncStep2`.
+    pub synced: Synced,
+    /// From the start of its connection until its `SyncStep2` arrived.
+    pub took: Duration,
+}
+
+/// Connects and syncs one client per URL in `urls`; the result `i` belongs
+/// to `urls[i]`. Each client has `--handshake-timeout-secs`.
+pub async fn join_all(g: &Global, urls: &[String]) -> Vec<Result<Joined, BenchError>> {
+    let mut seen = HashSet::new();
+    let (first, rest): (Vec<usize>, Vec<usize>) = (0..urls.len()).partition(|&i| seen.insert(urls[i].as_str()));
+    let mut out: Vec<Option<Result<Joined, BenchError>>> = (0..urls.len()).map(|_| None).collect();
+    for wave in [first, rest] {
+        let joining = stream::iter(wave.into_iter().map(|i| async move { (i, join_one(&urls[i], g.handshake_timeout()).await) }));
+        let mut done = joining.buffer_unordered(usize::from(g.connect_concurrency));
+        while let Some((i, joined)) = done.next().await {
+            out[i] = Some(joined);
+        }
+    }
+    out.into_iter().map(|r| r.unwrap_or(Err(BenchError::Closed))).collect()
+}
+
+/// Connects and syncs every URL, or fails with the first failure if any client could not.
+pub async fn join_every(g: &Global, urls: &[String]) -> Result<Vec<Joined>, BenchError> {
+    let all = join_all(g, urls).await;
+    let total = all.len();
+    let (ok, failed): (Vec<_>, Vec<_>) = all.into_iter().partition(Result::is_ok);
+    match failed.into_iter().filter_map(Result::err).next() {
+        Some(first) => Err(BenchError::Clients { failed: total - ok.len(), total, first: Box::new(first) }),
+        None => Ok(ok.into_iter().filter_map(Result::ok).collect()),
+    }
+}
+
+/// Connects and syncs one client, timing it.
+pub async fn join_one(url: &str, timeout: Duration) -> Result<Joined, BenchError> {
+    let started = Instant::now();
+    let (client, synced) = Client::join(url, timeout).await?;
+    Ok(Joined { client, synced, took: started.elapsed() })
+}

@@ -1,0 +1,190 @@
+//! What the benchmark measures besides its own clocks: the server's CPU time
+//! and resident memory (from `/proc`, over the server process and its
+//! descendants, so a wrapper script's child counts), and latency percentiles.
+
+use super::{BenchError, secs};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How often the sampler reads the server's RSS to find its peak.
+const SAMPLE_EVERY: Duration = Duration::from_millis(100);
+
+/// The server's CPU time and resident memory at one moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Usage {
+    /// User plus system CPU seconds of every process in the tree.
+    pub cpu_secs: f64,
+    /// Resident bytes of every process in the tree.
+    pub rss_bytes: u64,
+}
+
+/// Watches the server process tree: a sampling thread keeps its peak RSS.
+///
+/// A plain thread, not a task: scanning `/proc` takes milliseconds that the
+/// benchmark's own runtime should not lose. It stops when the watch is dropped.
+pub struct ServerWatch {
+    pid: u32,
+    /// Highest RSS seen since the last [`ServerWatch::phase`]; written by the
+    /// sampler, reset by `phase`. An atomic maximum, so no lock.
+    peak: Arc<AtomicU64>,
+    /// Tells the sampler to stop.
+    stop: Arc<AtomicBool>,
+}
+
+/// The server's usage over one phase of a run.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PhaseUsage {
+    /// CPU seconds the server spent in the phase.
+    pub server_cpu_secs: f64,
+    /// Highest server RSS sampled in the phase, in bytes.
+    pub server_peak_rss_bytes: u64,
+}
+
+/// The start of a phase: CPU time then.
+#[derive(Debug, Clone, Copy)]
+pub struct Phase {
+    cpu_secs: f64,
+}
+
+impl ServerWatch {
+    /// Starts watching `pid` (no watch without one); fails if the process cannot be read.
+    pub fn start(pid: Option<u32>) -> Result<Option<ServerWatch>, BenchError> {
+        let Some(pid) = pid else { return Ok(None) };
+        let now = tree_usage(pid).ok_or(BenchError::NoServer(pid))?;
+        let peak = Arc::new(AtomicU64::new(now.rss_bytes));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (sampled, stopped) = (peak.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                if let Some(u) = tree_usage(pid) {
+                    sampled.fetch_max(u.rss_bytes, Ordering::Relaxed);
+                }
+                std::thread::sleep(SAMPLE_EVERY);
+            }
+        });
+        Ok(Some(ServerWatch { pid, peak, stop }))
+    }
+
+    /// The server's usage now (`None` if it has gone).
+    pub fn now(&self) -> Option<Usage> {
+        tree_usage(self.pid)
+    }
+
+    /// Starts a phase: remembers the CPU time and restarts the peak from the current RSS.
+    pub fn phase(&self) -> Option<Phase> {
+        let now = self.now()?;
+        self.peak.store(now.rss_bytes, Ordering::Relaxed);
+        Some(Phase { cpu_secs: now.cpu_secs })
+    }
+
+    /// The usage since `phase` began.
+    pub fn since(&self, phase: Option<Phase>) -> Option<PhaseUsage> {
+        let now = self.now()?;
+        let peak = self.peak.fetch_max(now.rss_bytes, Ordering::Relaxed).max(now.rss_bytes);
+        let cpu = (now.cpu_secs - phase?.cpu_secs).max(0.0);
+        Some(PhaseUsage { server_cpu_secs: secs(Duration::from_secs_f64(cpu)), server_peak_rss_bytes: peak })
+    }
+}
+
+impl Drop for ServerWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Starts a phase on an optional watch.
+pub fn phase(watch: &Option<ServerWatch>) -> Option<Phase> {
+    watch.as_ref().and_then(ServerWatch::phase)
+}
+
+/// The usage of an optional watch since `phase`.
+pub fn since(watch: &Option<ServerWatch>, phase: Option<Phase>) -> Option<PhaseUsage> {
+    watch.as_ref().and_then(|w| w.since(phase))
+}
+
+/// CPU time and RSS summed over `pid` and its descendants. A descendant that
+/// has exited and been reaped no longer counts.
+#[cfg(target_os = "linux")]
+fn tree_usage(pid: u32) -> Option<Usage> {
+    use std::collections::HashMap;
+    let root = i32::try_from(pid).ok()?;
+    let mut stats = HashMap::new();
+    for process in procfs::process::all_processes().ok()?.flatten() {
+        if let Ok(stat) = process.stat() {
+            stats.insert(stat.pid, stat);
+        }
+    }
+    stats.get(&root)?;
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(stats.values().filter(|s| s.ppid == parent).map(|s| s.pid));
+        i += 1;
+    }
+    let ticks: u64 = tree.iter().map(|p| stats[p].utime + stats[p].stime).sum();
+    let pages: u64 = tree.iter().map(|p| stats[p].rss).sum();
+    Some(Usage { cpu_secs: ticks as f64 / procfs::ticks_per_second() as f64, rss_bytes: pages * procfs::page_size() })
+}
+
+/// Not measured outside Linux.
+#[cfg(not(target_os = "linux"))]
+fn tree_usage(_pid: u32) -> Option<Usage> {
+    None
+}
+
+/// Latencies in microseconds, for percentiles.
+pub struct Latencies(Histogram<u64>);
+
+/// Longest latency recorded exactly: one hour. Longer ones are recorded as an hour.
+const MAX_LATENCY_US: u64 = 3_600_000_000;
+
+/// Percentiles of recorded latencies, in microseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LatencySummary {
+    /// Median.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// Largest.
+    pub max_us: u64,
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        // 1 µs to an hour at 3 significant digits: 0.1% error, a few hundred KiB.
+        Latencies(Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("valid histogram bounds"))
+    }
+}
+
+impl Latencies {
+    /// Records one latency.
+    pub fn record(&mut self, d: Duration) {
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX).min(MAX_LATENCY_US);
+        self.0.saturating_record(us);
+    }
+
+    /// How many were recorded.
+    pub fn count(&self) -> u64 {
+        self.0.len()
+    }
+
+    /// The percentiles, or `None` if nothing was recorded.
+    pub fn summary(&self) -> Option<LatencySummary> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let at = |q: f64| self.0.value_at_quantile(q);
+        Some(LatencySummary { p50_us: at(0.5), p90_us: at(0.9), p99_us: at(0.99), max_us: self.0.max() })
+    }
+}
+
+/// Bytes as MiB with one decimal, for the human line.
+pub fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
