@@ -203,15 +203,16 @@ pub async fn run(args: &BenchArgs) -> Report {
 fn report<P: Serialize, R: Outcome>(scenario: &Scenario, g: &Global, params: &P, outcome: Result<R, BenchError>) -> Report {
     let name = scenario.name();
     let label = g.label.clone();
+    let head = if label.is_empty() { name.to_owned() } else { format!("{name} {label}") };
     let parameters = merged(g, params);
     match outcome {
         Ok(r) => {
-            let summary = format!("{name} {label}: {}", r.summary());
+            let summary = format!("{head}: {}", r.summary());
             let results = serde_json::to_value(&r).unwrap_or(serde_json::Value::Null);
             Report { scenario: name, label, ok: true, error: None, parameters, results, summary }
         }
         Err(e) => {
-            let summary = format!("{name} {label}: failed: {e}");
+            let summary = format!("{head}: failed: {e}");
             let results = serde_json::Value::Null;
             Report { scenario: name, label, ok: false, error: Some(e.to_string()), parameters, results, summary }
         }
