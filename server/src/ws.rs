@@ -23,6 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use socket::{NotUpgrade, Socket, Upgrade};
 use std::net::SocketAddr;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// Read buffer per connection, allocated when it opens, and the most read
 /// from the socket at once. Keystrokes, cursors and acks are well under it; a
@@ -48,7 +49,28 @@ pub async fn handler(
     let max = app.limits.max_message_bytes;
     let upgrade = upgrade.config(max, READ_BUFFER_BYTES);
     let tasks = app.tasks.clone();
-    Ok(upgrade.on_upgrade(move |socket| tasks.track_future(run(socket, app, id, ticket))))
+    let opening = Box::new(Opening { app, id, ticket });
+    Ok(upgrade.on_upgrade(move |socket| tasks.track_future(run(socket, opening))))
+}
+
+/// What a connection needs until its document is loaded. Boxed, and consumed
+/// by [`open`]: the server state is large, and a connection that stays open
+/// for hours should not carry a copy of it in its task.
+struct Opening {
+    app: AppState,
+    id: DocId,
+    /// Holds the connection's slot against the caps until it ends.
+    ticket: Ticket,
+}
+
+/// A connection whose document is loaded: what serving it needs.
+struct Opened {
+    socket: Box<Socket>,
+    room: RoomGuard,
+    early: Early,
+    settings: ConnSettings,
+    shutdown: CancellationToken,
+    _ticket: Ticket,
 }
 
 /// The answer to a connection over a cap: 429 for one client's own excess,
@@ -62,19 +84,32 @@ fn refusal(refused: Refused) -> ApiError {
     ApiError::new(status, refused.name(), message)
 }
 
-/// Serves one upgraded connection; `_ticket` holds its slot until it ends.
-async fn run(mut socket: Box<Socket>, app: AppState, id: DocId, _ticket: Ticket) {
+/// Serves one upgraded connection, once its document is loaded.
+async fn run(socket: Box<Socket>, opening: Box<Opening>) {
+    // Boxed: opening is the largest state of a connection's task and is over
+    // once the document is loaded, so it should not stay in every task's size.
+    let Some(opened) = Box::pin(open(socket, opening)).await else { return };
+    let Opened { socket, room, early, settings, shutdown, _ticket } = opened;
+    crate::conn::serve_after(socket, early, &room, settings, shutdown).await;
+}
+
+/// Loads the connection's document; on failure closes the socket and gives `None`.
+async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> {
+    let Opening { app, id, ticket } = *opening;
     if app.shutdown.is_cancelled() {
-        return close(socket, (close_code::GOING_AWAY, "server shutting down")).await;
+        close(socket, (close_code::GOING_AWAY, "server shutting down")).await;
+        return None;
     }
     let settings = app.limits.conn_settings();
-    // Boxed: loading is the largest state of a connection's task and is over
-    // once the document is loaded, so it should not stay in every task's size.
-    let (room, early) = match Box::pin(load(&mut socket, &app, &id, &settings)).await {
-        Ok(loaded) => loaded,
-        Err(reason) => return close(socket, reason).await,
-    };
-    crate::conn::serve_after(socket, early, &room, settings, app.shutdown.clone()).await;
+    match load(&mut socket, &app, &id, &settings).await {
+        Ok((room, early)) => {
+            Some(Opened { socket, room, early, settings, shutdown: app.shutdown.clone(), _ticket: ticket })
+        }
+        Err(reason) => {
+            close(socket, reason).await;
+            None
+        }
+    }
 }
 
 /// Loads the document while reading what the client sends meanwhile, up to
