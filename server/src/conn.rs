@@ -4,7 +4,7 @@
 //! it without a network.
 
 use crate::metrics::Metrics;
-use crate::peer::{CloseReason, CloseSignal, ConnId, Outbound, Peer, PeerQueue, QueueLimits, close_code};
+use crate::peer::{CloseReason, CloseSignal, ConnId, Loop, Outbound, Peer, PeerQueue, QueueLimits, close_code};
 use crate::room::Room;
 use crate::store::Seq;
 use crate::throttle::{Rate, TokenBucket};
@@ -154,7 +154,7 @@ async fn read_loop<S>(
     loop {
         let (due, timed_out) = reading.deadline(received);
         let next = tokio::select! {
-            _ = close.requested() => return,
+            _ = close.requested(Loop::Read) => return,
             _ = shutdown.cancelled() => return close.close((close_code::GOING_AWAY, "server shutting down")),
             next = tokio::time::timeout_at(due, stream.next()) => next,
         };
@@ -186,7 +186,7 @@ async fn read_loop<S>(
             tracing::debug!(?wait, "over the message rate; pausing reads");
             metrics.throttled.inc();
             tokio::select! {
-                _ = close.requested() => return,
+                _ = close.requested(Loop::Read) => return,
                 _ = shutdown.cancelled() => return close.close((close_code::GOING_AWAY, "server shutting down")),
                 _ = tokio::time::sleep(wait) => {}
             }
@@ -225,7 +225,7 @@ where
     // A close request interrupts even a write that is stuck on a peer that stopped reading.
     tokio::select! {
         _ = pump(&mut sink, &mut queue, durable, keepalive) => {}
-        _ = close.requested() => {}
+        _ = close.requested(Loop::Write) => {}
     }
     let (code, reason) = close.reason().unwrap_or((NORMAL, ""));
     let frame = CloseFrame { code, reason: reason.into() };
@@ -241,11 +241,24 @@ where
     let keepalive_frame = Bytes::from(app::protocol::encode_keepalive());
     let mut acks: VecDeque<(Seq, Bytes)> = VecDeque::new();
     let mut last_sent = Instant::now();
+    // One timer for the connection's life, moved only when it fires: re-arming
+    // it after every write would cost a timer-wheel update per relayed update.
+    let keepalive_due = tokio::time::sleep_until(last_sent + keepalive);
+    tokio::pin!(keepalive_due);
     loop {
         let sent = tokio::select! {
             item = queue.recv() => write_batch(sink, queue, item, &mut acks, &durable).await,
             Ok(()) = durable.changed(), if !acks.is_empty() => write_acks(sink, &mut acks, &durable).await,
-            _ = tokio::time::sleep_until(last_sent + keepalive) => sink.send(Message::Binary(keepalive_frame.clone())).await,
+            () = &mut keepalive_due => {
+                let due = last_sent + keepalive;
+                if due > Instant::now() {
+                    keepalive_due.as_mut().reset(due);
+                    continue;
+                }
+                let sent = sink.send(Message::Binary(keepalive_frame.clone())).await;
+                keepalive_due.as_mut().reset(Instant::now() + keepalive);
+                sent
+            }
         };
         if sent.is_err() {
             return queue.close.close((NORMAL, ""));

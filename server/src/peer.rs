@@ -4,10 +4,9 @@ use crate::store::Seq;
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll};
-use tokio_util::sync::CancellationToken;
 
 /// Identifies one WebSocket connection for the life of the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,22 +59,45 @@ pub mod close_code {
 pub type CloseReason = (u16, &'static str);
 
 /// Asks a connection to close; the first reason given wins.
+///
+/// Lock-free: the writer checks it on every wakeup (one per relayed update),
+/// so it is an atomic flag and one waker per loop, not a lock-based token.
 #[derive(Debug, Default)]
 pub struct CloseSignal {
-    token: CancellationToken,
+    closed: AtomicBool,
     reason: OnceLock<CloseReason>,
+    /// The connection's read loop and write loop, each woken by a close.
+    wakers: [AtomicWaker; 2],
+}
+
+/// Which of a connection's two loops waits for a [`CloseSignal`].
+#[derive(Debug, Clone, Copy)]
+pub enum Loop {
+    /// The loop that reads from the socket.
+    Read = 0,
+    /// The loop that writes to the socket.
+    Write = 1,
 }
 
 impl CloseSignal {
     /// Requests the close with `reason` (ignored if a close was already requested).
     pub fn close(&self, reason: CloseReason) {
         let _ = self.reason.set(reason);
-        self.token.cancel();
+        self.closed.store(true, Ordering::Release);
+        self.wakers.iter().for_each(AtomicWaker::wake);
     }
 
-    /// Resolves once a close was requested.
-    pub async fn requested(&self) {
-        self.token.cancelled().await
+    /// Resolves once a close was requested; `by` says which loop waits.
+    pub async fn requested(&self, by: Loop) {
+        std::future::poll_fn(|cx| {
+            if self.closed.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            self.wakers[by as usize].register(cx.waker());
+            // A close between the check and the registration did not wake us; look again.
+            if self.closed.load(Ordering::Acquire) { Poll::Ready(()) } else { Poll::Pending }
+        })
+        .await
     }
 
     /// The reason given first, if any.
