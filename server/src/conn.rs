@@ -1,29 +1,33 @@
-//! One WebSocket connection: a read loop that feeds the room, and a write
-//! loop that drains the connection's queue, acknowledges durable writes and
-//! keeps the socket alive. Generic over `Sink`/`Stream`, so tests can drive
-//! it without a network.
+//! One WebSocket connection: what it reads feeds the room; its queue is
+//! drained to the socket with durable acknowledgements and keepalives.
+//! Everything a connection waits for is driven by one hand-written future
+//! ([`drive`]) that keeps only the state it needs: an idle connection is a few
+//! hundred bytes plus its socket. Generic over `Sink`/`Stream`, so tests can
+//! drive it without a network.
 
-use crate::metrics::Metrics;
-use crate::peer::{CloseReason, CloseSignal, ConnId, Loop, Outbound, Peer, PeerQueue, QueueLimits, close_code};
+mod drive;
+
+use crate::peer::{CloseOnWake, CloseReason, CloseSignal, ConnId, Peer, QueueLimits, close_code};
 use crate::room::Room;
-use crate::store::Seq;
-use crate::throttle::{Rate, TokenBucket};
-use axum::extract::ws::{CloseFrame, Message};
-use bytes::Bytes;
-use futures_util::stream::FuturesUnordered;
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use std::collections::VecDeque;
+use crate::throttle::Rate;
+use axum::extract::ws::Message;
+use futures_util::{Sink, Stream};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Waker};
 use std::time::Duration;
-use tokio::sync::watch;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::Instrument;
 
 /// A normal close (RFC 6455): the peer left or the socket ended.
 const NORMAL: u16 = 1000;
 /// Most frames written before one flush; bounds the time between flushes.
 const MAX_FRAMES_PER_FLUSH: usize = 256;
+/// Most messages handled in one turn before the connection lets others run.
+const READS_PER_TURN: usize = 64;
+/// Why every connection closes when the server stops.
+const SHUTTING_DOWN: CloseReason = (close_code::GOING_AWAY, "server shutting down");
 /// How long the close frame may take to reach a peer before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -60,7 +64,7 @@ pub struct Early {
 /// No handshake deadline applies: see [`serve_after`].
 pub async fn serve<S>(socket: S, room: &Room, settings: ConnSettings, shutdown: CancellationToken)
 where
-    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send,
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
 {
     serve_after(socket, Early::default(), room, settings, shutdown).await
 }
@@ -69,7 +73,7 @@ where
 /// loaded: they are handled first, in order.
 pub async fn serve_after<S>(socket: S, early: Early, room: &Room, settings: ConnSettings, shutdown: CancellationToken)
 where
-    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send,
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
 {
     let conn = ConnId::next();
     let span = tracing::info_span!("conn", doc = %room.id(), conn = %conn);
@@ -79,24 +83,16 @@ where
         if !room.join(conn, peer) {
             close.close((close_code::INTERNAL_ERROR, "document unavailable"));
         }
+        let on_shutdown = shutdown.cancelled_owned();
+        tokio::pin!(on_shutdown);
+        close_on(on_shutdown.as_mut(), &close);
         tracing::debug!("connected");
         let metrics = room.metrics();
         metrics.opened();
-        let durable = room.store().durable();
-        let (sink, stream) = socket.split();
-        let stream = futures_util::stream::iter(early.items).chain(stream);
-        let reading = Reading { idle: settings.idle_timeout, first_due: early.first_due, rate: settings.rate };
-        let sink = sink.with(|message: Message| {
-            if let Message::Binary(frame) = &message {
-                metrics.sent(frame.len());
-            }
-            std::future::ready(Ok::<_, axum::Error>(message))
-        });
-        apart(
-            Box::pin(read_loop(stream, room, conn, &close, &shutdown, reading)),
-            Box::pin(write_loop(sink, queue, durable, settings.keepalive)),
-        )
-        .await;
+        let mut connection = drive::Connection::new(socket, early, room, conn, queue, &settings);
+        let timer = tokio::time::sleep_until(connection.armed());
+        tokio::pin!(timer);
+        std::future::poll_fn(|cx| connection.poll(cx, timer.as_mut())).await;
         room.leave(conn);
         metrics.closed(close.reason().map_or(NORMAL, |(code, _)| code));
         tracing::debug!(reason = ?close.reason(), "disconnected");
@@ -105,220 +101,13 @@ where
     .await
 }
 
-/// One of a connection's loops, boxed: a task holds only the pointer, so an
-/// idle connection's task stays small.
-type Half<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
-
-/// Runs a connection's two loops to completion, each polled only when it was
-/// woken. (Under `join!` every wakeup of the writer, one per relayed update,
-/// would poll the reader too, and each such poll costs a `recv` that finds nothing.)
-async fn apart(reader: Half<'_>, writer: Half<'_>) {
-    let mut both: FuturesUnordered<Half<'_>> = [reader, writer].into_iter().collect();
-    while both.next().await.is_some() {}
-}
-
-/// The read loop's timers and pace.
-struct Reading {
-    idle: Duration,
-    first_due: Option<Instant>,
-    rate: Rate,
-}
-
-impl Reading {
-    /// When the next message is due: the handshake deadline until a first
-    /// message came, then the idle timeout.
-    fn deadline(&mut self, received: bool) -> (Instant, CloseReason) {
-        if received {
-            self.first_due = None;
-        }
-        match self.first_due {
-            Some(due) => (due, (close_code::POLICY, "handshake timeout")),
-            None => (Instant::now() + self.idle, (close_code::GOING_AWAY, "idle timeout")),
-        }
+/// Makes the server's shutdown close the connection through its close signal:
+/// polled once here with a waker that closes, the shutdown token then reaches
+/// the connection without the connection polling it (a lock shared by every
+/// connection) on each of its wakeups.
+fn close_on(on_shutdown: Pin<&mut WaitForCancellationFutureOwned>, close: &Arc<CloseSignal>) {
+    let waker = Waker::from(Arc::new(CloseOnWake { signal: close.clone(), reason: SHUTTING_DOWN }));
+    if on_shutdown.poll(&mut Context::from_waker(&waker)).is_ready() {
+        close.close(SHUTTING_DOWN);
     }
-}
-
-async fn read_loop<S>(
-    mut stream: S,
-    room: &Room,
-    conn: ConnId,
-    close: &CloseSignal,
-    shutdown: &CancellationToken,
-    mut reading: Reading,
-) where
-    S: Stream<Item = Result<Message, axum::Error>> + Unpin,
-{
-    let metrics = room.metrics();
-    let mut bucket = TokenBucket::new(reading.rate, Instant::now());
-    let mut received = false;
-    loop {
-        let (due, timed_out) = reading.deadline(received);
-        let next = tokio::select! {
-            _ = close.requested(Loop::Read) => return,
-            _ = shutdown.cancelled() => return close.close((close_code::GOING_AWAY, "server shutting down")),
-            next = tokio::time::timeout_at(due, stream.next()) => next,
-        };
-        let frame = match next {
-            Err(_) => {
-                if timed_out.0 == close_code::POLICY {
-                    metrics.limit_exceeded("handshake_timeout");
-                }
-                return close.close(timed_out);
-            }
-            Ok(None) | Ok(Some(Ok(Message::Close(_)))) => return close.close((NORMAL, "")),
-            Ok(Some(Err(e))) => return close.close(read_error(e, metrics)),
-            Ok(Some(Ok(Message::Text(_)))) => {
-                tracing::warn!("text frame; closing");
-                metrics.bad_frame(close_code::UNSUPPORTED);
-                return close.close((close_code::UNSUPPORTED, "binary frames only"));
-            }
-            Ok(Some(Ok(Message::Binary(frame)))) => frame,
-            Ok(Some(Ok(_))) => continue, // ping and pong are answered by the WebSocket layer
-        };
-        received = true;
-        metrics.received(frame.len());
-        if let Err(rejected) = room.handle(conn, &frame) {
-            tracing::warn!(error = %rejected, code = rejected.code, "bad message; closing");
-            metrics.bad_frame(rejected.code);
-            return close.close((rejected.code, rejected.reason));
-        }
-        if let Some(wait) = bucket.take(Instant::now()) {
-            tracing::debug!(?wait, "over the message rate; pausing reads");
-            metrics.throttled.inc();
-            tokio::select! {
-                _ = close.requested(Loop::Read) => return,
-                _ = shutdown.cancelled() => return close.close((close_code::GOING_AWAY, "server shutting down")),
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
-    }
-}
-
-/// The close reason for a failed read: an oversize message gets 1009. An
-/// oversize or malformed frame is counted as bad; a dropped socket is not.
-fn read_error(e: axum::Error, metrics: &Metrics) -> CloseReason {
-    use tungstenite::error::{Error, ProtocolError};
-    let inner = e.into_inner();
-    match inner.downcast_ref::<Error>() {
-        Some(Error::Capacity(_)) => {
-            tracing::warn!(error = %inner, "message over the size cap; closing");
-            metrics.bad_frame(close_code::TOO_BIG);
-            (close_code::TOO_BIG, "message too big")
-        }
-        Some(Error::Protocol(p)) if *p != ProtocolError::ResetWithoutClosingHandshake => {
-            tracing::debug!(error = %inner, "malformed frame");
-            metrics.bad_frame(close_code::PROTOCOL_ERROR);
-            (close_code::PROTOCOL_ERROR, "unreadable frame")
-        }
-        _ => {
-            tracing::debug!(error = %inner, "read failed");
-            (close_code::PROTOCOL_ERROR, "unreadable frame")
-        }
-    }
-}
-
-async fn write_loop<S>(mut sink: S, mut queue: PeerQueue, durable: watch::Receiver<Seq>, keepalive: Duration)
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    let close = queue.close.clone();
-    // A close request interrupts even a write that is stuck on a peer that stopped reading.
-    tokio::select! {
-        _ = pump(&mut sink, &mut queue, durable, keepalive) => {}
-        _ = close.requested(Loop::Write) => {}
-    }
-    let (code, reason) = close.reason().unwrap_or((NORMAL, ""));
-    let frame = CloseFrame { code, reason: reason.into() };
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
-}
-
-/// Writes queued frames, durable acknowledgements and keepalives until a
-/// write fails (or, from [`write_loop`], until the connection closes).
-async fn pump<S>(sink: &mut S, queue: &mut PeerQueue, mut durable: watch::Receiver<Seq>, keepalive: Duration)
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    let keepalive_frame = Bytes::from(app::protocol::encode_keepalive());
-    let mut acks: VecDeque<(Seq, Bytes)> = VecDeque::new();
-    let mut last_sent = Instant::now();
-    // One timer for the connection's life, moved only when it fires: re-arming
-    // it after every write would cost a timer-wheel update per relayed update.
-    let keepalive_due = tokio::time::sleep_until(last_sent + keepalive);
-    tokio::pin!(keepalive_due);
-    loop {
-        let sent = tokio::select! {
-            item = queue.recv() => write_batch(sink, queue, item, &mut acks, &durable).await,
-            Ok(()) = durable.changed(), if !acks.is_empty() => write_acks(sink, &mut acks, &durable).await,
-            () = &mut keepalive_due => {
-                let due = last_sent + keepalive;
-                if due > Instant::now() {
-                    keepalive_due.as_mut().reset(due);
-                    continue;
-                }
-                let sent = sink.send(Message::Binary(keepalive_frame.clone())).await;
-                keepalive_due.as_mut().reset(Instant::now() + keepalive);
-                sent
-            }
-        };
-        if sent.is_err() {
-            return queue.close.close((NORMAL, ""));
-        }
-        last_sent = Instant::now();
-    }
-}
-
-/// Writes `first` and whatever else is queued, then flushes once.
-async fn write_batch<S>(
-    sink: &mut S,
-    queue: &mut PeerQueue,
-    first: Outbound,
-    acks: &mut VecDeque<(Seq, Bytes)>,
-    durable: &watch::Receiver<Seq>,
-) -> Result<(), axum::Error>
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    let mut item = Some(first);
-    let mut written = 0;
-    while let Some(next) = item.take() {
-        match next {
-            Outbound::Frame(frame) => {
-                let len = frame.len();
-                sink.feed(Message::Binary(frame)).await?;
-                queue.gauge.sent(len);
-            }
-            Outbound::AckAfter(seq, frame) => {
-                queue.gauge.sent(frame.len());
-                acks.push_back((seq, frame));
-            }
-        }
-        written += 1;
-        if written < MAX_FRAMES_PER_FLUSH {
-            item = queue.try_recv();
-        }
-    }
-    feed_acks(sink, acks, durable).await?;
-    sink.flush().await
-}
-
-async fn write_acks<S>(sink: &mut S, acks: &mut VecDeque<(Seq, Bytes)>, durable: &watch::Receiver<Seq>) -> Result<(), axum::Error>
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    feed_acks(sink, acks, durable).await?;
-    sink.flush().await
-}
-
-/// Writes, in order, every acknowledgement whose updates are now durable.
-async fn feed_acks<S>(sink: &mut S, acks: &mut VecDeque<(Seq, Bytes)>, durable: &watch::Receiver<Seq>) -> Result<(), axum::Error>
-where
-    S: Sink<Message, Error = axum::Error> + Unpin,
-{
-    let durable = *durable.borrow();
-    while acks.front().is_some_and(|(seq, _)| *seq <= durable) {
-        if let Some((_, frame)) = acks.pop_front() {
-            sink.feed(Message::Binary(frame)).await?;
-        }
-    }
-    Ok(())
 }

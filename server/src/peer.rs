@@ -60,23 +60,14 @@ pub type CloseReason = (u16, &'static str);
 
 /// Asks a connection to close; the first reason given wins.
 ///
-/// Lock-free: the writer checks it on every wakeup (one per relayed update),
-/// so it is an atomic flag and one waker per loop, not a lock-based token.
+/// Lock-free: a connection checks it on every wakeup (one per relayed
+/// update), so it is an atomic flag and a waker, not a lock-based token.
 #[derive(Debug, Default)]
 pub struct CloseSignal {
     closed: AtomicBool,
     reason: OnceLock<CloseReason>,
-    /// The connection's read loop and write loop, each woken by a close.
-    wakers: [AtomicWaker; 2],
-}
-
-/// Which of a connection's two loops waits for a [`CloseSignal`].
-#[derive(Debug, Clone, Copy)]
-pub enum Loop {
-    /// The loop that reads from the socket.
-    Read = 0,
-    /// The loop that writes to the socket.
-    Write = 1,
+    /// The connection's task, woken by a close.
+    waker: AtomicWaker,
 }
 
 impl CloseSignal {
@@ -84,25 +75,37 @@ impl CloseSignal {
     pub fn close(&self, reason: CloseReason) {
         let _ = self.reason.set(reason);
         self.closed.store(true, Ordering::Release);
-        self.wakers.iter().for_each(AtomicWaker::wake);
+        self.waker.wake();
     }
 
-    /// Resolves once a close was requested; `by` says which loop waits.
-    pub async fn requested(&self, by: Loop) {
-        std::future::poll_fn(|cx| {
-            if self.closed.load(Ordering::Acquire) {
-                return Poll::Ready(());
-            }
-            self.wakers[by as usize].register(cx.waker());
-            // A close between the check and the registration did not wake us; look again.
-            if self.closed.load(Ordering::Acquire) { Poll::Ready(()) } else { Poll::Pending }
-        })
-        .await
+    /// Whether a close was requested; if not, the task of `cx` is woken when one is.
+    pub fn poll_requested(&self, cx: &mut Context<'_>) -> bool {
+        if self.closed.load(Ordering::Acquire) {
+            return true;
+        }
+        self.waker.register(cx.waker());
+        // A close between the check and the registration did not wake us; look again.
+        self.closed.load(Ordering::Acquire)
     }
 
     /// The reason given first, if any.
     pub fn reason(&self) -> Option<CloseReason> {
         self.reason.get().copied()
+    }
+}
+
+/// A waker that closes a connection: handed to a server-wide event (shutdown)
+/// so that the event reaches each connection without the connection polling it.
+pub struct CloseOnWake {
+    /// The connection to close.
+    pub signal: Arc<CloseSignal>,
+    /// Why.
+    pub reason: CloseReason,
+}
+
+impl std::task::Wake for CloseOnWake {
+    fn wake(self: Arc<Self>) {
+        self.signal.close(self.reason);
     }
 }
 
@@ -179,7 +182,8 @@ impl PeerQueue {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Outbound> {
+    /// The next item if one is queued; otherwise the task of `cx` is woken when one is.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Outbound> {
         if let Some(item) = self.try_recv() {
             return Poll::Ready(item);
         }
