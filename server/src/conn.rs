@@ -43,7 +43,7 @@ pub struct ConnSettings {
     pub idle_timeout: Duration,
     /// Time from the upgrade to the client's first message (see [`Early`]).
     pub handshake_timeout: Duration,
-    /// Messages per second the read loop accepts; a faster client is paused, not dropped.
+    /// Messages per second a connection accepts; a faster client is paused, not dropped.
     pub rate: Rate,
     /// Bytes buffered from a client while its document loads (see [`Early`]).
     pub max_pending_bytes: usize,

@@ -6,7 +6,7 @@
 //! - [`room`]: one loaded document, its connections and its write-through to storage.
 //! - [`rooms`]: the registry that loads each document once and unloads it when unused.
 //! - [`peer`]: a connection's bounded outbound queue and close signal.
-//! - [`conn`]: the read and write loops of one WebSocket connection;
+//! - [`conn`]: one WebSocket connection, driven by a single future;
 //!   [`throttle`] paces its messages.
 //! - [`admission`]: connection caps (in total, per IP, per document).
 //! - [`chunks`]: a large document sent to a new client in several messages.

@@ -1,8 +1,8 @@
 //! A token bucket that paces the messages of one connection.
 //!
-//! A client over its rate is throttled, not disconnected: its read loop waits
-//! for the next token before reading again, so the socket's buffers fill and
-//! the client's sends slow down. Nothing is dropped.
+//! A client over its rate is throttled, not disconnected: its connection
+//! stops reading until the next token, so the socket's buffers fill and the
+//! client's sends slow down. Nothing is dropped.
 
 use std::time::Duration;
 use tokio::time::Instant;
