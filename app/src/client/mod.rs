@@ -61,8 +61,6 @@ pub struct Signals {
     pub me: RwSignal<crate::presence::User>,
     /// Everyone else in the document.
     pub peers: RwSignal<Vec<crate::presence::Peer>>,
-    /// Their carets, placed over the body.
-    pub carets: RwSignal<Vec<crate::presence::CaretView>>,
 }
 
 /// The page's fields a session binds.
@@ -73,6 +71,10 @@ pub struct Fields {
     pub mirror: web_sys::HtmlElement,
     /// The title.
     pub title: HtmlInputElement,
+    /// The layer over the body where others' carets are drawn.
+    pub carets: web_sys::Element,
+    /// The presence bar, where others' badges follow this person's name.
+    pub presence: web_sys::Element,
 }
 
 /// One open document. Lives as long as the page (event handlers hold it).
@@ -109,6 +111,10 @@ pub struct Session {
     remote_due: Cell<bool>,
     /// Whether carets are to be drawn at the next frame.
     carets_due: Cell<bool>,
+    /// Where others' carets are drawn.
+    carets: carets::CaretLayer,
+    /// Where others are shown in the presence bar.
+    peer_badges: presence::PeerBadges,
     /// When the socket last heard from the server (ms since the epoch).
     heard_at: Cell<f64>,
 }
@@ -156,6 +162,8 @@ impl Session {
             deferred: RefCell::new(Vec::new()),
             remote_due: Cell::new(false),
             carets_due: Cell::new(false),
+            carets: carets::CaretLayer::new(fields.carets),
+            peer_badges: presence::PeerBadges::new(fields.presence),
             heard_at: Cell::new(0.0),
         });
         session.observe_local_updates();
@@ -186,6 +194,7 @@ impl Session {
     /// Forgets everyone else (after a disconnect: the server resends who is here).
     fn forget_peers(&self) {
         *self.awareness.borrow_mut() = new_awareness(&self.doc);
+        self.peer_badges.show(&[]);
         self.signals.peers.set(Vec::new());
     }
 

@@ -4,7 +4,9 @@ use super::Session;
 use crate::presence::{Peer, State, User};
 use crate::protocol;
 use leptos::prelude::*;
+use std::cell::RefCell;
 use std::rc::Rc;
+use web_sys::Element;
 use std::time::Duration;
 use yrs::sync::AwarenessUpdate;
 use yrs::updates::decoder::Decode;
@@ -93,10 +95,50 @@ impl Session {
                     Some(Peer { client_id: id.get(), user, cursor })
                 })
                 .collect();
-            peers.sort_by_key(|p| p.client_id);
+            peers.sort_unstable_by_key(|p| p.client_id); // ids are unique: no need for a (larger) stable sort
             peers
         };
+        self.peer_badges.show(&peers);
         self.signals.peers.set(peers);
         self.place_carets();
+    }
+}
+
+/// The badges of everyone else, after this person's name in the presence bar.
+/// Drawn from here rather than by a reactive list: they exist only in the
+/// browser, and a keyed list of views would add about 6 KB (gzip) to the wasm bundle.
+pub(super) struct PeerBadges {
+    root: Element,
+    /// Who each badge shows, and the badge.
+    shown: RefCell<Vec<(u64, User, Element)>>,
+}
+
+impl PeerBadges {
+    /// Badges appended to `root`.
+    pub(super) fn new(root: Element) -> Self {
+        PeerBadges { root, shown: RefCell::new(Vec::new()) }
+    }
+
+    /// Shows a badge for each of `peers`, in order (redrawn only when who is here changes).
+    pub(super) fn show(&self, peers: &[Peer]) {
+        let mut shown = self.shown.borrow_mut();
+        let same = shown.len() == peers.len()
+            && shown.iter().zip(peers).all(|((id, user, _), p)| *id == p.client_id && *user == p.user);
+        if same {
+            return;
+        }
+        for (_, _, badge) in shown.drain(..) {
+            badge.remove();
+        }
+        for peer in peers {
+            let user = &peer.user;
+            let style = format!("--c: {}", user.color);
+            let attributes = [("style", style.as_str()), ("title", &user.name), ("data-name", &user.name)];
+            if let Some(badge) = super::carets::span("peer", &attributes) {
+                badge.set_text_content(Some(&user.initials()));
+                let _ = self.root.append_child(&badge);
+                shown.push((peer.client_id, user.clone(), badge));
+            }
+        }
     }
 }

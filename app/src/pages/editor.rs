@@ -4,7 +4,7 @@
 use crate::DocId;
 use crate::markdown;
 use crate::model::display_title;
-use crate::presence::{CaretView, Peer, User, px};
+use crate::presence::{Peer, User};
 use crate::server_fns::open_doc;
 use crate::status::{ConnState, SaveState};
 use leptos::prelude::*;
@@ -48,20 +48,23 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let mode = RwSignal::new(Mode::Edit);
     let me = RwSignal::new(None::<User>);
     let peers = RwSignal::new(Vec::<Peer>::new());
-    let carets = RwSignal::new(Vec::<CaretView>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let mirror = NodeRef::<leptos::html::Div>::new();
     let title_input = NodeRef::<leptos::html::Input>::new();
+    // Others' carets and badges are drawn into these by the browser session.
+    let carets = NodeRef::<leptos::html::Div>::new();
+    let presence = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     let rename = {
         use std::rc::Rc;
         let session = StoredValue::new_local(None::<Rc<crate::client::Session>>);
         Effect::new(move || {
-            if let (Some(body), Some(title), Some(mirror)) = (textarea.get(), title_input.get(), mirror.get()) {
+            let elements = (textarea.get(), title_input.get(), mirror.get(), carets.get(), presence.get());
+            if let (Some(body), Some(title), Some(mirror), Some(carets), Some(presence)) = elements {
                 let user = RwSignal::new(crate::client::local_user());
                 Effect::new(move || me.set(Some(user.get())));
-                let signals = crate::client::Signals { conn, save, kept, synced, title: live_title, body: body_text, me: user, peers, carets };
-                let fields = crate::client::Fields { body, mirror: mirror.into(), title };
+                let signals = crate::client::Signals { conn, save, kept, synced, title: live_title, body: body_text, me: user, peers };
+                let fields = crate::client::Fields { body, mirror: mirror.into(), title, carets: carets.into(), presence: presence.into() };
                 session.set_value(Some(crate::client::Session::start(&id, fields, signals)));
             }
         });
@@ -69,7 +72,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     };
     #[cfg(not(feature = "hydrate"))]
     let rename = {
-        let _ = (&id, textarea, title_input, mirror, live_title);
+        let _ = (&id, textarea, title_input, mirror, live_title, peers);
         |_: String| {}
     };
     // The server renders the title as it is; only the browser follows it live
@@ -94,7 +97,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     readonly=move || !synced.get()
                 />
                 <ModeSwitch mode/>
-                <PresenceBar me peers rename/>
+                <PresenceBar me rename node_ref=presence/>
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>
                     {move || save.get().label(kept.get())}
@@ -120,20 +123,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                         {html_escape::encode_text(&text).into_owned()}
                     </textarea>
                     <div class="editor mirror" node_ref=mirror aria-hidden="true"></div>
-                    <div class="carets" aria-hidden="true">
-                        // Keyed by everything shown: a keyed row is built once, so a moved caret is a new row.
-                        <For each=move || carets.get() key=CaretView::key let(c)>
-                            {c.selection.iter().map(|r| view! {
-                                <span class="selection" data-name=c.name.clone()
-                                    style=format!("--c: {}; top: {}; left: {}; width: {}; height: {}", c.color, px(r.top), px(r.left), px(r.width), px(r.height))>
-                                </span>
-                            }).collect_view()}
-                            <span class="caret" data-name=c.name.clone() data-offset=c.offset
-                                style=format!("--c: {}; top: {}; left: {}; height: {}", c.color, px(c.top), px(c.left), px(c.height))>
-                                <span class="caret-label">{c.name.clone()}</span>
-                            </span>
-                        </For>
-                    </div>
+                    <div class="carets" aria-hidden="true" node_ref=carets></div>
                 </div>
                 <article
                     class="preview"
@@ -146,16 +136,17 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     }
 }
 
-/// Everyone in the document: this person first (their name is editable), then the others.
+/// Everyone in the document: this person first (their name is editable), then
+/// the others, whose badges the browser session appends to `node_ref`.
 #[component]
 fn PresenceBar(
     me: RwSignal<Option<User>>,
-    peers: RwSignal<Vec<Peer>>,
     rename: impl Fn(String) + Clone + Send + Sync + 'static,
+    node_ref: NodeRef<leptos::html::Div>,
 ) -> impl IntoView {
     let color = move || me.get().map(|u| format!("--c: {}", u.color)).unwrap_or_default();
     view! {
-        <div class="presence" data-testid="presence" role="group" aria-label="People in this document">
+        <div class="presence" data-testid="presence" role="group" aria-label="People in this document" node_ref=node_ref>
             <input
                 class="me"
                 aria-label="Your name"
@@ -163,12 +154,6 @@ fn PresenceBar(
                 prop:value=move || me.get().map(|u| u.name).unwrap_or_default()
                 on:change=move |ev| rename(event_target_value(&ev))
             />
-            <For each=move || peers.get() key=|p| (p.client_id, p.user.clone()) let(peer)>
-                <span class="peer" style=format!("--c: {}", peer.user.color) title=peer.user.name.clone()
-                    data-name=peer.user.name.clone()>
-                    {peer.user.initials()}
-                </span>
-            </For>
         </div>
     }
 }
