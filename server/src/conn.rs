@@ -12,6 +12,7 @@ use crate::room::Room;
 use crate::throttle::Rate;
 use axum::extract::ws::Message;
 use futures_util::{Sink, Stream};
+use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Waker};
@@ -62,43 +63,48 @@ pub struct Early {
 
 /// Serves one connection in `room` until either side closes or `shutdown` fires.
 /// No handshake deadline applies: see [`serve_after`].
-pub async fn serve<S>(socket: S, room: &Room, settings: ConnSettings, shutdown: CancellationToken)
+pub fn serve<'a, S>(socket: S, room: &'a Room, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send + 'a
 where
-    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin + 'a,
 {
-    serve_after(socket, Early::default(), room, settings, shutdown).await
+    serve_after(socket, Early::default(), room, settings, shutdown)
 }
 
 /// Serves one connection whose `early` items were read while its document
-/// loaded: they are handled first, in order.
-pub async fn serve_after<S>(socket: S, early: Early, room: &Room, settings: ConnSettings, shutdown: CancellationToken)
+/// loaded: they are handled first, in order. The connection joins `room`
+/// (a loaded document, or a reference to one) at once.
+///
+/// Not an `async fn`: that would keep its arguments beside the connection
+/// built from them for the connection's whole life. The returned future holds
+/// only the connection, its timer and its shutdown registration.
+pub fn serve_after<S, R>(socket: S, early: Early, room: R, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
+    R: Deref<Target = Room> + Send,
 {
     let conn = ConnId::next();
     let span = tracing::info_span!("conn", doc = %room.id(), conn = %conn);
+    let (peer, queue) = Peer::new(settings.queue);
+    let close = queue.close.clone();
+    if !room.join(conn, peer) {
+        close.close((close_code::INTERNAL_ERROR, "document unavailable"));
+    }
+    let mut connection = drive::Connection::new(socket, early, room, conn, queue, &settings);
     async move {
-        let (peer, queue) = Peer::new(settings.queue);
-        let close = queue.close.clone();
-        if !room.join(conn, peer) {
-            close.close((close_code::INTERNAL_ERROR, "document unavailable"));
-        }
         let on_shutdown = shutdown.cancelled_owned();
         tokio::pin!(on_shutdown);
         close_on(on_shutdown.as_mut(), &close);
         tracing::debug!("connected");
-        let metrics = room.metrics();
-        metrics.opened();
-        let mut connection = drive::Connection::new(socket, early, room, conn, queue, &settings);
+        connection.room().metrics().opened();
         let timer = tokio::time::sleep_until(connection.armed());
         tokio::pin!(timer);
         std::future::poll_fn(|cx| connection.poll(cx, timer.as_mut())).await;
+        let room = connection.room();
         room.leave(conn);
-        metrics.closed(close.reason().map_or(NORMAL, |(code, _)| code));
+        room.metrics().closed(close.reason().map_or(NORMAL, |(code, _)| code));
         tracing::debug!(reason = ?close.reason(), "disconnected");
     }
     .instrument(span)
-    .await
 }
 
 /// Makes the server's shutdown close the connection through its close signal:

@@ -26,10 +26,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Read buffer per connection, allocated when it opens, and the most read
-/// from the socket at once. Keystrokes, cursors and acks are well under it; a
-/// larger message is read in several reads (a 1 MiB paste in 1024). A larger
-/// buffer would dominate the memory of an idle connection.
-const READ_BUFFER_BYTES: usize = 1024;
+/// from the socket at once. Keystrokes, cursors, awareness states and acks fit
+/// in one read; a larger message is read in several (a 1 MiB paste in 4096,
+/// a few milliseconds). A larger buffer would be the largest part of an idle
+/// connection's memory.
+const READ_BUFFER_BYTES: usize = 256;
 
 /// Validates the id, admits the connection, upgrades, loads the document,
 /// then serves the connection.
@@ -90,7 +91,7 @@ async fn run(socket: Box<Socket>, opening: Box<Opening>) {
     // once the document is loaded, so it should not stay in every task's size.
     let Some(opened) = Box::pin(open(socket, opening)).await else { return };
     let Opened { socket, room, early, settings, shutdown, _ticket } = opened;
-    crate::conn::serve_after(socket, early, &room, settings, shutdown).await;
+    crate::conn::serve_after(socket, early, room, settings, shutdown).await;
 }
 
 /// Loads the connection's document; on failure closes the socket and gives `None`.

@@ -11,6 +11,7 @@ use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
 use futures_util::{Sink, Stream};
 use std::collections::VecDeque;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
@@ -22,11 +23,11 @@ use tokio::time::{Instant, Sleep};
 struct WriteFailed;
 
 /// A connection being served.
-pub(super) struct Connection<'a, S> {
+pub(super) struct Connection<R, S> {
     socket: S,
     /// What was read while the document loaded, handled before the socket.
     early: std::vec::IntoIter<Result<Message, axum::Error>>,
-    room: &'a Room,
+    room: R,
     conn: ConnId,
     queue: PeerQueue,
     read: ReadState,
@@ -82,12 +83,13 @@ fn keepalive_frame() -> Bytes {
     FRAME.get_or_init(|| Bytes::from(app::protocol::encode_keepalive())).clone()
 }
 
-impl<'a, S> Connection<'a, S>
+impl<R, S> Connection<R, S>
 where
+    R: Deref<Target = Room>,
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin,
 {
     /// A connection that has joined `room`; it handles `early` first.
-    pub(super) fn new(socket: S, early: Early, room: &'a Room, conn: ConnId, queue: PeerQueue, settings: &ConnSettings) -> Self {
+    pub(super) fn new(socket: S, early: Early, room: R, conn: ConnId, queue: PeerQueue, settings: &ConnSettings) -> Self {
         let now = Instant::now();
         let read = ReadState {
             idle: settings.idle_timeout,
@@ -102,6 +104,11 @@ where
             Connection { socket, early: early.items.into_iter(), room, conn, queue, read, write, armed: now, closing: None };
         connection.armed = connection.next_deadline(now);
         connection
+    }
+
+    /// The connection's document.
+    pub(super) fn room(&self) -> &Room {
+        &self.room
     }
 
     /// When the timer is set to fire.
@@ -184,7 +191,7 @@ where
         }
     }
 
-    fn metrics(&self) -> &'a Metrics {
+    fn metrics(&self) -> &Metrics {
         self.room.metrics()
     }
 
