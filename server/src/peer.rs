@@ -88,6 +88,11 @@ impl CloseSignal {
         self.closed.load(Ordering::Acquire)
     }
 
+    /// Whether a close was requested (without arranging a wakeup).
+    pub fn is_requested(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// The reason given first, if any.
     pub fn reason(&self) -> Option<CloseReason> {
         self.reason.get().copied()

@@ -38,6 +38,8 @@ pub(super) struct Connection<R, S> {
     armed: Instant,
     /// Once a close was requested: until when the close frame may take.
     closing: Option<Closing>,
+    /// Whether the close signal holds the task's waker.
+    close_watched: bool,
 }
 
 /// The reading side's deadlines and pace.
@@ -100,10 +102,8 @@ where
         };
         let durable = Durable::Ready(room.store().durable());
         let write = WriteState { keepalive: settings.keepalive, last_sent: now, acks: VecDeque::new(), durable, unflushed: 0 };
-        let mut connection =
-            Connection { socket, early: early.items.into_iter(), room, conn, queue, read, write, armed: now, closing: None };
-        connection.armed = connection.next_deadline(now);
-        connection
+        // Armed "now": the first poll sets the timer to the first deadline and registers it.
+        Connection { socket, early: early.items.into_iter(), room, conn, queue, read, write, armed: now, closing: None, close_watched: false }
     }
 
     /// The connection's document.
@@ -120,7 +120,7 @@ where
     pub(super) fn poll(&mut self, cx: &mut Context<'_>, mut timer: Pin<&mut Sleep>) -> Poll<()> {
         loop {
             let now = Instant::now();
-            if self.closing.is_none() && self.queue.close.poll_requested(cx) {
+            if self.closing.is_none() && self.close_requested(cx) {
                 self.closing = Some(Closing { due: now + CLOSE_TIMEOUT, sent: false });
             }
             if let Some(closing) = &self.closing {
@@ -144,11 +144,25 @@ where
             if due < self.armed || self.armed <= now {
                 timer.as_mut().reset(due);
                 self.armed = due;
+                // A timer keeps the task's waker from its last poll, so it is
+                // polled only when moved (the task's waker does not change).
+                if timer.as_mut().poll(cx).is_ready() {
+                    continue;
+                }
             }
-            if timer.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
+            return Poll::Pending;
         }
+    }
+
+    /// Whether a close was requested. The close signal keeps the task's waker
+    /// from the first call (it wakes once, for the close), so later calls only
+    /// look at its flag.
+    fn close_requested(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.close_watched {
+            return self.queue.close.is_requested();
+        }
+        self.close_watched = true;
+        self.queue.close.poll_requested(cx)
     }
 
     /// The earliest future moment something is due: the read deadline (or the
