@@ -2,7 +2,7 @@
 //! sockets take them; subscribers receive. How soon does everyone have everything?
 
 use super::client::{Sender, text_of};
-use super::delivery::Writers;
+use super::delivery::{Deliveries, Writers};
 use super::fanout::{CHUNK, server_part};
 use super::fleet::{self, Joined};
 use super::metrics::{self, PhaseUsage, ServerWatch};
@@ -37,14 +37,9 @@ pub struct BurstArgs {
 /// What `burst` measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct BurstResults {
-    /// Deliveries due: every writer's every update to every subscriber.
-    pub expected: u64,
-    /// Deliveries that arrived (each update counted once per subscriber).
-    pub delivered: u64,
-    /// Deliveries that never arrived.
-    pub lost: u64,
-    /// Deliveries that arrived more than once.
-    pub duplicates: u64,
+    /// Deliveries, losses and convergence over every subscriber.
+    #[serde(flatten)]
+    pub deliveries: Deliveries,
     /// Seconds the writers took to hand every update to their sockets.
     pub send_secs: f64,
     /// Seconds from the start until every subscriber had every update
@@ -54,10 +49,6 @@ pub struct BurstResults {
     pub last_delivery_secs: Option<f64>,
     /// Deliveries per second up to the last delivery.
     pub deliveries_per_sec: Option<f64>,
-    /// Whether every subscriber's text equals the writers' merged text.
-    pub converged: bool,
-    /// Subscribers whose text differs.
-    pub mismatched: u64,
     /// Seconds to connect and sync every client.
     pub connect_secs: f64,
     /// The server while writing and delivering.
@@ -189,7 +180,7 @@ fn start(
 fn tally(prepared: &Prepared, received: &[Receipts], updates: u32, t0: Instant) -> Result<BurstResults, BenchError> {
     let writers = Writers::new(&prepared.ids, updates, CHUNK);
     let per_subscriber = prepared.ids.len() as u64 * u64::from(updates);
-    let (mut delivered, mut duplicates, mut mismatched) = (0, 0, 0);
+    let mut deliveries = Deliveries::default();
     let mut last: Option<Instant> = None;
     for got in received {
         let mut seen = writers.tally();
@@ -200,27 +191,17 @@ fn tally(prepared: &Prepared, received: &[Receipts], updates: u32, t0: Instant) 
                 }
             }
         }
-        delivered += seen.delivered;
-        duplicates += seen.duplicates;
-        if text_of(got.iter().map(|(_, f)| f))? != prepared.text {
-            mismatched += 1;
-        }
+        let text_equal = text_of(got.iter().map(|(_, f)| f))? == prepared.text;
+        deliveries.add(&seen, per_subscriber, text_equal);
     }
-    let expected = per_subscriber * received.len() as u64;
-    let lost = expected - delivered;
     let last_delivery = last.map(|l| l.saturating_duration_since(t0));
-    let deliveries_per_sec = last_delivery.filter(|d| !d.is_zero()).map(|d| (delivered as f64 / d.as_secs_f64()).round());
+    let rate = |d: &Duration| (deliveries.delivered as f64 / d.as_secs_f64()).round();
     Ok(BurstResults {
-        expected,
-        delivered,
-        lost,
-        duplicates,
+        deliveries,
         send_secs: 0.0,
-        all_delivered_secs: last_delivery.filter(|_| lost == 0).map(secs),
+        all_delivered_secs: last_delivery.filter(|_| deliveries.lost == 0).map(secs),
         last_delivery_secs: last_delivery.map(secs),
-        deliveries_per_sec,
-        converged: mismatched == 0,
-        mismatched,
+        deliveries_per_sec: last_delivery.filter(|d| !d.is_zero()).map(|d| rate(&d)),
         connect_secs: 0.0,
         server: None,
     })
@@ -230,13 +211,7 @@ impl Outcome for BurstResults {
     fn summary(&self) -> String {
         let all = self.all_delivered_secs.map_or("not all delivered".into(), |s| format!("all delivered in {s:.3} s"));
         let rate = self.deliveries_per_sec.map_or(String::new(), |r| format!(", {r:.0} deliveries/s"));
-        let converged = if self.converged { "converged".to_string() } else { format!("{} diverged", self.mismatched) };
-        format!(
-            "delivered {}/{} (lost {}), {all}{rate}, {converged}{}",
-            self.delivered,
-            self.expected,
-            self.lost,
-            server_part(self.server)
-        )
+        let (counts, converged) = self.deliveries.summary();
+        format!("{counts}, {all}{rate}, {converged}{}", server_part(self.server))
     }
 }

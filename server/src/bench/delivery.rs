@@ -8,6 +8,7 @@
 
 use super::BenchError;
 use super::client::update_of;
+use serde::Serialize;
 use std::collections::HashMap;
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
@@ -72,6 +73,42 @@ impl Tally {
         *slot = true;
         self.delivered += 1;
         true
+    }
+}
+
+/// Deliveries over all receivers of a run, and whether they converged.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Deliveries {
+    /// Deliveries due: each writer update to each of its receivers.
+    pub expected: u64,
+    /// Deliveries that arrived (each update counted once per receiver).
+    pub delivered: u64,
+    /// Deliveries that never arrived.
+    pub lost: u64,
+    /// Deliveries that arrived more than once.
+    pub duplicates: u64,
+    /// Whether every receiver's text equals what its writers wrote.
+    pub converged: bool,
+    /// Receivers whose text differs.
+    pub mismatched: u64,
+}
+
+impl Deliveries {
+    /// Adds one receiver: its tally, the deliveries due to it, and whether its text matched.
+    pub fn add(&mut self, tally: &Tally, due: u64, text_equal: bool) {
+        self.expected += due;
+        self.delivered += tally.delivered;
+        self.duplicates += tally.duplicates;
+        self.mismatched += u64::from(!text_equal);
+        self.lost = self.expected - self.delivered;
+        self.converged = self.mismatched == 0;
+    }
+
+    /// The human line's part: `delivered 10/10 (lost 0)` and `converged` or `2 diverged`.
+    pub fn summary(&self) -> (String, String) {
+        let counts = format!("delivered {}/{} (lost {})", self.delivered, self.expected, self.lost);
+        let converged = if self.converged { "converged".to_string() } else { format!("{} diverged", self.mismatched) };
+        (counts, converged)
     }
 }
 

@@ -2,7 +2,7 @@
 //! subscribers receive; latency is measured from send to receipt per delivery.
 
 use super::client::{Client, Sender, text_of};
-use super::delivery::Writers;
+use super::delivery::{Deliveries, Writers};
 use super::fleet::{self, Joined};
 use super::metrics::{self, LatencySummary, Latencies, PhaseUsage, ServerWatch, mib};
 use super::{BenchError, Global, Outcome, doc_names, secs};
@@ -43,21 +43,12 @@ pub struct FanoutArgs {
 pub struct FanoutResults {
     /// Updates the writers sent, all documents together.
     pub sent: u64,
-    /// Deliveries due: each update to each subscriber of its document.
-    pub expected: u64,
-    /// Deliveries that arrived (each update counted once per subscriber).
-    pub delivered: u64,
-    /// Deliveries that never arrived.
-    pub lost: u64,
-    /// Deliveries that arrived more than once.
-    pub duplicates: u64,
+    /// Deliveries, losses and convergence over every subscriber.
+    #[serde(flatten)]
+    pub deliveries: Deliveries,
     /// Send → receipt percentiles over the deliveries (absent if none arrived).
     #[serde(flatten)]
     pub latency: Option<LatencySummary>,
-    /// Whether every subscriber's text equals its writer's after the run.
-    pub converged: bool,
-    /// Subscribers whose text differs from their writer's.
-    pub mismatched: u64,
     /// Seconds to connect and sync every client.
     pub connect_secs: f64,
     /// The server while writing and delivering.
@@ -173,7 +164,7 @@ fn tally(
     server: Option<PhaseUsage>,
 ) -> Result<FanoutResults, BenchError> {
     let mut latencies = Latencies::default();
-    let (mut delivered, mut duplicates, mut mismatched) = (0, 0, 0);
+    let mut deliveries = Deliveries::default();
     for (doc, got) in received {
         let writer = &written[*doc];
         let ids = Writers::new(&[writer.id], updates, CHUNK);
@@ -185,17 +176,11 @@ fn tally(
                 }
             }
         }
-        delivered += seen.delivered;
-        duplicates += seen.duplicates;
-        if text_of(got.iter().map(|(_, f)| f))? != writer.text {
-            mismatched += 1;
-        }
+        let text_equal = text_of(got.iter().map(|(_, f)| f))? == writer.text;
+        deliveries.add(&seen, u64::from(updates), text_equal);
     }
     let sent = written.iter().map(|w| w.sent_at.len() as u64).sum();
-    let expected = u64::from(updates) * received.len() as u64;
-    let latency = latencies.summary();
-    let (lost, converged) = (expected - delivered, mismatched == 0);
-    Ok(FanoutResults { sent, expected, delivered, lost, duplicates, latency, converged, mismatched, connect_secs, server })
+    Ok(FanoutResults { sent, deliveries, latency: latencies.summary(), connect_secs, server })
 }
 
 impl Outcome for FanoutResults {
@@ -203,14 +188,8 @@ impl Outcome for FanoutResults {
         let latency = self.latency.map_or("no deliveries".into(), |l| {
             format!("p50 {} p90 {} p99 {} max {}", ms(l.p50_us), ms(l.p90_us), ms(l.p99_us), ms(l.max_us))
         });
-        let converged = if self.converged { "converged".to_string() } else { format!("{} diverged", self.mismatched) };
-        format!(
-            "delivered {}/{} (lost {}), {latency}, {converged}{}",
-            self.delivered,
-            self.expected,
-            self.lost,
-            server_part(self.server)
-        )
+        let (counts, converged) = self.deliveries.summary();
+        format!("{counts}, {latency}, {converged}{}", server_part(self.server))
     }
 }
 
