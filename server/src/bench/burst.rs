@@ -83,12 +83,7 @@ pub async fn run(g: &Global, a: &BurstArgs) -> Result<BurstResults, BenchError> 
         done.push(w.await.map_err(|_| BenchError::Closed)??);
     }
     let send_secs = secs(t0.elapsed());
-    let drain = stop.clone();
-    let drain_secs = a.drain_secs;
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(drain_secs)).await;
-        drain.cancel();
-    });
+    fleet::cancel_after(&stop, Duration::from_secs(a.drain_secs));
     let mut received = Vec::new();
     for s in subscribers {
         received.push(s.await.unwrap_or_default());

@@ -88,12 +88,7 @@ pub async fn run(g: &Global, a: &FanoutArgs) -> Result<FanoutResults, BenchError
     for w in writers {
         written.push(w.await.map_err(|_| BenchError::Closed)??);
     }
-    let drain = stop.clone();
-    let drain_secs = a.drain_secs;
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(drain_secs)).await;
-        drain.cancel();
-    });
+    fleet::cancel_after(&stop, Duration::from_secs(a.drain_secs));
     let mut received = Vec::new();
     for (doc, s) in subscribers {
         received.push((doc, s.await.unwrap_or_default()));

@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use futures_util::stream;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// A client that connected and synced.
 pub struct Joined {
@@ -53,4 +54,14 @@ pub async fn join_one(url: &str, timeout: Duration) -> Result<Joined, BenchError
     let started = Instant::now();
     let (client, synced) = Client::join(url, timeout).await?;
     Ok(Joined { client, synced, took: started.elapsed() })
+}
+
+/// Cancels `stop` after `wait`: how long receivers keep waiting for
+/// deliveries still missing once the writers are done.
+pub fn cancel_after(stop: &CancellationToken, wait: Duration) {
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        stop.cancel();
+    });
 }
