@@ -44,6 +44,18 @@ pub enum CoreError {
         /// The configured limit.
         limit: usize,
     },
+    /// The update was faulty, but the CRDT library had integrated part of it
+    /// before it found the fault (it does not roll back). `applied` is that
+    /// part as an update of its own: it must be stored and relayed like any
+    /// update, so that storage and every replica hold what memory holds; the
+    /// sender is refused all the same.
+    #[error("invalid update, partly applied: {reason}")]
+    PartlyApplied {
+        /// What the document gained, as a v1 update.
+        applied: Bytes,
+        /// What was wrong with the rest.
+        reason: String,
+    },
     /// The CRDT library panicked while applying an update; the document may be
     /// inconsistent in memory and must be reloaded from storage.
     #[error("internal error while applying an update")]
@@ -190,12 +202,31 @@ impl DocCore {
             .map_err(|_| CoreError::BadUpdate("undecodable".into()))?
             .map_err(|e| CoreError::BadUpdate(e.to_string()))?;
         let doc = self.awareness.doc();
-        catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(decoded)))
-            .map_err(|_| CoreError::Panicked)?
-            .map_err(|e| CoreError::BadUpdate(e.to_string()))?;
+        let before = doc.transact().state_vector();
+        let applied = catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(decoded)))
+            .map_err(|_| CoreError::Panicked)?;
+        if let Err(e) = applied {
+            return Err(self.partly_applied(&before, e.to_string()));
+        }
         self.full_state = None;
         self.size += update.len();
         Ok(true)
+    }
+
+    /// The error for an update yrs refused: nothing changed, or (when its
+    /// blocks were integrated up to the fault) what did change, as an update.
+    /// Deletions come after all blocks in yrs, so a refused update that added
+    /// no block deleted nothing either.
+    fn partly_applied(&mut self, before: &StateVector, reason: String) -> CoreError {
+        let txn = self.awareness.doc().transact();
+        if txn.state_vector() == *before {
+            return CoreError::BadUpdate(reason);
+        }
+        let applied = Bytes::from(txn.encode_state_as_update_v1(before));
+        drop(txn);
+        self.full_state = None;
+        self.size += applied.len();
+        CoreError::PartlyApplied { applied, reason }
     }
 
     /// Applies a v1 update from a client, unless it would make the document
@@ -341,5 +372,50 @@ mod tests {
         let mut core = DocCore::default();
         let frame = Bytes::from(protocol::encode_sync_status(&protocol::sync_status_payload(300)));
         assert_eq!(core.handle(&frame).unwrap().ack, Some(frame));
+    }
+
+    /// An update of client 2 from `clock`: `good` strings into the text, then
+    /// one string under client 2's first item (an item that cannot be a parent),
+    /// which yrs refuses only after it integrated the ones before.
+    fn faulty_update(clock: u32, good: &[&str]) -> Vec<u8> {
+        use yrs::encoding::write::Write;
+        let mut u = Vec::new();
+        u.write_var(1u32); // one client
+        u.write_var(good.len() as u32 + 1);
+        u.write_var(2u64); // client 2
+        u.write_var(clock);
+        for s in good {
+            u.write_u8(4); // a string, no origins: the parent follows
+            u.write_var(1u32); // the parent is a root type, by name
+            u.write_string(app::document::CONTENT);
+            u.write_string(s);
+        }
+        u.write_u8(4);
+        u.write_var(0u32); // the parent is an item, by id
+        u.write_var(2u64);
+        u.write_var(0u32); // client 2's first string: not a type
+        u.write_string("bad");
+        u.write_var(0u32); // no deletions
+        u
+    }
+
+    #[test]
+    fn the_part_of_a_faulty_update_that_yrs_applied_is_reported_to_be_stored() {
+        let mut core = DocCore::default();
+        let frame = Bytes::from(protocol::encode_update(&faulty_update(0, &["ok"])));
+        let Err(CoreError::PartlyApplied { applied, .. }) = core.handle(&frame) else { panic!("not partly applied") };
+        assert_eq!(app::document::content(core.doc()), "ok");
+        let replica = DocCore::from_updates([&applied[..]]).unwrap();
+        assert_eq!(replica.encode_state(), core.encode_state(), "the reported part is all that changed");
+    }
+
+    #[test]
+    fn a_faulty_update_that_changed_nothing_is_refused_as_invalid() {
+        let mut core = DocCore::default();
+        let _ = core.handle(&Bytes::from(protocol::encode_update(&faulty_update(0, &["ok"]))));
+        let before = core.encode_state();
+        let result = core.handle(&Bytes::from(protocol::encode_update(&faulty_update(2, &[]))));
+        assert!(matches!(result, Err(CoreError::BadUpdate(_))), "{result:?}");
+        assert_eq!(core.encode_state(), before);
     }
 }

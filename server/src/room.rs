@@ -252,6 +252,12 @@ impl Room {
             }
             CoreError::Protocol(_) => (close_code::PROTOCOL_ERROR, "malformed message"),
             CoreError::BadUpdate(_) | CoreError::BadAwareness(_) => (close_code::INVALID_PAYLOAD, "invalid update"),
+            CoreError::PartlyApplied { applied, .. } => {
+                // Kept like any update: stored, and relayed to everyone.
+                self.persist(st, applied.clone());
+                broadcast(st, None, Bytes::from(app::protocol::encode_update(applied)));
+                (close_code::INVALID_PAYLOAD, "invalid update")
+            }
             CoreError::DocTooLarge { .. } => {
                 self.metrics.limit_exceeded("doc_bytes");
                 (close_code::TOO_BIG, "document too large")

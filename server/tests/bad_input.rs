@@ -30,7 +30,23 @@ fn cases() -> Vec<(&'static str, Message, u16)> {
         ("garbage awareness", bin(protocol::encode_awareness(&[3, 1, 1])), close_code::INVALID_PAYLOAD),
         ("auth from a client", bin(vec![2, 0, 0]), close_code::UNSUPPORTED),
         ("oversize message", bin(vec![0; MAX_MESSAGE + 1]), close_code::TOO_BIG),
+        ("partly valid update", bin(protocol::encode_update(&partly_valid_update())), close_code::INVALID_PAYLOAD),
     ]
+}
+
+/// Client 2 writes "kept" into the text, then a string whose parent is that
+/// string (which cannot be a parent): yrs refuses the update after it has
+/// integrated "kept", which must then be stored and relayed like any update.
+fn partly_valid_update() -> Vec<u8> {
+    let mut u = vec![1, 2, 2, 0]; // one client, two structs, client 2, from clock 0
+    u.extend([4, 1, 7]); // a string under the root type named (7 bytes)
+    u.extend(b"content");
+    u.push(4);
+    u.extend(b"kept");
+    u.extend([4, 0, 2, 0, 3]); // a string under item (2, 0), 3 bytes
+    u.extend(b"bad");
+    u.push(0); // no deletions
+    u
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,6 +68,7 @@ async fn each_bad_input_closes_only_its_connection() {
     }
     let n = writer.request_ack().await;
     writer.pump_until(|c| c.acked(n)).await;
+    assert!(reader.text().contains("kept"), "the applied part of a faulty update is relayed");
     assert_eq!(reader.text(), writer.text());
     assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, writer.text());
     assert_eq!(get(&server.http("/healthz")).await.0, 200);
