@@ -1,7 +1,7 @@
 //! A document's message handling (`server::core::DocCore::handle`): the input
 //! is a sequence of frames (each a little-endian `u16` length and its bytes);
-//! no frame may panic, a rejected frame changes nothing (or reports what yrs
-//! applied of it as an update to store), the document equals a
+//! no frame may panic, a rejected frame changes nothing (or, applied in part by
+//! yrs, asks for a reload from storage), the document equals a
 //! replica of what it accepted, and its stored updates rebuild it. The same checks run as `proptest` properties in
 //! `server/tests/props.rs`.
 #![no_main]

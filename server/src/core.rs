@@ -45,17 +45,12 @@ pub enum CoreError {
         limit: usize,
     },
     /// The update was faulty, but the CRDT library had integrated part of it
-    /// before it found the fault (it does not roll back). `applied` is that
-    /// part as an update of its own: it must be stored and relayed like any
-    /// update, so that storage and every replica hold what memory holds; the
-    /// sender is refused all the same.
-    #[error("invalid update, partly applied: {reason}")]
-    PartlyApplied {
-        /// What the document gained, as a v1 update.
-        applied: Bytes,
-        /// What was wrong with the rest.
-        reason: String,
-    },
+    /// before it found the fault (it does not roll back). Memory now holds
+    /// what storage and the other replicas do not, and that part is not known
+    /// to be a valid update on its own: the document must be reloaded from
+    /// storage, as after a panic.
+    #[error("invalid update, partly applied: {0}")]
+    PartlyApplied(String),
     /// The CRDT library panicked while applying an update; the document may be
     /// inconsistent in memory and must be reloaded from storage.
     #[error("internal error while applying an update")]
@@ -213,20 +208,15 @@ impl DocCore {
         Ok(true)
     }
 
-    /// The error for an update yrs refused: nothing changed, or (when its
-    /// blocks were integrated up to the fault) what did change, as an update.
-    /// Deletions come after all blocks in yrs, so a refused update that added
-    /// no block deleted nothing either.
-    fn partly_applied(&mut self, before: &StateVector, reason: String) -> CoreError {
-        let txn = self.awareness.doc().transact();
-        if txn.state_vector() == *before {
-            return CoreError::BadUpdate(reason);
+    /// The error for an update yrs refused: nothing changed, or its blocks
+    /// were integrated up to the fault. (Deletions come after all blocks in
+    /// yrs, so a refused update that added no block deleted nothing either.)
+    fn partly_applied(&self, before: &StateVector, reason: String) -> CoreError {
+        if self.awareness.doc().transact().state_vector() == *before {
+            CoreError::BadUpdate(reason)
+        } else {
+            CoreError::PartlyApplied(reason)
         }
-        let applied = Bytes::from(txn.encode_state_as_update_v1(before));
-        drop(txn);
-        self.full_state = None;
-        self.size += applied.len();
-        CoreError::PartlyApplied { applied, reason }
     }
 
     /// Applies a v1 update from a client, unless it would make the document
@@ -400,13 +390,10 @@ mod tests {
     }
 
     #[test]
-    fn the_part_of_a_faulty_update_that_yrs_applied_is_reported_to_be_stored() {
+    fn a_faulty_update_that_yrs_applied_in_part_asks_for_a_reload() {
         let mut core = DocCore::default();
         let frame = Bytes::from(protocol::encode_update(&faulty_update(0, &["ok"])));
-        let Err(CoreError::PartlyApplied { applied, .. }) = core.handle(&frame) else { panic!("not partly applied") };
-        assert_eq!(app::document::content(core.doc()), "ok");
-        let replica = DocCore::from_updates([&applied[..]]).unwrap();
-        assert_eq!(replica.encode_state(), core.encode_state(), "the reported part is all that changed");
+        assert!(matches!(core.handle(&frame), Err(CoreError::PartlyApplied(_))));
     }
 
     #[test]

@@ -252,12 +252,6 @@ impl Room {
             }
             CoreError::Protocol(_) => (close_code::PROTOCOL_ERROR, "malformed message"),
             CoreError::BadUpdate(_) | CoreError::BadAwareness(_) => (close_code::INVALID_PAYLOAD, "invalid update"),
-            CoreError::PartlyApplied { applied, .. } => {
-                // Kept like any update: stored, and relayed to everyone.
-                self.persist(st, applied.clone());
-                broadcast(st, None, Bytes::from(app::protocol::encode_update(applied)));
-                (close_code::INVALID_PAYLOAD, "invalid update")
-            }
             CoreError::DocTooLarge { .. } => {
                 self.metrics.limit_exceeded("doc_bytes");
                 (close_code::TOO_BIG, "document too large")
@@ -266,8 +260,8 @@ impl Room {
                 self.metrics.limit_exceeded("awareness_bytes");
                 (close_code::TOO_BIG, "awareness state too large")
             }
-            CoreError::Panicked => {
-                tracing::error!(doc = %self.id, "document failed in memory; closing its connections");
+            CoreError::Panicked | CoreError::PartlyApplied(_) => {
+                tracing::error!(doc = %self.id, error = %error, "document failed in memory; closing its connections to reload it");
                 st.poisoned = true;
                 for member in st.members.values() {
                     member.peer.close(close_code::INTERNAL_ERROR, "document failed; reconnect");

@@ -1,8 +1,8 @@
 //! Properties of the sync core: whatever frames a document receives (garbage,
 //! garbage behind valid tags, corrupted or cut updates, valid updates out of
 //! order or twice, state vectors, sync-status requests), it never panics, a
-//! rejected frame changes nothing (unless yrs applied part of it, which is then
-//! reported as an update to store), it equals a replica of what it accepted, its
+//! rejected frame changes nothing (or, if yrs applied part of it, asks for a
+//! reload from storage), it equals a replica of what it accepted, its
 //! stored updates rebuild it, and a synced client can still edit it.
 //! The `core` fuzz target in `fuzz/` checks the same invariants with libFuzzer.
 
