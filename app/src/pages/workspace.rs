@@ -35,15 +35,19 @@ pub fn Workspace() -> impl IntoView {
     }
 }
 
-/// Refetches the list whenever the server says a document appeared or was renamed.
+/// Refetches the list whenever the server says a document appeared or was
+/// renamed, and each time the event stream (re)opens: a change made before
+/// the server was listening for this page (between the list's first fetch
+/// and the stream's opening, or while reconnecting) sends no event.
 #[cfg(feature = "hydrate")]
 fn refetch_on_changes(docs: Resource<Result<Vec<DocSummary>, ServerFnError>>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let Ok(source) = web_sys::EventSource::new("/api/events") else { return };
-    let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| docs.refetch());
-    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    let keep = send_wrapper::SendWrapper::new((source, on_message));
+    let refetch = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| docs.refetch());
+    source.set_onmessage(Some(refetch.as_ref().unchecked_ref()));
+    source.set_onopen(Some(refetch.as_ref().unchecked_ref()));
+    let keep = send_wrapper::SendWrapper::new((source, refetch));
     on_cleanup(move || keep.0.close());
 }
 
