@@ -90,7 +90,7 @@ pub struct CaretView {
 }
 
 impl CaretView {
-    /// Identifies everything shown of this caret: a row keyed by it is rebuilt when any of it changes.
+    /// Identifies everything shown of this caret: what is drawn of it is redrawn when this changes.
     pub fn key(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::hash::DefaultHasher::new();

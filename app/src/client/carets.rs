@@ -84,8 +84,18 @@ impl Session {
 /// and a keyed list of views would add about 10 KB (gzip) to the wasm bundle.
 pub(super) struct CaretLayer {
     root: Element,
-    /// The elements of each caret shown, with the [`CaretView::key`] they show.
-    shown: RefCell<Vec<(u64, Vec<Element>)>>,
+    /// What is shown per collaborator (by client id).
+    shown: RefCell<Vec<Shown>>,
+}
+
+/// One collaborator's caret as shown: what it shows ([`CaretView::key`]),
+/// its caret element (kept while the collaborator is here, moved in place)
+/// and its selection rectangles (rebuilt when they change).
+struct Shown {
+    client_id: u64,
+    key: u64,
+    caret: Element,
+    selection: Vec<Element>,
 }
 
 impl CaretLayer {
@@ -94,52 +104,65 @@ impl CaretLayer {
         CaretLayer { root, shown: RefCell::new(Vec::new()) }
     }
 
-    /// Shows exactly `carets`. A caret that is still shown as it was keeps its
-    /// elements; one that changed in any way is built again.
+    /// Shows exactly `carets`. Each collaborator keeps one caret element for
+    /// as long as they are here; a caret that changed is updated in place.
     fn show(&self, carets: Vec<CaretView>) {
         let mut old = std::mem::take(&mut *self.shown.borrow_mut());
         let mut shown = Vec::with_capacity(carets.len());
-        let mut built = Vec::new();
         for caret in &carets {
-            let key = caret.key();
-            match old.iter().position(|(k, _)| *k == key) {
-                Some(i) => shown.push(old.swap_remove(i)),
-                None => {
-                    let elements = caret_elements(caret);
-                    built.extend(elements.iter().cloned());
-                    shown.push((key, elements));
-                }
-            }
+            let kept = old.iter().position(|s| s.client_id == caret.client_id).map(|i| old.swap_remove(i));
+            let entry = match kept {
+                Some(entry) if entry.key == caret.key() => entry,
+                Some(entry) => self.update(entry, caret),
+                None => match caret_element(caret) {
+                    Some(element) => {
+                        let _ = self.root.append_child(&element);
+                        self.update(Shown { client_id: caret.client_id, key: 0, caret: element, selection: Vec::new() }, caret)
+                    }
+                    None => continue,
+                },
+            };
+            shown.push(entry);
         }
-        for element in old.into_iter().flat_map(|(_, elements)| elements) {
-            element.remove();
-        }
-        for element in &built {
-            let _ = self.root.append_child(element);
+        for gone in old {
+            gone.selection.iter().for_each(Element::remove);
+            gone.caret.remove();
         }
         *self.shown.borrow_mut() = shown;
     }
+
+    /// Moves `entry`'s caret to `c` and draws `c`'s selection in place of the old one.
+    fn update(&self, mut entry: Shown, c: &CaretView) -> Shown {
+        let style = format!("--c: {}; top: {}; left: {}; height: {}", c.color, px(c.top), px(c.left), px(c.height));
+        let _ = entry.caret.set_attribute("data-offset", &c.offset.to_string());
+        let _ = entry.caret.set_attribute("data-name", &c.name);
+        let _ = entry.caret.set_attribute("style", &style);
+        if let Some(label) = entry.caret.first_element_child() {
+            label.set_text_content(Some(&c.name));
+        }
+        entry.selection.iter().for_each(Element::remove);
+        entry.selection = c
+            .selection
+            .iter()
+            .filter_map(|r| {
+                let style = format!("--c: {}; top: {}; left: {}; width: {}; height: {}", c.color, px(r.top), px(r.left), px(r.width), px(r.height));
+                span("selection", &[("data-name", &c.name), ("style", &style)])
+            })
+            .collect();
+        for element in &entry.selection {
+            let _ = self.root.insert_before(element, Some(&entry.caret));
+        }
+        entry.key = c.key();
+        entry
+    }
 }
 
-/// A caret's selection rectangles, then the caret with its name label.
-fn caret_elements(c: &CaretView) -> Vec<Element> {
-    let mut elements: Vec<Element> = c
-        .selection
-        .iter()
-        .filter_map(|r| {
-            let style = format!("--c: {}; top: {}; left: {}; width: {}; height: {}", c.color, px(r.top), px(r.left), px(r.width), px(r.height));
-            span("selection", &[("data-name", &c.name), ("style", &style)])
-        })
-        .collect();
-    let style = format!("--c: {}; top: {}; left: {}; height: {}", c.color, px(c.top), px(c.left), px(c.height));
-    let caret = span("caret", &[("data-name", &c.name), ("data-offset", &c.offset.to_string()), ("style", &style)]);
-    let label = span("caret-label", &[]);
-    if let (Some(caret), Some(label)) = (caret, label) {
-        label.set_text_content(Some(&c.name));
-        let _ = caret.append_child(&label);
-        elements.push(caret);
-    }
-    elements
+/// A caret element with its name label, placed by [`CaretLayer::update`].
+fn caret_element(c: &CaretView) -> Option<Element> {
+    let caret = span("caret", &[("data-name", &c.name)])?;
+    let label = span("caret-label", &[])?;
+    let _ = caret.append_child(&label);
+    Some(caret)
 }
 
 /// A `<span>` of `class` with `attributes` (values are set as text, never parsed as markup).
