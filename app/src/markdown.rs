@@ -8,14 +8,6 @@
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
-/// Renders `markdown` to safe HTML, loading the renderer first if needed: in
-/// the browser it is a separate module, fetched the first time the preview is
-/// shown, so that the editor itself loads without it.
-#[leptos::lazy]
-pub fn render_lazily(markdown: String) -> String {
-    render(&markdown)
-}
-
 /// Renders `markdown` to safe HTML.
 pub fn render(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;

@@ -95,18 +95,3 @@ function journalSize(page: Page): Promise<number> {
       }),
   );
 }
-
-test('the preview renderer loads in the background, so the preview also opens offline', async ({ browser }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  // The renderer is a separate module, fetched once the page is up.
-  const renderer = page.waitForResponse((r) => /\/pkg\/split_render_lazily[^/]*\.wasm$/.test(r.url()) && r.ok());
-  await page.goto(`/d/${freshId()}`);
-  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
-  await renderer;
-  await context.setOffline(true);
-  await page.getByTestId('editor').click();
-  await page.keyboard.insertText('# Written offline');
-  await page.getByRole('button', { name: 'Preview' }).click();
-  await expect(page.getByTestId('preview').locator('h1')).toHaveText('Written offline');
-});

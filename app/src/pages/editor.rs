@@ -46,7 +46,6 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let live_title = RwSignal::new(title.clone());
     let body_text = RwSignal::new(text.clone());
     let mode = RwSignal::new(Mode::Edit);
-    let preview = preview_of(mode, body_text);
     let me = RwSignal::new(None::<User>);
     let peers = RwSignal::new(Vec::<Peer>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
@@ -130,42 +129,11 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     class="preview"
                     data-testid="preview"
                     aria-label="Preview"
-                    inner_html=move || preview.get()
+                    inner_html=move || if mode.get() == Mode::Edit { String::new() } else { markdown::render(&body_text.get()) }
                 ></article>
             </div>
         </div>
     }
-}
-
-/// The preview's HTML: empty while editing, otherwise the body rendered, in
-/// the order the body changed (a render that a newer one overtook is dropped).
-/// Rendering is asynchronous only the first time, while the renderer loads;
-/// it is loaded in the background once the page is up, so that the preview
-/// also opens later without a network.
-fn preview_of(mode: RwSignal<Mode>, body: RwSignal<String>) -> ReadSignal<String> {
-    let (html, set_html) = signal(String::new());
-    let latest = StoredValue::new(0u64);
-    Effect::new(move || {
-        let (mode, text) = (mode.get(), body.get());
-        latest.update_value(|n| *n += 1);
-        let this = latest.get_value();
-        if mode == Mode::Edit {
-            set_html.set(String::new());
-            if this == 1 {
-                leptos::task::spawn_local(async move {
-                    markdown::render_lazily(String::new()).await;
-                });
-            }
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let rendered = markdown::render_lazily(text).await;
-            if latest.get_value() == this {
-                set_html.set(rendered);
-            }
-        });
-    });
-    html
 }
 
 /// Everyone in the document: this person first (their name is editable), then
