@@ -181,13 +181,9 @@ pub struct PeerQueue {
 }
 
 impl PeerQueue {
-    /// The next item, once there is one. The queue has no end of its own: a
-    /// connection stops when its [`CloseSignal`] fires.
-    pub async fn recv(&mut self) -> Outbound {
-        std::future::poll_fn(|cx| self.poll_recv(cx)).await
-    }
-
-    /// The next item if one is queued; otherwise the task of `cx` is woken when one is.
+    /// The next item if one is queued; otherwise the task of `cx` is woken
+    /// when one is. The queue has no end of its own: a connection stops when
+    /// its [`CloseSignal`] fires.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Outbound> {
         if let Some(item) = self.try_recv() {
             return Poll::Ready(item);
@@ -285,7 +281,7 @@ mod tests {
         let waiting = tokio::spawn(async move {
             let mut got = Vec::new();
             for _ in 0..3 {
-                let (Outbound::Frame(b) | Outbound::AckAfter(_, b)) = queue.recv().await;
+                let (Outbound::Frame(b) | Outbound::AckAfter(_, b)) = std::future::poll_fn(|cx| queue.poll_recv(cx)).await;
                 got.push(b);
             }
             got

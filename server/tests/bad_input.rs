@@ -8,8 +8,6 @@ use common::{Client, Ended, TestServer, api_text, doc_id, get};
 use server::config::Limits;
 use server::peer::close_code;
 use tokio_tungstenite::tungstenite::Message;
-use yrs::updates::encoder::Encode;
-use yrs::{ReadTxn, Transact};
 
 const MAX_MESSAGE: usize = 64 * 1024;
 
@@ -144,12 +142,12 @@ async fn an_update_applied_in_part_reloads_the_document_from_storage() {
     // stored, without the part of the faulty update that only memory had.
     let mut again = loop {
         let mut c = Client::open(&server.ws_url(&doc)).await;
-        let sv = c.doc.transact().state_vector().encode_v1();
-        if c.try_send(protocol::encode_sync_step1(&sv)).await && c.try_pump_until(|c| c.text() == "stored").await {
+        if c.try_sync().await {
             break c;
         }
         tokio::task::yield_now().await; // the failed document is still unloading
     };
+    assert_eq!(again.text(), "stored");
     again.append(" and more").await;
     let n = again.request_ack().await;
     again.pump_until(|c| c.acked(n)).await;

@@ -131,13 +131,22 @@ impl Client {
 
     /// Sends our state vector and waits for the server's `SyncStep2`.
     pub async fn sync(&mut self) {
+        assert!(self.try_sync().await, "connection ended before sync");
+    }
+
+    /// Like [`Client::sync`]; `false` if the connection ended first.
+    pub async fn try_sync(&mut self) -> bool {
         let sv = self.doc.transact().state_vector().encode_v1();
-        self.send(protocol::encode_sync_step1(&sv)).await;
-        let mut synced = false;
-        while !synced {
-            let frame = self.next_frame().await.expect("connection ended before sync");
-            synced = matches!(Inbound::decode(&frame), Ok(Inbound::SyncStep2(_)));
+        if !self.try_send(protocol::encode_sync_step1(&sv)).await {
+            return false;
+        }
+        loop {
+            let Some(frame) = self.next_frame().await else { return false };
+            let synced = matches!(Inbound::decode(&frame), Ok(Inbound::SyncStep2(_)));
             self.apply(&frame).await;
+            if synced {
+                return true;
+            }
         }
     }
 
