@@ -3,11 +3,11 @@
 //! no frame may panic, a rejected frame changes nothing (or, applied in part by
 //! yrs, asks for a reload from storage), the document equals a
 //! replica of what it accepted, and its stored updates rebuild it. The same checks run as `proptest` properties in
-//! `server/tests/props.rs`.
+//! `server/tests/integration/props.rs`.
 #![no_main]
 
-#[path = "../../server/tests/props/invariants.rs"]
-#[allow(dead_code)] // `join_frames` serves the corpus check in `server/tests/props.rs`
+#[path = "../../server/tests/integration/props/invariants.rs"]
+#[allow(dead_code)] // `join_frames` serves the corpus check in `server/tests/integration/props.rs`
 mod invariants;
 
 use libfuzzer_sys::fuzz_target;

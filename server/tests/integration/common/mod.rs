@@ -2,6 +2,7 @@
 //! child process, and a y-websocket client built on yrs and tokio-tungstenite.
 #![allow(dead_code, missing_docs)]
 
+pub mod fake_socket;
 pub mod process;
 pub mod scrape;
 

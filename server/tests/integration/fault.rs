@@ -15,12 +15,8 @@
 //! - `TANDEM_FAULT_SOAK_SECS=s`: run random seeds for `s` seconds;
 //! - `TANDEM_FAULT_STEPS=n`: steps per seed (default 400).
 
-mod common;
-#[path = "fault/client.rs"]
 mod client;
-#[path = "fault/text.rs"]
 mod text;
-#[path = "fault/world.rs"]
 mod world;
 
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Limits: each exceeded case gets a clear close code or HTTP status, is
 //! counted in `/metrics`, and everyone else keeps being served.
 
-mod common;
+use crate::common;
 
 use app::protocol;
 use common::scrape::{exceeded, scrape, until};

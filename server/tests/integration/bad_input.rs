@@ -1,7 +1,7 @@
 //! Bad input closes only the offending connection, with a fitting close code,
 //! and leaves the server, the other connections and the stored document intact.
 
-mod common;
+use crate::common;
 
 use app::protocol;
 use common::{Client, Ended, TestServer, api_text, doc_id, get};

@@ -1,7 +1,7 @@
 //! A connection that cannot keep up is closed (1013) instead of losing
 //! updates, and the others are unaffected.
 
-mod common;
+use crate::common;
 
 use common::{Client, Ended, TestServer, doc_id};
 use server::config::Limits;

@@ -1,7 +1,7 @@
 //! 10,000 connect → sync → close cycles leave no connection, room or task
 //! behind, and memory about where it was.
 
-mod common;
+use crate::common;
 
 use common::scrape::{sample, scrape, until};
 use common::{Client, PATIENCE, TestServer};

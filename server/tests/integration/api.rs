@@ -1,6 +1,6 @@
 //! The HTTP API: create, list, read, and apply updates that reach live clients.
 
-mod common;
+use crate::common;
 
 use common::{Client, TestServer, api_text, get, post_json, request, text_of_update};
 use server::config::Limits;

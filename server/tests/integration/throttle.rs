@@ -2,8 +2,7 @@
 //! time: nothing it sent is lost, and it is not disconnected. The connection
 //! is driven through in-memory channels, not a socket.
 
-#[path = "common/fake_socket.rs"]
-mod fake_socket;
+use crate::common::fake_socket;
 
 use app::DocId;
 use app::protocol::{self, Inbound};

@@ -1,7 +1,7 @@
 //! Stock Yjs clients (npm `yjs` + `y-websocket`) and a Rust client edit one
 //! document at the same time and converge, through Tandem.
 
-mod common;
+use crate::common;
 
 use common::{Client, TestServer, api_text, contains_all, doc_id};
 use server::config::Limits;

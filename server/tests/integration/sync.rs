@@ -1,6 +1,6 @@
 //! The sync server over real sockets: convergence, late joiners, awareness, restarts.
 
-mod common;
+use crate::common;
 
 use common::{Client, TestServer, api_text, contains_all, doc_id, get, text_of_update};
 use server::config::Limits;

@@ -3,7 +3,7 @@
 //! the server really had; an idle store comes back byte for byte; and every
 //! refusal leaves files as they were.
 
-mod common;
+use crate::common;
 
 use common::process::Process;
 use common::{Client, api_text, doc_id, get, text_of_update};

@@ -1,7 +1,7 @@
 //! The real binary: SIGKILL loses no acknowledged update, SIGTERM flushes and
 //! exits 0, and a data directory that is not ours is refused untouched.
 
-mod common;
+use crate::common;
 
 use common::process::{Process, start_fails};
 use common::{Client, api_text, doc_id, get};

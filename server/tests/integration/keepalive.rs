@@ -1,8 +1,7 @@
 //! Timers of one connection, on paused time: keepalive, idle timeout, shutdown.
 //! The connection is driven through in-memory channels, not a socket.
 
-#[path = "common/fake_socket.rs"]
-mod fake_socket;
+use crate::common::fake_socket;
 
 use app::DocId;
 use app::protocol::{Inbound, encode_keepalive};

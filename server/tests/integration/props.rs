@@ -6,9 +6,7 @@
 //! stored updates rebuild it, and a synced client can still edit it.
 //! The `core` fuzz target in `fuzz/` checks the same invariants with libFuzzer.
 
-#[path = "props/corpus.rs"]
 mod corpus;
-#[path = "props/invariants.rs"]
 mod invariants;
 
 use app::protocol;

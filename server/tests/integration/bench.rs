@@ -2,7 +2,7 @@
 //! size, checked for behaviour (everything delivered, texts equal), never for
 //! speed — CI machines are busy.
 
-mod common;
+use crate::common;
 
 use clap::Parser;
 use common::TestServer;

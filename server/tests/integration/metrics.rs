@@ -1,6 +1,6 @@
 //! `/metrics` counts what happened; `/readyz` follows the store's health.
 
-mod common;
+use crate::common;
 
 use common::{Client, PATIENCE, TestServer, doc_id, get, send};
 use server::config::Limits;

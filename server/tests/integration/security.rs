@@ -1,7 +1,7 @@
 //! Web security at the edge: the `Origin` check, security headers and the
 //! pages' Content Security Policy, body limits and HTTP timeouts.
 
-mod common;
+use crate::common;
 
 use common::{Client, PATIENCE, TestServer, doc_id, send};
 use server::config::{AllowedOrigin, Limits, Security, Settings};

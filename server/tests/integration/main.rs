@@ -1,0 +1,25 @@
+//! The server's integration tests, one module per area, linked into one
+//! binary: each test binary links the whole server, so one binary instead of
+//! seventeen saves most of the link time and gigabytes of disk.
+//!
+//! Run one area with a name filter, e.g. `cargo test -p server --test integration fault::`.
+
+mod common;
+
+mod api;
+mod backpressure;
+mod backup;
+mod bad_input;
+mod bench;
+mod churn;
+mod crash;
+mod fault;
+mod interop;
+mod keepalive;
+mod limits;
+mod metrics;
+mod props;
+mod rooms;
+mod security;
+mod sync;
+mod throttle;
