@@ -3,8 +3,10 @@
 /// The state of the connection to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnState {
-    /// Connecting or reconnecting.
+    /// Connecting for the first time since the page loaded.
     Connecting,
+    /// The connection was lost; trying again with backoff.
+    Reconnecting,
     /// Connected and in sync.
     Connected,
     /// The browser is offline; edits are kept and merged on reconnect.
@@ -16,6 +18,7 @@ impl ConnState {
     pub fn as_str(self) -> &'static str {
         match self {
             ConnState::Connecting => "connecting",
+            ConnState::Reconnecting => "reconnecting",
             ConnState::Connected => "connected",
             ConnState::Offline => "offline",
         }
@@ -24,7 +27,8 @@ impl ConnState {
     /// Words for people.
     pub fn label(self) -> &'static str {
         match self {
-            ConnState::Connecting => "Reconnecting…",
+            ConnState::Connecting => "Connecting…",
+            ConnState::Reconnecting => "Reconnecting…",
             ConnState::Connected => "Connected",
             ConnState::Offline => "Offline",
         }

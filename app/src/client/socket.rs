@@ -104,7 +104,7 @@ impl Session {
         let closed = self.socket.borrow_mut().take();
         set_timeout(move || drop(closed), Duration::ZERO);
         self.forget_peers();
-        self.signals.conn.set(if online() { ConnState::Connecting } else { ConnState::Offline });
+        self.signals.conn.set(if online() { ConnState::Reconnecting } else { ConnState::Offline });
         self.refresh_save_state();
         self.reconnect_later();
     }
