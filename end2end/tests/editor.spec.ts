@@ -1,6 +1,6 @@
 // The editor: two people typing converge, carets stay put under remote edits, first paint is server-rendered.
-import { test, expect, type Page, type Browser } from '@playwright/test';
-import { freshId, openEditor as openAt } from './helpers';
+import { expect, type Page, type Browser } from '@playwright/test';
+import { test, freshId, openEditor as openAt } from './helpers';
 
 const openEditor = (browser: Browser, id: string) => openAt(browser, `/d/${id}`);
 

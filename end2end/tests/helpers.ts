@@ -1,5 +1,21 @@
-// Shared by the specs: fresh document ids and opening an editor that is live.
-import { expect, type Browser, type Page } from '@playwright/test';
+// Shared by the specs: the test function, fresh document ids and opening an editor that is live.
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+
+/**
+ * Playwright's `test`, closing after each test the browser contexts it opened:
+ * the browser lives as long as the run, so pages of earlier tests would
+ * otherwise stay open and connected, loading every later test.
+ */
+export const test = base.extend<{ closeContexts: void }>({
+  closeContexts: [
+    async ({ browser }, use) => {
+      const before = new Set(browser.contexts());
+      await use();
+      await Promise.all(browser.contexts().filter((c) => !before.has(c)).map((c) => c.close()));
+    },
+    { auto: true },
+  ],
+});
 
 /** A document id no other test uses. */
 export const freshId = (prefix = 'e2e') =>
@@ -8,8 +24,34 @@ export const freshId = (prefix = 'e2e') =>
 /** Opens `path` (an editor page) in a new browser context and waits until it is connected and synced. */
 export async function openEditor(browser: Browser, path: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(path);
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
-  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  const timeline = record(page);
+  try {
+    await page.goto(path);
+    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+    await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  } catch (e) {
+    // What the page went through, for a failure that does not reproduce.
+    throw new Error(`${(e as Error).message}\n\nthe page's timeline:\n${timeline.join('\n')}`);
+  }
   return page;
+}
+
+/** Collects what happens in `page` (console, errors, requests, sockets), with milliseconds since now. */
+function record(page: Page): string[] {
+  const start = Date.now();
+  const lines: string[] = [];
+  const log = (what: string) => lines.push(`${String(Date.now() - start).padStart(6)} ms  ${what}`);
+  page.on('console', (m) => log(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  page.on('request', (r) => log(`request ${r.method()} ${r.url()}`));
+  page.on('requestfinished', (r) => log(`finished ${r.url()}`));
+  page.on('requestfailed', (r) => log(`failed ${r.url()}: ${r.failure()?.errorText}`));
+  page.on('websocket', (ws) => {
+    log(`websocket ${ws.url()}`);
+    let frames = 0;
+    ws.on('framereceived', () => frames++ === 0 && log(`websocket first frame received`));
+    ws.on('socketerror', (e) => log(`websocket error: ${e}`));
+    ws.on('close', () => log(`websocket closed after ${frames} frames`));
+  });
+  return lines;
 }

@@ -1,5 +1,6 @@
 // Smoke tests: the home page hydrates without errors; basic HTTP API and WebSocket-route checks.
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './helpers';
 
 test('home page hydrates and shows the heading', async ({ page }) => {
   const errors: Error[] = [];

@@ -1,6 +1,6 @@
 // Offline: edits made without a network merge on reconnect, and survive closing the page.
-import { test, expect, type Page } from '@playwright/test';
-import { freshId, openEditor } from './helpers';
+import { expect, type Page } from '@playwright/test';
+import { test, freshId, openEditor } from './helpers';
 
 const status = (page: Page, id: 'connection-status' | 'sync-status') => page.getByTestId(id);
 

@@ -1,8 +1,8 @@
 // Web security in a real browser: the pages hydrate, sync and draw remote carets under the
 // served Content Security Policy without a single violation; inline script without the
 // response's nonce is blocked; a page of another site cannot open a socket to Tandem.
-import { test, expect, type Browser, type Page } from '@playwright/test';
-import { freshId } from './helpers';
+import { expect, type Browser, type Page } from '@playwright/test';
+import { test, freshId } from './helpers';
 
 /** A new page whose CSP violations (events and console reports) are collected in the returned array. */
 async function watchedPage(browser: Browser): Promise<{ page: Page; violations: string[] }> {

@@ -1,5 +1,5 @@
 // Against servers of the test's own: a restart mid-editing, and a stock Yjs client beside a browser.
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
-import { freshId as fresh, openEditor } from './helpers';
+import { test, freshId as fresh, openEditor } from './helpers';
 
 const freshId = () => fresh('srv');
 
