@@ -9,6 +9,9 @@ export default defineConfig({
   reporter: 'list',
   workers: 1,
   retries: 0,
+  // Waits end as soon as their condition holds; the limit only bounds a
+  // failure, and debug builds on a loaded two-core machine are slow.
+  expect: { timeout: 10_000 },
   use: {
     baseURL,
     trace: 'off',

@@ -27,7 +27,9 @@ export async function openEditor(browser: Browser, path: string): Promise<Page> 
   const timeline = record(page);
   try {
     await page.goto(path);
-    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+    // A debug build's first page load on a busy two-core machine can take
+    // seconds; a page that never connects still fails here.
+    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
     await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
   } catch (e) {
     // What the page went through, for a failure that does not reproduce.
