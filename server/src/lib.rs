@@ -39,6 +39,7 @@ pub mod headers;
 pub mod metrics;
 pub mod ops;
 pub mod origin;
+pub mod owner_scope;
 pub mod peer;
 pub mod room;
 pub mod rooms;
@@ -102,6 +103,7 @@ fn pages(state: &AppState) -> Router<AppState> {
         .leptos_routes_with_context(state, routes, context.clone(), move || app::shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(owner_scope::own_owner))
 }
 
 /// Leptos settings: from the `LEPTOS_*` variables cargo-leptos sets, or, in a

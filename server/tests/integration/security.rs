@@ -181,3 +181,30 @@ async fn a_stalled_http_request_times_out_and_a_websocket_does_not() {
     ws.pump_until(|c| c.acked(n)).await;
     server.stop().await;
 }
+
+/// A page's policy (with its nonce) is its own, however many of the site's
+/// files are served while it renders: a page that lost it to a file
+/// response got the nonce-free policy, its inline bootstrap was blocked, and
+/// the editor never started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_keep_their_policy_while_files_are_served_beside_them() {
+    let (dir, site) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/tandem.css"), "body { margin: 0 }").unwrap();
+    let server = common::process::Process::start_with_env(dir.path(), &[("LEPTOS_SITE_ROOT", site.path())]).await;
+    for round in 0..40 {
+        let editor = server.http(&format!("/d/{}", doc_id("policy")));
+        let file = server.http("/pkg/tandem.css");
+        let pages = futures_util::future::join_all((0..2).map(|_| send("GET", &editor, &[], b"")));
+        let files = futures_util::future::join_all((0..6).map(|_| send("GET", &file, &[], b"")));
+        let (pages, files) = tokio::join!(pages, files);
+        for page in &pages {
+            assert_eq!(page.status, 200);
+            page_nonce(page, &format!("round {round}"));
+        }
+        for file in &files {
+            assert_eq!(file.status, 200, "round {round}: the file is served");
+            assert_eq!(file.header("content-security-policy"), Some(server::headers::policy(None).as_str()), "round {round}: a file has no nonce");
+        }
+    }
+}

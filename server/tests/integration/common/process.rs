@@ -15,10 +15,16 @@ pub struct Process {
 impl Process {
     /// Starts `tandem --addr 127.0.0.1:0 --data-dir DIR` and waits for its listening line.
     pub async fn start(dir: &Path) -> Process {
+        Self::start_with_env(dir, &[]).await
+    }
+
+    /// [`Process::start`] with extra environment variables.
+    pub async fn start_with_env(dir: &Path, env: &[(&str, &Path)]) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tandem"))
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
