@@ -266,6 +266,25 @@ test('a paste, a word deletion and a cut selection each reach the other side who
   expect(await (await request.get(`/api/docs/${id}/text`)).text()).toBe('pasted 😀 line ');
 });
 
+test('a change a script makes away from the caret reaches the other side too', async ({ browser }) => {
+  const id = freshId();
+  const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);
+  await a.getByTestId('editor').click();
+  await a.keyboard.insertText('one two three');
+  await expect(b.getByTestId('editor')).toHaveValue('one two three');
+  // As an extension or a spell checker might: the text changes at the start
+  // while the caret stays at the end, so the caret does not tell where.
+  await a.getByTestId('editor').evaluate((el: HTMLTextAreaElement) => {
+    el.dispatchEvent(new InputEvent('beforeinput', { bubbles: true, inputType: 'insertReplacementText' }));
+    el.value = 'ONE two three';
+    el.setSelectionRange(el.value.length, el.value.length);
+    el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertReplacementText' }));
+  });
+  await expect(b.getByTestId('editor')).toHaveValue('ONE two three');
+  await a.keyboard.insertText('!');
+  await expect(b.getByTestId('editor')).toHaveValue('ONE two three!');
+});
+
 test('text a collaborator adds above the view does not move what one is reading', async ({ browser }) => {
   const id = freshId();
   const [a, b] = await Promise.all([openEditor(browser, id), openEditor(browser, id)]);

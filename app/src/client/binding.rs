@@ -4,8 +4,9 @@
 //! small splices, so the caret, the selection and the scroll stay put and a
 //! large document is never rewritten whole.
 
+use super::input_edit;
 use super::mirror::Mirror;
-use crate::text_diff::{diff, shift};
+use crate::text_diff::shift;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -17,6 +18,8 @@ use yrs::{Any, Assoc, Doc, GetString, IndexedSequence, Observable, Origin, Out, 
 /// What a binding needs from a text field.
 pub(super) trait Field {
     fn value(&self) -> String;
+    /// The value as the browser holds it (not copied into wasm).
+    fn value_js(&self) -> js_sys::JsString;
     fn set_value(&self, value: &str);
     /// Replaces UTF-16 units `start..end` with `with` (the selection is left anywhere).
     fn replace(&self, start: u32, end: u32, with: &str);
@@ -60,6 +63,9 @@ macro_rules! impl_field {
         impl Field for $ty {
             fn value(&self) -> String {
                 <$ty>::value(self)
+            }
+            fn value_js(&self) -> js_sys::JsString {
+                js_sys::Reflect::get(self, &"value".into()).map(JsCast::unchecked_into).unwrap_or_default()
             }
             fn set_value(&self, value: &str) {
                 let scroll = self.scroll_top();
@@ -118,6 +124,11 @@ pub(super) struct Binding {
     text: TextRef,
     /// The field's value as of the last sync with the text, in UTF-16 code units.
     shadow: RefCell<Vec<u16>>,
+    /// The same value as the browser holds it, once the field shows the text:
+    /// an input is checked against it without copying the field's text.
+    shadow_js: RefCell<Option<js_sys::JsString>>,
+    /// The selection just before the input being handled.
+    before_input: Cell<Option<(u32, u32)>>,
     /// Set while the field's own input is applied to the text: the field shows it already.
     applying_input: Cell<bool>,
     /// Set while a change from elsewhere is shown in the field (which may
@@ -139,6 +150,8 @@ impl Binding {
             field: Box::new(field),
             text: text.clone(),
             shadow: RefCell::new(Vec::new()),
+            shadow_js: RefCell::new(None),
+            before_input: Cell::new(None),
             applying_input: Cell::new(false),
             splicing: Cell::new(false),
             shown: Cell::new(false),
@@ -169,22 +182,35 @@ impl Binding {
         self.splicing.get()
     }
 
+    /// Notes the selection an input is about to change (`beforeinput`).
+    pub(super) fn before_input(&self) {
+        if !self.splicing.get() {
+            let (start, end) = self.field.selection();
+            self.before_input.set(start.zip(end));
+        }
+    }
+
     /// Applies the field's new value to the text as one local transaction.
     pub(super) fn on_input(&self, doc: &Doc, origin: &Origin) {
+        let before = self.before_input.take();
         if self.splicing.get() {
             return;
         }
-        let value = self.field.value();
-        let units: Vec<u16> = value.encode_utf16().collect();
-        let (start, removed, inserted, inserted_units) = {
-            let old = self.shadow.borrow();
-            let (start, removed, inserted) = diff(&old, &units);
-            (start, removed, String::from_utf16_lossy(inserted), inserted.len())
+        let value = self.field.value_js();
+        let edit = {
+            let (old, old_js) = (self.shadow.borrow(), self.shadow_js.borrow());
+            input_edit::read(&old, old_js.as_ref(), &value, before, self.field.selection().1)
         };
-        if let Some(mirror) = &self.mirror {
-            mirror.splice(&units, start as usize, removed as usize, inserted_units);
+        let (start, removed, inserted_units) = (edit.start, edit.removed, edit.inserted.len());
+        let inserted = String::from_utf16_lossy(&edit.inserted);
+        {
+            let mut shadow = self.shadow.borrow_mut();
+            shadow.splice(start as usize..(start + removed) as usize, edit.inserted);
+            if let Some(mirror) = &self.mirror {
+                mirror.splice(&shadow, start as usize, removed as usize, inserted_units);
+            }
         }
-        *self.shadow.borrow_mut() = units;
+        *self.shadow_js.borrow_mut() = Some(value.clone());
         self.shown.set(true); // the field shows the text: the user typed on it
         if removed == 0 && inserted.is_empty() {
             return;
@@ -200,7 +226,7 @@ impl Binding {
             }
         }
         self.applying_input.set(false);
-        (self.on_change)(&|| value.clone());
+        (self.on_change)(&|| String::from(value.clone()));
     }
 
     /// The field's selection, anchored to the characters around it.
@@ -226,6 +252,7 @@ impl Binding {
         }
         let anchored = anchor.zip(self.mirror.as_ref()).and_then(|((offset, into), m)| Some(m.line_top(offset)? + into));
         self.field.set_scroll(anchored.unwrap_or(scroll));
+        *self.shadow_js.borrow_mut() = Some(self.field.value_js());
         self.splicing.set(false);
         (self.on_change)(&|| self.text.get_string(txn));
     }

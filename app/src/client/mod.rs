@@ -9,6 +9,7 @@
 
 mod binding;
 mod carets;
+mod input_edit;
 mod journal;
 mod keys;
 mod mirror;
@@ -213,6 +214,10 @@ impl Session {
     }
 
     fn listen_input(self: &Rc<Self>, el: &web_sys::EventTarget, binding: fn(&Session) -> &Binding) {
+        let me = self.clone();
+        let before = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).before_input());
+        let _ = el.add_event_listener_with_callback("beforeinput", before.as_ref().unchecked_ref());
+        before.forget(); // lives as long as the page
         let me = self.clone();
         let origin = Origin::from(LOCAL);
         let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).on_input(&me.doc, &origin));
