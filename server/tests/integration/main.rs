@@ -1,6 +1,7 @@
 //! The server's integration tests, one module per area, linked into one
 //! binary: each test binary links the whole server, so one binary instead of
-//! seventeen saves most of the link time and gigabytes of disk.
+//! seventeen saves most of the link time and gigabytes of disk. (The churn
+//! test, which measures the process's memory, has a binary of its own.)
 //!
 //! Run one area with a name filter, e.g. `cargo test -p server --test integration fault::`.
 
@@ -11,7 +12,6 @@ mod backpressure;
 mod backup;
 mod bad_input;
 mod bench;
-mod churn;
 mod crash;
 mod fault;
 mod interop;

@@ -1,7 +1,11 @@
 //! 10,000 connect → sync → close cycles leave no connection, room or task
 //! behind, and memory about where it was.
+//!
+//! A binary of its own: it measures the process's memory, which tests
+//! running beside it in one process would move.
 
-use crate::common;
+#[path = "integration/common/mod.rs"]
+mod common;
 
 use common::scrape::{sample, scrape, until};
 use common::{Client, PATIENCE, TestServer};
