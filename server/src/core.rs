@@ -201,7 +201,7 @@ impl DocCore {
         let applied = catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(decoded)))
             .map_err(|_| CoreError::Panicked)?;
         if let Err(e) = applied {
-            return Err(self.partly_applied(&before, e.to_string()));
+            return Err(self.refusal(&before, e.to_string()));
         }
         self.full_state = None;
         self.size += update.len();
@@ -211,7 +211,7 @@ impl DocCore {
     /// The error for an update yrs refused: nothing changed, or its blocks
     /// were integrated up to the fault. (Deletions come after all blocks in
     /// yrs, so a refused update that added no block deleted nothing either.)
-    fn partly_applied(&self, before: &StateVector, reason: String) -> CoreError {
+    fn refusal(&self, before: &StateVector, reason: String) -> CoreError {
         if self.awareness.doc().transact().state_vector() == *before {
             CoreError::BadUpdate(reason)
         } else {

@@ -91,8 +91,6 @@ pub struct Client {
     pub awareness: Vec<Vec<u8>>,
     /// Sync-status payloads echoed by the server, in order.
     pub acks: Vec<Vec<u8>>,
-    /// Frames received in total.
-    pub frames: usize,
     next_ack: u64,
 }
 
@@ -114,7 +112,7 @@ impl Client {
         match tokio_tungstenite::connect_async(request).await {
             Ok((ws, _)) => {
                 let doc = app::document::new_doc();
-                Ok(Client { ws, doc, awareness: Vec::new(), acks: Vec::new(), frames: 0, next_ack: 1 })
+                Ok(Client { ws, doc, awareness: Vec::new(), acks: Vec::new(), next_ack: 1 })
             }
             Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
                 Err((r.status().as_u16(), r.body().clone().unwrap_or_default()))
@@ -203,6 +201,11 @@ impl Client {
         n
     }
 
+    /// Keepalives received (awareness frames with no entries).
+    pub fn keepalives(&self) -> usize {
+        self.awareness.iter().filter(|a| a.as_slice() == [0]).count()
+    }
+
     /// Whether the server has echoed sync-status `n`.
     pub fn acked(&self, n: u64) -> bool {
         self.acks.iter().any(|a| *a == protocol::sync_status_payload(n))
@@ -212,10 +215,7 @@ impl Client {
     pub async fn next_frame(&mut self) -> Option<Vec<u8>> {
         loop {
             match tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("no frame in time")? {
-                Ok(Message::Binary(b)) => {
-                    self.frames += 1;
-                    return Some(b.to_vec());
-                }
+                Ok(Message::Binary(b)) => return Some(b.to_vec()),
                 Ok(Message::Close(_)) | Err(_) => return None,
                 Ok(_) => continue,
             }
