@@ -1,7 +1,7 @@
 //! The server's side of the pages' data, as a trait the server implements
 //! (the app crate cannot depend on the server crate).
 
-use crate::DocId;
+use tandem_sync::DocId;
 use crate::model::{DocSnapshot, DocSummary};
 use std::future::Future;
 use std::pin::Pin;

@@ -1,10 +1,8 @@
-//! Tandem's pages and the types shared by the browser and the server.
+//! Tandem's pages, and the browser session of an open document. The sync
+//! vocabulary they speak (protocol, document ids and shape) is `tandem_sync`.
 //!
 //! # Layout
 //!
-//! - [`protocol`]: the y-websocket wire protocol (framing, tags, encoders).
-//! - [`doc_id`]: validated document identifiers.
-//! - [`document`]: the shape of a document (root text names, UTF-16 offsets).
 //! - [`model`]: what pages show about documents; [`status`]: connection and saving states;
 //!   [`presence`]: who is here.
 //! - [`server_fns`]: the pages' calls into the server, served by a [`backend::Workspace`].
@@ -17,19 +15,15 @@
 pub mod backend;
 #[cfg(feature = "hydrate")]
 pub mod client;
-pub mod doc_id;
-pub mod document;
 pub mod lines;
 pub mod markdown;
 pub mod model;
 pub mod pages;
 pub mod presence;
-pub mod protocol;
 pub mod server_fns;
 pub mod status;
 pub mod text_diff;
 
-pub use doc_id::DocId;
 pub use pages::App;
 
 use leptos::prelude::*;

@@ -1,6 +1,6 @@
 //! What pages show about documents; shared by the server functions and the pages.
 
-use crate::DocId;
+use tandem_sync::DocId;
 use serde::{Deserialize, Serialize};
 
 /// A document in the workspace list.

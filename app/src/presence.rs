@@ -137,7 +137,7 @@ pub fn to_rel(index: &StickyIndex) -> RelPos {
     match index.scope() {
         IndexScope::Relative(id) => RelPos { tname: None, item: Some(ItemId { client: id.client.get(), clock: id.clock }), assoc },
         IndexScope::Root(name) => RelPos { tname: Some(name.to_string()), item: None, assoc },
-        IndexScope::Nested(_) => RelPos { tname: Some(crate::document::CONTENT.into()), item: None, assoc },
+        IndexScope::Nested(_) => RelPos { tname: Some(tandem_sync::document::CONTENT.into()), item: None, assoc },
     }
 }
 
@@ -190,8 +190,8 @@ mod tests {
     #[test]
     fn relative_positions_round_trip_and_follow_their_character() {
         use yrs::{IndexedSequence, Text, Transact};
-        let doc = crate::document::new_doc();
-        let text = doc.get_or_insert_text(crate::document::CONTENT);
+        let doc = tandem_sync::document::new_doc();
+        let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         text.insert(&mut doc.transact_mut(), 0, "hello world");
         let rel = to_rel(&text.sticky_index(&doc.transact(), 6, Assoc::After).unwrap());
         let json = serde_json::to_string(&rel).unwrap();

@@ -2,7 +2,7 @@
 // The `#[server]` macro generates an argument struct per function, without docs.
 #![allow(missing_docs)]
 
-use crate::DocId;
+use tandem_sync::DocId;
 use crate::model::{DocSnapshot, DocSummary};
 use leptos::prelude::*;
 

@@ -1,20 +1,17 @@
-//! A document's message handling (`server::core::DocCore::handle`): the input
+//! A document's message handling (`tandem_sync::doc_core::DocCore::handle`): the input
 //! is a sequence of frames (each a little-endian `u16` length and its bytes);
 //! no frame may panic, a rejected frame changes nothing (or, applied in part by
 //! yrs, asks for a reload from storage), the document equals a
 //! replica of what it accepted, and its stored updates rebuild it. The same checks run as `proptest` properties in
-//! `server/tests/integration/props.rs`.
+//! `sync/tests/core_props.rs`.
 #![no_main]
 
-#[path = "../../server/tests/integration/props/invariants.rs"]
-#[allow(dead_code)] // `join_frames` serves the corpus check in `server/tests/integration/props.rs`
-mod invariants;
-
 use libfuzzer_sys::fuzz_target;
+use tandem_sync::testing::invariants;
 
 fuzz_target!(
     init: {
-        // The core catches panics inside yrs (`catch_unwind` in `server::core`) and
+        // The core catches panics inside yrs (`catch_unwind` in `tandem_sync::doc_core`) and
         // rejects the frame; libfuzzer-sys's hook would abort on those too. With the
         // default hook back, only a panic that escapes the target aborts the run.
         let _ = std::panic::take_hook();

@@ -2,7 +2,7 @@
 //! frame that decodes to the same message.
 #![no_main]
 
-use app::protocol::{self, Inbound};
+use tandem_sync::protocol::{self, Inbound};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|frame: &[u8]| {

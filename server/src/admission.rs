@@ -4,7 +4,7 @@
 //! Each admitted connection holds a [`Ticket`]; dropping it gives the slot
 //! back, on every path (a normal close, a failed upgrade, a cancelled task).
 
-use app::DocId;
+use tandem_sync::DocId;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};

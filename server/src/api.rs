@@ -1,12 +1,12 @@
 //! The HTTP API under `/api`: list, create and read documents, apply updates.
 
 use crate::config::MAX_FORM_BYTES;
-use crate::core::CoreError;
+use tandem_sync::doc_core::CoreError;
 use crate::docs;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{self, DocMeta};
-use app::DocId;
+use tandem_sync::DocId;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -95,7 +95,7 @@ async fn meta(State(app): State<AppState>, Path(raw): Path<String>) -> Result<Js
         move || store.meta(&id)
     })
     .await?;
-    let title = room.read(|core| app::document::title(core.doc()));
+    let title = room.read(|core| tandem_sync::document::title(core.doc()));
     // A document opened but never edited is not stored yet: nothing stored, never updated.
     let meta = stored.unwrap_or(DocMeta { id, title: String::new(), updated_at: 0, size: 0 });
     Ok(Json(DocMeta { title, ..meta }))
@@ -105,7 +105,7 @@ async fn meta(State(app): State<AppState>, Path(raw): Path<String>) -> Result<Js
 async fn text(State(app): State<AppState>, Path(raw): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let id = parse_id(&raw)?;
     let room = app.rooms.acquire_existing(&id).await?.ok_or_else(ApiError::not_found)?;
-    let text = room.read(|core| app::document::content(core.doc()));
+    let text = room.read(|core| tandem_sync::document::content(core.doc()));
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
 }
 

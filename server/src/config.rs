@@ -2,7 +2,7 @@
 
 use crate::admission::ConnectionCaps;
 use crate::conn::ConnSettings;
-use crate::core::DocLimits;
+use tandem_sync::doc_core::DocLimits;
 use crate::throttle::Rate;
 use crate::peer::QueueLimits;
 use clap::{Parser, Subcommand};

@@ -7,7 +7,8 @@
 
 mod drive;
 
-use crate::peer::{CloseOnWake, CloseReason, CloseSignal, ConnId, Peer, QueueLimits, close_code};
+use crate::peer::{CloseOnWake, CloseSignal, ConnId, Peer, QueueLimits};
+use tandem_sync::close::{self, CloseReason};
 use crate::room::Room;
 use crate::throttle::Rate;
 use axum::extract::ws::Message;
@@ -28,7 +29,7 @@ const MAX_FRAMES_PER_FLUSH: usize = 256;
 /// Most messages handled in one turn before the connection lets others run.
 const READS_PER_TURN: usize = 64;
 /// Why every connection closes when the server stops.
-const SHUTTING_DOWN: CloseReason = (close_code::GOING_AWAY, "server shutting down");
+const SHUTTING_DOWN: CloseReason = (close::GOING_AWAY, "server shutting down");
 /// How long the close frame may take to reach a peer before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -87,7 +88,7 @@ where
     let (peer, queue) = Peer::new(settings.queue);
     let close = queue.close.clone();
     if !room.join(conn, peer) {
-        close.close((close_code::INTERNAL_ERROR, "document unavailable"));
+        close.close((close::INTERNAL_ERROR, "document unavailable"));
     }
     let mut connection = drive::Connection::new(socket, early, room, conn, queue, &settings);
     async move {

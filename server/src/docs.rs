@@ -2,7 +2,7 @@
 
 use crate::rooms::{LoadError, Rooms};
 use crate::store::{self, DocMeta, StoreError};
-use app::DocId;
+use tandem_sync::DocId;
 use rand::distr::{Alphanumeric, SampleString};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,7 +35,7 @@ pub async fn list(rooms: &Arc<Rooms>) -> Result<Vec<DocMeta>, DocsError> {
     let live: HashMap<DocId, String> = rooms
         .loaded()
         .into_iter()
-        .map(|room| (room.id().clone(), room.read(|core| app::document::title(core.doc()))))
+        .map(|room| (room.id().clone(), room.read(|core| tandem_sync::document::title(core.doc()))))
         .collect();
     for doc in &mut docs {
         if let Some(title) = live.get(&doc.id) {
@@ -68,8 +68,8 @@ fn new_id() -> DocId {
 
 /// A v1 update that sets the title of an empty document.
 fn title_update(title: &str) -> Vec<u8> {
-    let doc = app::document::new_doc();
-    let text = doc.get_or_insert_text(app::document::TITLE);
+    let doc = tandem_sync::document::new_doc();
+    let text = doc.get_or_insert_text(tandem_sync::document::TITLE);
     let mut txn = doc.transact_mut();
     text.insert(&mut txn, 0, title);
     txn.encode_update_v1()

@@ -36,7 +36,7 @@ impl ApiError {
 
     /// 400: a document id that does not validate.
     pub fn bad_id() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_doc_id", app::doc_id::InvalidDocId.to_string())
+        Self::new(StatusCode::BAD_REQUEST, "invalid_doc_id", tandem_sync::doc_id::InvalidDocId.to_string())
     }
 
     /// 404: no such document.

@@ -2,14 +2,12 @@
 //!
 //! # Layout
 //!
-//! - [`core`]: the sans-IO sync core — what a document does with one message.
 //! - [`room`]: one loaded document, its connections and its write-through to storage.
 //! - [`rooms`]: the registry that loads each document once and unloads it when unused.
 //! - [`peer`]: a connection's bounded outbound queue and close signal.
 //! - [`conn`]: one WebSocket connection, driven by a single future;
 //!   [`throttle`] paces its messages.
 //! - [`admission`]: connection caps (in total, per IP, per document).
-//! - [`chunks`]: a large document sent to a new client in several messages.
 //! - [`serve`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
 //! - [`ws`], [`api`], [`ops`]: the HTTP edge (`/ws/{id}`, `/api/...`, `/healthz`,
 //!   `/readyz`, `/metrics`); [`error`] is its error type.
@@ -29,10 +27,8 @@ pub mod admission;
 pub mod api;
 pub mod backup;
 pub mod bench;
-pub mod chunks;
 pub mod config;
 pub mod conn;
-pub mod core;
 pub mod docs;
 pub mod error;
 pub mod headers;

@@ -1,6 +1,7 @@
 //! The room's handle on one connection: a bounded outbound queue and a close signal.
 
 use crate::store::Seq;
+use tandem_sync::close::{self, CloseReason};
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use std::collections::VecDeque;
@@ -34,29 +35,6 @@ pub enum Outbound {
     /// A durable acknowledgement: send the frame once the store's durable seq reaches `Seq`.
     AckAfter(Seq, Bytes),
 }
-
-/// WebSocket close codes Tandem uses (RFC 6455 §7.4.1).
-pub mod close_code {
-    /// The server is shutting down, or the peer was silent too long.
-    pub const GOING_AWAY: u16 = 1001;
-    /// The frame broke the protocol's framing.
-    pub const PROTOCOL_ERROR: u16 = 1002;
-    /// A text frame, an unknown message type, or a message a client must not send.
-    pub const UNSUPPORTED: u16 = 1003;
-    /// An update or awareness payload that does not decode or apply.
-    pub const INVALID_PAYLOAD: u16 = 1007;
-    /// A client that broke a rule of the server: no first message within the handshake timeout.
-    pub const POLICY: u16 = 1008;
-    /// A message, document, awareness state or early backlog over its configured cap.
-    pub const TOO_BIG: u16 = 1009;
-    /// The document could not be loaded or failed in memory.
-    pub const INTERNAL_ERROR: u16 = 1011;
-    /// The connection could not keep up with its outbound queue; reconnect to resync.
-    pub const TRY_AGAIN_LATER: u16 = 1013;
-}
-
-/// Why a connection is being closed: a close code and a short reason for the peer.
-pub type CloseReason = (u16, &'static str);
 
 /// Asks a connection to close; the first reason given wins.
 ///
@@ -226,7 +204,7 @@ impl Peer {
         let bytes = self.gauge.bytes.fetch_add(len, Ordering::Relaxed);
         let over = frames >= self.limits.frames || (frames > 0 && bytes + len > self.limits.bytes);
         if over {
-            self.close(close_code::TRY_AGAIN_LATER, "too slow: outbound queue full");
+            self.close(close::TRY_AGAIN_LATER, "too slow: outbound queue full");
             return Err(PeerGone);
         }
         let was_empty = {
@@ -262,7 +240,7 @@ mod tests {
         assert_eq!(peer.frame(Bytes::from_static(b"a")), Ok(()));
         assert_eq!(peer.frame(Bytes::from_static(b"b")), Ok(()));
         assert_eq!(peer.frame(Bytes::from_static(b"c")), Err(PeerGone));
-        assert_eq!(queue.close.reason().map(|r| r.0), Some(close_code::TRY_AGAIN_LATER));
+        assert_eq!(queue.close.reason().map(|r| r.0), Some(close::TRY_AGAIN_LATER));
     }
 
     #[test]

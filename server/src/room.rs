@@ -1,11 +1,12 @@
 //! A room: one loaded document, its connections, and its write-through to storage.
 
-use crate::core::{CoreError, DocCore};
+use tandem_sync::doc_core::{CoreError, DocCore};
 use crate::metrics::Metrics;
-use crate::peer::{ConnId, Outbound, Peer, close_code};
+use crate::peer::{ConnId, Outbound, Peer};
+use tandem_sync::close;
 use crate::rooms::Listing;
 use crate::store::{Seq, Store};
-use app::DocId;
+use tandem_sync::DocId;
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -92,7 +93,7 @@ impl Room {
     /// document appears in the workspace or its title changes.
     pub fn new(id: DocId, store: Arc<dyn Store>, core: DocCore, stored: Stored, reporting: Reporting) -> Self {
         let state = RoomState {
-            title: app::document::title(core.doc()),
+            title: tandem_sync::document::title(core.doc()),
             core,
             exists: stored.exists,
             members: HashMap::new(),
@@ -156,7 +157,7 @@ impl Room {
     pub fn handle(&self, conn: ConnId, frame: &Bytes) -> Result<(), Rejected> {
         let mut st = self.lock();
         if st.poisoned {
-            return Err(Rejected { code: close_code::INTERNAL_ERROR, reason: "internal error", error: CoreError::Panicked });
+            return Err(Rejected { code: close::INTERNAL_ERROR, reason: "internal error", error: CoreError::Panicked });
         }
         let started = Instant::now();
         let out = st.core.handle(frame).map_err(|e| self.reject(&mut st, e))?;
@@ -196,7 +197,7 @@ impl Room {
         }
         self.metrics.update_apply.observe(started.elapsed());
         let seq = self.persist(&mut st, Bytes::copy_from_slice(update));
-        let frame = Bytes::from(app::protocol::encode_update(update));
+        let frame = Bytes::from(tandem_sync::protocol::encode_update(update));
         broadcast(&mut st, None, frame);
         Ok(seq)
     }
@@ -229,7 +230,7 @@ impl Room {
 
     /// Tells the workspace listing when this document first appears or is renamed.
     fn announce(&self, st: &mut RoomState) {
-        let title = app::document::title(st.core.doc());
+        let title = tandem_sync::document::title(st.core.doc());
         if !st.exists || title != st.title {
             st.exists = true;
             st.title = title;
@@ -239,36 +240,26 @@ impl Room {
 
     fn compact(&self, st: &mut RoomState) {
         let snapshot = st.core.encode_state();
-        let title = app::document::title(st.core.doc());
+        let title = tandem_sync::document::title(st.core.doc());
         self.store.compact(&self.id, snapshot, st.last_seq, title);
         st.log_len = 0;
         st.log_bytes = 0;
     }
 
     fn reject(&self, st: &mut RoomState, error: CoreError) -> Rejected {
-        let (code, reason) = match &error {
-            CoreError::Protocol(app::protocol::ProtocolError::UnknownTag(_)) | CoreError::Unexpected(_) => {
-                (close_code::UNSUPPORTED, "unsupported message")
-            }
-            CoreError::Protocol(_) => (close_code::PROTOCOL_ERROR, "malformed message"),
-            CoreError::BadUpdate(_) | CoreError::BadAwareness(_) => (close_code::INVALID_PAYLOAD, "invalid update"),
-            CoreError::DocTooLarge { .. } => {
-                self.metrics.limit_exceeded("doc_bytes");
-                (close_code::TOO_BIG, "document too large")
-            }
-            CoreError::AwarenessTooLarge { .. } => {
-                self.metrics.limit_exceeded("awareness_bytes");
-                (close_code::TOO_BIG, "awareness state too large")
-            }
+        match &error {
+            CoreError::DocTooLarge { .. } => self.metrics.limit_exceeded("doc_bytes"),
+            CoreError::AwarenessTooLarge { .. } => self.metrics.limit_exceeded("awareness_bytes"),
             CoreError::Panicked | CoreError::PartlyApplied(_) => {
                 tracing::error!(doc = %self.id, error = %error, "document failed in memory; closing its connections to reload it");
                 st.poisoned = true;
                 for member in st.members.values() {
-                    member.peer.close(close_code::INTERNAL_ERROR, "document failed; reconnect");
+                    member.peer.close(close::INTERNAL_ERROR, "document failed; reconnect");
                 }
-                (close_code::INTERNAL_ERROR, "internal error")
             }
-        };
+            _ => {}
+        }
+        let (code, reason) = error.close_reason();
         Rejected { code, reason, error }
     }
 }

@@ -1,11 +1,11 @@
 //! The registry of loaded rooms: each document is loaded once, shared by
 //! everyone who uses it, and flushed and unloaded when the last user leaves.
 
-use crate::core::{CoreError, DocCore, DocLimits};
+use tandem_sync::doc_core::{CoreError, DocCore, DocLimits};
 use crate::metrics::Metrics;
 use crate::room::{Reporting, Room, Stored};
 use crate::store::{self, Store, StoreError};
-use app::DocId;
+use tandem_sync::DocId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OnceCell, watch};

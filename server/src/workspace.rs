@@ -2,7 +2,7 @@
 
 use crate::docs;
 use crate::rooms::Rooms;
-use app::DocId;
+use tandem_sync::DocId;
 use app::backend::{BoxFuture, Workspace};
 use app::model::{DocSnapshot, DocSummary};
 use std::sync::Arc;
@@ -39,8 +39,8 @@ impl Workspace for PagesBackend {
             let room = self.rooms.acquire_existing(&id).await.map_err(public)?;
             Ok(room.map_or_else(DocSnapshot::default, |room| {
                 room.read(|core| DocSnapshot {
-                    title: app::document::title(core.doc()),
-                    text: app::document::content(core.doc()),
+                    title: tandem_sync::document::title(core.doc()),
+                    text: tandem_sync::document::content(core.doc()),
                 })
             }))
         })

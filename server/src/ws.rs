@@ -9,10 +9,10 @@ pub mod socket;
 use crate::admission::{Refused, Ticket};
 use crate::conn::{ConnSettings, Early};
 use crate::error::ApiError;
-use crate::peer::{CloseReason, close_code};
+use tandem_sync::close::{self, CloseReason};
 use crate::rooms::{LoadError, RoomGuard};
 use crate::state::AppState;
-use app::DocId;
+use tandem_sync::DocId;
 use axum::Extension;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::ws::{CloseFrame, Message};
@@ -98,7 +98,7 @@ async fn run(socket: Box<Socket>, opening: Box<Opening>) {
 async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> {
     let Opening { app, id, ticket } = *opening;
     if app.shutdown.is_cancelled() {
-        close(socket, (close_code::GOING_AWAY, "server shutting down")).await;
+        close(socket, (close::GOING_AWAY, "server shutting down")).await;
         return None;
     }
     let settings = app.limits.conn_settings();
@@ -131,13 +131,13 @@ async fn load(
         let due = early.first_due.unwrap_or_else(far_future);
         tokio::select! {
             room = &mut acquire => return loaded(room, id).map(|room| (room, early)),
-            _ = app.shutdown.cancelled() => return Err((close_code::GOING_AWAY, "server shutting down")),
+            _ = app.shutdown.cancelled() => return Err((close::GOING_AWAY, "server shutting down")),
             _ = tokio::time::sleep_until(due), if early.first_due.is_some() => {
                 app.metrics.limit_exceeded("handshake_timeout");
-                return Err((close_code::POLICY, "handshake timeout"));
+                return Err((close::POLICY, "handshake timeout"));
             }
             item = socket.next(), if reading => {
-                let Some(item) = item else { return Err((close_code::GOING_AWAY, "")) };
+                let Some(item) = item else { return Err((close::GOING_AWAY, "")) };
                 reading = matches!(item, Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_)));
                 if let Ok(Message::Binary(frame)) = &item {
                     pending += frame.len();
@@ -145,7 +145,7 @@ async fn load(
                 }
                 if pending > settings.max_pending_bytes {
                     app.metrics.limit_exceeded("pending_bytes");
-                    return Err((close_code::TOO_BIG, "too much data before the document loaded"));
+                    return Err((close::TOO_BIG, "too much data before the document loaded"));
                 }
                 early.items.push(item);
             }
@@ -160,7 +160,7 @@ fn far_future() -> Instant {
 fn loaded(room: Result<RoomGuard, LoadError>, id: &DocId) -> Result<RoomGuard, CloseReason> {
     room.map_err(|e| {
         tracing::error!(doc = %id, error = %e, "document could not be loaded");
-        (close_code::INTERNAL_ERROR, "document could not be loaded")
+        (close::INTERNAL_ERROR, "document could not be loaded")
     })
 }
 

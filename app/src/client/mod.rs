@@ -18,7 +18,7 @@ mod socket;
 
 pub use presence::local_user;
 
-use crate::DocId;
+use tandem_sync::DocId;
 use crate::status::{ConnState, SaveState};
 use binding::Binding;
 use leptos::prelude::*;
@@ -123,9 +123,9 @@ pub struct Session {
 impl Session {
     /// Starts the session of document `id` with the page's `fields`.
     pub fn start(id: &DocId, fields: Fields, signals: Signals) -> Rc<Session> {
-        let doc = crate::document::new_doc();
-        let body_text = doc.get_or_insert_text(crate::document::CONTENT);
-        let title_text = doc.get_or_insert_text(crate::document::TITLE);
+        let doc = tandem_sync::document::new_doc();
+        let body_text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
+        let title_text = doc.get_or_insert_text(tandem_sync::document::TITLE);
         let mut undo = UndoManager::with_options(UndoOptions {
             capture_timeout_millis: UNDO_CAPTURE_MS,
             tracked_origins: Default::default(),

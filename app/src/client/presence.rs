@@ -2,7 +2,7 @@
 
 use super::Session;
 use crate::presence::{Peer, State, User};
-use crate::protocol;
+use tandem_sync::protocol;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;

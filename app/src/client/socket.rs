@@ -2,7 +2,7 @@
 //! backoff and jitter, and speak the sync protocol.
 
 use super::{FOUND, REMOTE, Session, online};
-use crate::protocol::{self, Inbound};
+use tandem_sync::protocol::{self, Inbound};
 use crate::status::ConnState;
 use leptos::prelude::*;
 use std::rc::Rc;

@@ -1,7 +1,7 @@
 //! `/d/{id}`: the editor. The server renders the current text; in the browser
 //! a live session binds the text area to the shared document.
 
-use crate::DocId;
+use tandem_sync::DocId;
 use crate::markdown;
 use crate::model::display_title;
 use crate::presence::{Peer, User};

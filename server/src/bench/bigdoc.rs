@@ -64,7 +64,7 @@ pub async fn run(g: &Global, a: &BigdocArgs) -> Result<BigdocResults, BenchError
     let watch = ServerWatch::start(g.server_pid)?;
     let url = g.url_of(&doc_names("bigdoc", 1)[0]);
     let (mut builder, _) = Client::join(&url, g.handshake_timeout()).await?;
-    let doc = app::document::new_doc();
+    let doc = tandem_sync::document::new_doc();
     let phase = metrics::phase(&watch);
     let t0 = Instant::now();
     let updates = build(&mut builder, &doc, a, g).await?;
@@ -76,13 +76,13 @@ pub async fn run(g: &Global, a: &BigdocArgs) -> Result<BigdocResults, BenchError
         .await
         .map_err(|_| BenchError::Timeout("a connection"))??;
     let connected = started.elapsed();
-    let synced = tokio::time::timeout(g.handshake_timeout(), fresh.handshake(&app::document::new_doc()))
+    let synced = tokio::time::timeout(g.handshake_timeout(), fresh.handshake(&tandem_sync::document::new_doc()))
         .await
         .map_err(|_| BenchError::Timeout("the fresh client's SyncStep2"))??;
     let received = started.elapsed();
     let text = text_of(synced.frames())?;
     let applied = started.elapsed();
-    let builder_text = app::document::content(&doc);
+    let builder_text = tandem_sync::document::content(&doc);
     fresh.close().await;
     builder.close().await;
 
@@ -105,7 +105,7 @@ pub async fn run(g: &Global, a: &BigdocArgs) -> Result<BigdocResults, BenchError
 /// `batch` updates and one at the end; returns the number of updates.
 async fn build(builder: &mut Client, doc: &Doc, a: &BigdocArgs, g: &Global) -> Result<u64, BenchError> {
     let mut rng = StdRng::seed_from_u64(g.seed);
-    let text = doc.get_or_insert_text(app::document::CONTENT);
+    let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     let (mut done, mut updates) = (0, 0u64);
     while done < a.ops {
         let n = a.ops_per_update.min(a.ops - done);
@@ -114,7 +114,7 @@ async fn build(builder: &mut Client, doc: &Doc, a: &BigdocArgs, g: &Global) -> R
             (0..n).for_each(|_| edit(&text, &mut txn, &mut rng));
             txn.encode_update_v1()
         };
-        builder.tx.feed(Bytes::from(app::protocol::encode_update(&update))).await?;
+        builder.tx.feed(Bytes::from(tandem_sync::protocol::encode_update(&update))).await?;
         (done, updates) = (done + n, updates + 1);
         if updates.is_multiple_of(u64::from(a.batch)) {
             builder.barrier(doc, g.handshake_timeout()).await?;

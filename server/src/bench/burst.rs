@@ -103,23 +103,23 @@ pub async fn run(g: &Global, a: &BurstArgs) -> Result<BurstResults, BenchError> 
 /// Each writer's updates, made before the clock starts: `updates` appends of
 /// [`CHUNK`] characters to its own document.
 fn prepare(writers: u32, updates: u32) -> Prepared {
-    let merged = app::document::new_doc();
+    let merged = tandem_sync::document::new_doc();
     let (mut frames, mut ids) = (Vec::new(), Vec::new());
     for _ in 0..writers {
-        let doc = app::document::new_doc();
-        let text = doc.get_or_insert_text(app::document::CONTENT);
+        let doc = tandem_sync::document::new_doc();
+        let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let own = (0..updates)
             .map(|k| {
                 let mut txn = doc.transact_mut();
                 text.insert(&mut txn, k * CHUNK, &format!("{:08}", k % 100_000_000));
-                Bytes::from(app::protocol::encode_update(&txn.encode_update_v1()))
+                Bytes::from(tandem_sync::protocol::encode_update(&txn.encode_update_v1()))
             })
             .collect();
         merge(&merged, &doc);
         frames.push(own);
         ids.push(doc.client_id());
     }
-    Prepared { frames, ids, text: app::document::content(&merged) }
+    Prepared { frames, ids, text: tandem_sync::document::content(&merged) }
 }
 
 /// Applies everything `from` holds to `into`.

@@ -3,10 +3,10 @@
 //! The handshake is what stock providers do: send `SyncStep1` with our state
 //! vector, answer the server's `SyncStep1` with a `SyncStep2`, and count as
 //! synced once the server's `SyncStep2` has arrived. The framing is
-//! [`app::protocol`]'s, the one the server itself speaks.
+//! [`tandem_sync::protocol`]'s, the one the server itself speaks.
 
 use super::BenchError;
-use app::protocol::{self, Inbound};
+use tandem_sync::protocol::{self, Inbound};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -69,7 +69,7 @@ impl Client {
 
     /// Connects to `url` and syncs an empty document, all within `timeout`.
     pub async fn join(url: &str, timeout: Duration) -> Result<(Client, Synced), BenchError> {
-        let doc = app::document::new_doc();
+        let doc = tandem_sync::document::new_doc();
         let joining = async {
             let mut client = Client::connect(url).await?;
             let synced = client.handshake(&doc).await?;
@@ -196,9 +196,9 @@ pub fn apply(doc: &Doc, frame: &[u8]) -> Result<(), BenchError> {
 
 /// The body text of a fresh document after applying `frames` in order.
 pub fn text_of<'a>(frames: impl IntoIterator<Item = &'a Bytes>) -> Result<String, BenchError> {
-    let doc = app::document::new_doc();
+    let doc = tandem_sync::document::new_doc();
     for frame in frames {
         apply(&doc, frame)?;
     }
-    Ok(app::document::content(&doc))
+    Ok(tandem_sync::document::content(&doc))
 }

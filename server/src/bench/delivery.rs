@@ -119,13 +119,13 @@ mod tests {
 
     #[test]
     fn each_update_is_identified_by_its_clock_range() {
-        let doc = app::document::new_doc();
-        let text = doc.get_or_insert_text(app::document::CONTENT);
+        let doc = tandem_sync::document::new_doc();
+        let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let frames: Vec<Vec<u8>> = (0..3)
             .map(|k| {
                 let mut txn = doc.transact_mut();
                 text.insert(&mut txn, k * 8, &format!("{k:08}"));
-                app::protocol::encode_update(&txn.encode_update_v1())
+                tandem_sync::protocol::encode_update(&txn.encode_update_v1())
             })
             .collect();
         let writers = Writers::new(&[doc.client_id()], 3, 8);

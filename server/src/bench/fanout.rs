@@ -131,8 +131,8 @@ fn start(
 async fn write(client: Client, updates: u64, rate: u32) -> Result<Written, BenchError> {
     let Client { mut tx, rx } = client;
     let echoes = tokio::spawn(rx.drain());
-    let doc = app::document::new_doc();
-    let text = doc.get_or_insert_text(app::document::CONTENT);
+    let doc = tandem_sync::document::new_doc();
+    let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     let mut tick = tokio::time::interval(Duration::from_secs(1) / rate);
     let mut sent_at = Vec::with_capacity(updates as usize);
     for k in 0..updates {
@@ -142,11 +142,11 @@ async fn write(client: Client, updates: u64, rate: u32) -> Result<Written, Bench
             text.insert(&mut txn, k as u32 * CHUNK, &format!("{:08}", k % 100_000_000));
             txn.encode_update_v1()
         };
-        let frame = app::protocol::encode_update(&update);
+        let frame = tandem_sync::protocol::encode_update(&update);
         sent_at.push(Instant::now());
         tx.send(frame).await?;
     }
-    let text = app::document::content(&doc);
+    let text = tandem_sync::document::content(&doc);
     Ok(Written { id: doc.client_id(), sent_at, text, open: (tx, echoes) })
 }
 

@@ -69,11 +69,11 @@ pub async fn run(g: &Global, a: &JoinstormArgs) -> Result<JoinstormResults, Benc
     let watch = ServerWatch::start(g.server_pid)?;
     let url = g.url_of(&doc_names("joinstorm", 1)[0]);
     let (mut builder, _) = Client::join(&url, g.handshake_timeout()).await?;
-    let doc = app::document::new_doc();
+    let doc = tandem_sync::document::new_doc();
     let started = Instant::now();
     build(&mut builder, &doc, a, g).await?;
     let build_secs = secs(started.elapsed());
-    let expected = app::document::content(&doc);
+    let expected = tandem_sync::document::content(&doc);
     tokio::time::sleep(SETTLE).await;
 
     let phase = metrics::phase(&watch);
@@ -137,7 +137,7 @@ async fn storm(url: &str, a: &JoinstormArgs, timeout: Duration) -> Vec<Joined> {
 /// with a barrier every `--batch` updates and one at the end.
 async fn build(builder: &mut Client, doc: &Doc, a: &JoinstormArgs, g: &Global) -> Result<(), BenchError> {
     let body = ascii_text(a.doc_bytes as usize, g.seed);
-    let text = doc.get_or_insert_text(app::document::CONTENT);
+    let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     for (i, piece) in body.as_bytes().chunks(a.update_bytes as usize).enumerate() {
         let piece = std::str::from_utf8(piece).unwrap_or_default();
         let update = {
@@ -146,7 +146,7 @@ async fn build(builder: &mut Client, doc: &Doc, a: &JoinstormArgs, g: &Global) -
             text.insert(&mut txn, len, piece);
             txn.encode_update_v1()
         };
-        builder.tx.feed(Bytes::from(app::protocol::encode_update(&update))).await?;
+        builder.tx.feed(Bytes::from(tandem_sync::protocol::encode_update(&update))).await?;
         if (i as u64 + 1).is_multiple_of(u64::from(a.batch)) {
             builder.barrier(doc, g.handshake_timeout()).await?;
         }

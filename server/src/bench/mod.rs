@@ -126,7 +126,7 @@ pub enum BenchError {
     Timeout(&'static str),
     /// The server sent a frame that is not a y-websocket message.
     #[error("bad frame from the server: {0}")]
-    Protocol(#[from] app::protocol::ProtocolError),
+    Protocol(#[from] tandem_sync::protocol::ProtocolError),
     /// The server sent an update or state vector yrs cannot decode or apply.
     #[error("bad update from the server: {0}")]
     Update(String),

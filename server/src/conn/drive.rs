@@ -3,7 +3,8 @@
 
 use super::{CLOSE_TIMEOUT, ConnSettings, Early, MAX_FRAMES_PER_FLUSH, NORMAL, READS_PER_TURN};
 use crate::metrics::Metrics;
-use crate::peer::{CloseReason, ConnId, Outbound, PeerQueue, close_code};
+use crate::peer::{ConnId, Outbound, PeerQueue};
+use tandem_sync::close::{self, CloseReason};
 use crate::room::Room;
 use crate::store::Seq;
 use crate::throttle::TokenBucket;
@@ -82,7 +83,7 @@ struct Closing {
 /// The keepalive frame, encoded once for every connection.
 fn keepalive_frame() -> Bytes {
     static FRAME: OnceLock<Bytes> = OnceLock::new();
-    FRAME.get_or_init(|| Bytes::from(app::protocol::encode_keepalive())).clone()
+    FRAME.get_or_init(|| Bytes::from(tandem_sync::protocol::encode_keepalive())).clone()
 }
 
 impl<R, S> Connection<R, S>
@@ -194,9 +195,9 @@ where
             None if self.read_due() <= now => {
                 let reason = if self.read.first_due.is_some() {
                     self.metrics().limit_exceeded("handshake_timeout");
-                    (close_code::POLICY, "handshake timeout")
+                    (close::POLICY, "handshake timeout")
                 } else {
-                    (close_code::GOING_AWAY, "idle timeout")
+                    (close::GOING_AWAY, "idle timeout")
                 };
                 self.queue.close.close(reason);
                 true
@@ -229,8 +230,8 @@ where
                 Ok(Message::Close(_)) => return Err((NORMAL, "")),
                 Ok(Message::Text(_)) => {
                     tracing::warn!("text frame; closing");
-                    self.metrics().bad_frame(close_code::UNSUPPORTED);
-                    return Err((close_code::UNSUPPORTED, "binary frames only"));
+                    self.metrics().bad_frame(close::UNSUPPORTED);
+                    return Err((close::UNSUPPORTED, "binary frames only"));
                 }
                 Ok(_) => {} // ping and pong are answered by the WebSocket layer
                 Err(e) => return Err(read_error(e, self.metrics())),
@@ -400,17 +401,17 @@ fn read_error(e: axum::Error, metrics: &Metrics) -> CloseReason {
     match inner.downcast_ref::<Error>() {
         Some(Error::Capacity(_)) => {
             tracing::warn!(error = %inner, "message over the size cap; closing");
-            metrics.bad_frame(close_code::TOO_BIG);
-            (close_code::TOO_BIG, "message too big")
+            metrics.bad_frame(close::TOO_BIG);
+            (close::TOO_BIG, "message too big")
         }
         Some(Error::Protocol(p)) if *p != ProtocolError::ResetWithoutClosingHandshake => {
             tracing::debug!(error = %inner, "malformed frame");
-            metrics.bad_frame(close_code::PROTOCOL_ERROR);
-            (close_code::PROTOCOL_ERROR, "unreadable frame")
+            metrics.bad_frame(close::PROTOCOL_ERROR);
+            (close::PROTOCOL_ERROR, "unreadable frame")
         }
         _ => {
             tracing::debug!(error = %inner, "read failed");
-            (close_code::PROTOCOL_ERROR, "unreadable frame")
+            (close::PROTOCOL_ERROR, "unreadable frame")
         }
     }
 }

@@ -130,7 +130,7 @@ impl Metrics {
     pub fn closed(&self, code: u16) {
         self.connections.dec();
         self.connections_closed.get_or_create(&[("code", code)]).inc();
-        if code == crate::peer::close_code::TRY_AGAIN_LATER {
+        if code == tandem_sync::close::TRY_AGAIN_LATER {
             self.slow_client_disconnects.inc();
         }
     }
@@ -156,7 +156,7 @@ mod tests {
         let m = Metrics::default();
         m.opened();
         m.opened();
-        m.closed(crate::peer::close_code::TRY_AGAIN_LATER);
+        m.closed(tandem_sync::close::TRY_AGAIN_LATER);
         m.closed(1000);
         assert_eq!(m.connections.get(), 0);
         assert_eq!(m.slow_client_disconnects.get(), 1);

@@ -10,7 +10,7 @@ mod sqlite;
 
 pub use sqlite::{Copied, Restored, SqliteStore};
 
-use app::DocId;
+use tandem_sync::DocId;
 use bytes::Bytes;
 use serde::Serialize;
 use prometheus_client::registry::Registry;

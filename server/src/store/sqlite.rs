@@ -2,7 +2,7 @@
 
 use super::monitor::Monitor;
 use super::{DocMeta, Seq, Store, StoreError, StoredDoc};
-use app::DocId;
+use tandem_sync::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use std::fs::File;

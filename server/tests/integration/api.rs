@@ -13,7 +13,7 @@ async fn created_documents_are_listed_with_their_titles() {
     let (status, created) = post_json(&server.http("/api/docs"), r#"{"title":"Minutes ✍"}"#).await;
     assert_eq!(status, 201);
     let id = created["id"].as_str().unwrap().to_string();
-    assert!(app::DocId::parse(&id).is_ok());
+    assert!(tandem_sync::DocId::parse(&id).is_ok());
 
     let (status, meta) = get(&server.http(&format!("/api/docs/{id}"))).await;
     assert_eq!(status, 200);
@@ -42,8 +42,8 @@ async fn an_update_posted_over_http_reaches_connected_clients_and_is_stored() {
     let mut live = Client::connect(&server.ws_url(&doc)).await;
 
     let update = {
-        let ydoc = app::document::new_doc();
-        let text = ydoc.get_or_insert_text(app::document::CONTENT);
+        let ydoc = tandem_sync::document::new_doc();
+        let text = ydoc.get_or_insert_text(tandem_sync::document::CONTENT);
         let mut txn = ydoc.transact_mut();
         text.insert(&mut txn, 0, "from http 🚀");
         txn.encode_update_v1()

@@ -5,7 +5,7 @@ use crate::common;
 
 use common::{Client, Ended, TestServer, doc_id};
 use server::config::Limits;
-use server::peer::close_code;
+use tandem_sync::close;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_reader_is_disconnected_and_others_are_unaffected() {
@@ -45,7 +45,7 @@ async fn a_slow_reader_is_disconnected_and_others_are_unaffected() {
 
     let ended = slow.until_closed().await;
     assert!(
-        matches!(ended, Ended::Closed(close_code::TRY_AGAIN_LATER) | Ended::Dropped),
+        matches!(ended, Ended::Closed(close::TRY_AGAIN_LATER) | Ended::Dropped),
         "slow reader ended with {ended:?}"
     );
     // On reconnect it resyncs and has everything.

@@ -3,10 +3,10 @@
 
 use crate::common;
 
-use app::protocol;
+use tandem_sync::protocol;
 use common::{Client, Ended, TestServer, api_text, doc_id, get};
 use server::config::Limits;
-use server::peer::close_code;
+use tandem_sync::close;
 use tokio_tungstenite::tungstenite::Message;
 
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -17,19 +17,19 @@ fn cases() -> Vec<(&'static str, Message, u16)> {
     let mut trailing = protocol::encode_update(&[0, 0]);
     trailing.push(1);
     vec![
-        ("text frame", Message::Text("hello".into()), close_code::UNSUPPORTED),
-        ("empty frame", bin(vec![]), close_code::PROTOCOL_ERROR),
-        ("truncated varint", bin(vec![0xff, 0xff]), close_code::PROTOCOL_ERROR),
-        ("unknown tag", bin(vec![9, 0]), close_code::UNSUPPORTED),
-        ("unknown sync tag", bin(vec![0, 7, 0]), close_code::PROTOCOL_ERROR),
-        ("length past the end", bin(vec![0, 2, 200, 1]), close_code::PROTOCOL_ERROR),
-        ("trailing bytes", bin(trailing), close_code::PROTOCOL_ERROR),
-        ("garbage update", bin(protocol::encode_update(&[7, 1, 2, 3, 4, 5, 6])), close_code::INVALID_PAYLOAD),
-        ("garbage sync step 2", bin(protocol::encode_sync_step2(&[1, 250, 250, 250])), close_code::INVALID_PAYLOAD),
-        ("garbage state vector", bin(protocol::encode_sync_step1(&[5, 1])), close_code::INVALID_PAYLOAD),
-        ("garbage awareness", bin(protocol::encode_awareness(&[3, 1, 1])), close_code::INVALID_PAYLOAD),
-        ("auth from a client", bin(vec![2, 0, 0]), close_code::UNSUPPORTED),
-        ("oversize message", bin(vec![0; MAX_MESSAGE + 1]), close_code::TOO_BIG),
+        ("text frame", Message::Text("hello".into()), close::UNSUPPORTED),
+        ("empty frame", bin(vec![]), close::PROTOCOL_ERROR),
+        ("truncated varint", bin(vec![0xff, 0xff]), close::PROTOCOL_ERROR),
+        ("unknown tag", bin(vec![9, 0]), close::UNSUPPORTED),
+        ("unknown sync tag", bin(vec![0, 7, 0]), close::PROTOCOL_ERROR),
+        ("length past the end", bin(vec![0, 2, 200, 1]), close::PROTOCOL_ERROR),
+        ("trailing bytes", bin(trailing), close::PROTOCOL_ERROR),
+        ("garbage update", bin(protocol::encode_update(&[7, 1, 2, 3, 4, 5, 6])), close::INVALID_PAYLOAD),
+        ("garbage sync step 2", bin(protocol::encode_sync_step2(&[1, 250, 250, 250])), close::INVALID_PAYLOAD),
+        ("garbage state vector", bin(protocol::encode_sync_step1(&[5, 1])), close::INVALID_PAYLOAD),
+        ("garbage awareness", bin(protocol::encode_awareness(&[3, 1, 1])), close::INVALID_PAYLOAD),
+        ("auth from a client", bin(vec![2, 0, 0]), close::UNSUPPORTED),
+        ("oversize message", bin(vec![0; MAX_MESSAGE + 1]), close::TOO_BIG),
     ]
 }
 
@@ -135,8 +135,8 @@ async fn an_update_applied_in_part_reloads_the_document_from_storage() {
 
     let mut bad = Client::connect(&server.ws_url(&doc)).await;
     bad.send_raw(Message::Binary(protocol::encode_update(&partly_valid_update()).into())).await;
-    assert_eq!(bad.until_closed().await, Ended::Closed(close_code::INTERNAL_ERROR));
-    assert_eq!(writer.until_closed().await, Ended::Closed(close_code::INTERNAL_ERROR), "everyone reloads");
+    assert_eq!(bad.until_closed().await, Ended::Closed(close::INTERNAL_ERROR));
+    assert_eq!(writer.until_closed().await, Ended::Closed(close::INTERNAL_ERROR), "everyone reloads");
 
     // Once everyone has left, the document loads again from storage: what was
     // stored, without the part of the faulty update that only memory had.

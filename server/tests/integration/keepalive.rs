@@ -3,12 +3,12 @@
 
 use crate::common::fake_socket;
 
-use app::DocId;
-use app::protocol::{Inbound, encode_keepalive};
+use tandem_sync::DocId;
+use tandem_sync::protocol::{Inbound, encode_keepalive};
 use axum::extract::ws::Message;
 use fake_socket::FakeSocket;
 use server::config::Limits;
-use server::peer::close_code;
+use tandem_sync::close;
 use server::rooms::Rooms;
 use server::store::SqliteStore;
 use std::sync::Arc;
@@ -70,7 +70,7 @@ async fn a_peer_silent_for_60_seconds_is_closed() {
                 break code;
             }
         };
-        assert_eq!(code, close_code::GOING_AWAY);
+        assert_eq!(code, close::GOING_AWAY);
         let waited = start.elapsed();
         assert!(waited >= Duration::from_secs(60) && waited < Duration::from_secs(61), "{waited:?}");
     })
@@ -85,7 +85,7 @@ async fn shutdown_closes_with_1001() {
         assert!(is_sync_step1(&out.recv().await.unwrap()));
         shutdown.cancel();
         let msg = out.recv().await.unwrap();
-        assert_eq!(close_code_of(&msg), Some(close_code::GOING_AWAY));
+        assert_eq!(close_code_of(&msg), Some(close::GOING_AWAY));
     })
     .await;
 }

@@ -3,13 +3,13 @@
 
 use crate::common;
 
-use app::protocol;
+use tandem_sync::protocol;
 use common::scrape::{exceeded, scrape, until};
-use app::DocId;
+use tandem_sync::DocId;
 use bytes::Bytes;
 use common::{Client, Ended, TestServer, api_text, doc_id, request};
 use server::config::{Limits, Settings};
-use server::peer::close_code;
+use tandem_sync::close;
 use server::store::{DocMeta, Seq, SqliteStore, Store, StoreError, StoredDoc};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -30,8 +30,8 @@ fn awareness(id: u64, json: &str) -> Vec<u8> {
 
 /// A v1 update inserting `s` into a fresh document.
 fn update_of(s: &str) -> Vec<u8> {
-    let doc = app::document::new_doc();
-    let text = doc.get_or_insert_text(app::document::CONTENT);
+    let doc = tandem_sync::document::new_doc();
+    let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     let mut txn = doc.transact_mut();
     text.insert(&mut txn, 0, s);
     txn.encode_update_v1()
@@ -50,7 +50,7 @@ async fn an_update_past_the_document_limit_is_refused_not_stored_not_relayed() {
     reader.pump_until(|c| c.text_len() as usize == kept.len()).await;
 
     writer.append(&"x".repeat(40 << 10)).await;
-    assert_eq!(writer.until_closed().await, Ended::Closed(close_code::TOO_BIG));
+    assert_eq!(writer.until_closed().await, Ended::Closed(close::TOO_BIG));
     let (status, body) =
         request("POST", &server.http(&format!("/api/docs/{doc}/update")), Some(&update_of(&"y".repeat(40 << 10)))).await;
     assert_eq!(status, 413);
@@ -80,7 +80,7 @@ async fn an_oversize_awareness_state_closes_its_sender_and_is_not_relayed() {
     let mut observer = Client::connect(&server.ws_url(&doc)).await;
     let mut big = Client::connect(&server.ws_url(&doc)).await;
     big.send(awareness(7, &format!("{{\"name\":\"{}\"}}", "n".repeat(2000)))).await;
-    assert_eq!(big.until_closed().await, Ended::Closed(close_code::TOO_BIG));
+    assert_eq!(big.until_closed().await, Ended::Closed(close::TOO_BIG));
 
     let mut small = Client::connect(&server.ws_url(&doc)).await;
     let fine = awareness(8, "{\"name\":\"ok\"}");
@@ -141,7 +141,7 @@ async fn a_websocket_that_sends_nothing_is_closed_at_the_handshake_timeout() {
     let doc = doc_id("hs");
     let mut synced = Client::connect(&server.ws_url(&doc)).await;
     let mut silent = Client::open(&server.ws_url(&doc)).await;
-    assert_eq!(silent.until_closed().await, Ended::Closed(close_code::POLICY));
+    assert_eq!(silent.until_closed().await, Ended::Closed(close::POLICY));
     // Past the timeout, a client that did its handshake is still served.
     let mut other = Client::connect(&server.ws_url(&doc)).await;
     other.append("after").await;
@@ -245,7 +245,7 @@ async fn bytes_sent_while_a_document_loads_are_bounded() {
     for _ in 0..3 {
         flood.try_send(protocol::encode_update(&update_of(&"f".repeat(8 << 10)))).await;
     }
-    assert_eq!(flood.until_closed().await, Ended::Closed(close_code::TOO_BIG));
+    assert_eq!(flood.until_closed().await, Ended::Closed(close::TOO_BIG));
 
     store.open_gate();
     patient.sync().await;

@@ -18,7 +18,6 @@ mod interop;
 mod keepalive;
 mod limits;
 mod metrics;
-mod props;
 mod rooms;
 mod security;
 mod sync;

@@ -1,15 +1,15 @@
 //! The room registry: one load per document, unload and flush when unused,
 //! and nothing left behind when a load fails.
 
-use app::DocId;
+use tandem_sync::DocId;
 use server::rooms::{LoadError, Rooms};
 use server::store::{SqliteStore, Store};
 use std::sync::Arc;
 use yrs::{Text, Transact};
 
 fn update_with(text: &str) -> Vec<u8> {
-    let doc = app::document::new_doc();
-    let t = doc.get_or_insert_text(app::document::CONTENT);
+    let doc = tandem_sync::document::new_doc();
+    let t = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     let mut txn = doc.transact_mut();
     t.insert(&mut txn, 0, text);
     txn.encode_update_v1()
@@ -36,7 +36,7 @@ async fn concurrent_users_share_one_room_which_unloads_and_compacts_when_unused(
     let stored = store.load(&id).unwrap().unwrap();
     assert_eq!(stored.log_len, 0, "the log was not folded into a snapshot on unload");
     let reloaded = rooms.acquire(&id).await.unwrap();
-    assert_eq!(reloaded.read(|c| app::document::content(c.doc())), "hello");
+    assert_eq!(reloaded.read(|c| tandem_sync::document::content(c.doc())), "hello");
 }
 
 #[tokio::test]

@@ -140,8 +140,8 @@ async fn small_routes_refuse_large_bodies_and_updates_keep_their_own_cap() {
     // An update larger than the small-body cap but within --max-message-bytes applies.
     let update = {
         use yrs::{Text, Transact};
-        let doc = app::document::new_doc();
-        let text = doc.get_or_insert_text(app::document::CONTENT);
+        let doc = tandem_sync::document::new_doc();
+        let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let mut txn = doc.transact_mut();
         text.insert(&mut txn, 0, &"y".repeat(100 * 1024));
         txn.encode_update_v1()

@@ -4,8 +4,8 @@
 
 use crate::common::fake_socket;
 
-use app::DocId;
-use app::protocol::{self, Inbound};
+use tandem_sync::DocId;
+use tandem_sync::protocol::{self, Inbound};
 use axum::extract::ws::Message;
 use fake_socket::FakeSocket;
 use server::config::Limits;

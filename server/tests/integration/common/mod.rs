@@ -6,7 +6,7 @@ pub mod fake_socket;
 pub mod process;
 pub mod scrape;
 
-use app::protocol::{self, Inbound};
+use tandem_sync::protocol::{self, Inbound};
 use futures_util::{SinkExt, StreamExt};
 use server::config::{Limits, Settings};
 use server::store::{SqliteStore, Store};
@@ -111,7 +111,7 @@ impl Client {
         }
         match tokio_tungstenite::connect_async(request).await {
             Ok((ws, _)) => {
-                let doc = app::document::new_doc();
+                let doc = tandem_sync::document::new_doc();
                 Ok(Client { ws, doc, awareness: Vec::new(), acks: Vec::new(), next_ack: 1 })
             }
             Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
@@ -170,7 +170,7 @@ impl Client {
     /// Inserts and sends; `false` if the connection is gone.
     pub async fn try_insert(&mut self, index: u32, s: &str) -> bool {
         let update = {
-            let text = self.doc.get_or_insert_text(app::document::CONTENT);
+            let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
             let mut txn = self.doc.transact_mut();
             text.insert(&mut txn, index, s);
             txn.encode_update_v1()
@@ -180,17 +180,17 @@ impl Client {
 
     /// Appends `s` to `content` and sends the update.
     pub async fn append(&mut self, s: &str) {
-        let len = self.doc.get_or_insert_text(app::document::CONTENT).len(&self.doc.transact());
+        let len = self.doc.get_or_insert_text(tandem_sync::document::CONTENT).len(&self.doc.transact());
         self.insert(len, s).await;
     }
 
     /// Length of `content` in UTF-16 code units (cheap, unlike `text()`).
     pub fn text_len(&self) -> u32 {
-        self.doc.get_or_insert_text(app::document::CONTENT).len(&self.doc.transact())
+        self.doc.get_or_insert_text(tandem_sync::document::CONTENT).len(&self.doc.transact())
     }
 
     pub fn text(&self) -> String {
-        app::document::content(&self.doc)
+        tandem_sync::document::content(&self.doc)
     }
 
     /// Sends a sync-status request and returns its counter.
@@ -392,7 +392,7 @@ pub fn contains_all(text: &str, markers: &[String]) -> bool {
 
 /// Text of a doc built from one v1 update.
 pub fn text_of_update(update: &[u8]) -> String {
-    let doc = app::document::new_doc();
+    let doc = tandem_sync::document::new_doc();
     doc.transact_mut().apply_update(Update::decode_v1(update).expect("decode")).expect("apply");
-    app::document::content(&doc)
+    tandem_sync::document::content(&doc)
 }

@@ -3,7 +3,7 @@
 //! track of which of its markers the server acknowledged as durable.
 
 use super::text::{self, Layout};
-use app::protocol::{self, Inbound};
+use tandem_sync::protocol::{self, Inbound};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use rand::Rng;
 use std::collections::VecDeque;
@@ -67,7 +67,7 @@ impl SimClient {
 
     /// The body text.
     pub fn text(&self) -> String {
-        app::document::content(&self.doc)
+        tandem_sync::document::content(&self.doc)
     }
 
     /// The markers the server acknowledged as durable.
@@ -109,7 +109,7 @@ impl SimClient {
     /// Edits the document; returns the v1 update.
     fn local_edit(&mut self, rng: &mut impl Rng) -> Vec<u8> {
         let layout = Layout::of(&self.text());
-        let content = self.doc.get_or_insert_text(app::document::CONTENT);
+        let content = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let mut txn = self.doc.transact_mut();
         match rng.random_range(0..10) {
             0..3 => {

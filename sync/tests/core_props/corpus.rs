@@ -2,8 +2,8 @@
 //! of every kind for `decode`, short valid conversations for `core`. Built
 //! here from real edits with a fixed client id, so the bytes never change.
 
-use super::invariants::join_frames;
-use app::protocol;
+use tandem_sync::protocol;
+use tandem_sync::testing::invariants::join_frames;
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, OffsetKind, Options, ReadTxn, StateVector, Text, Transact};
 
@@ -23,7 +23,7 @@ pub fn files() -> Vec<(&'static str, &'static str, Vec<u8>)> {
 /// Named valid frames of every kind, from two real edits.
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     let doc = Doc::with_options(Options { client_id: ClientID::new(12345), offset_kind: OffsetKind::Utf16, ..Options::default() });
-    let content = doc.get_or_insert_text(app::document::CONTENT);
+    let content = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     let edit = |at: u32, s: &str| {
         let mut txn = doc.transact_mut();
         content.insert(&mut txn, at, s);

@@ -1,5 +1,5 @@
 //! What must hold whatever frames a document's core is fed: shared by the
-//! `proptest` properties (`tests/props.rs`) and the `core` fuzz target (`fuzz/`).
+//! `proptest` properties (`sync/tests/core_props.rs`) and the `core` fuzz target (`fuzz/`).
 //!
 //! - A rejected frame leaves the document unchanged, or (yrs integrated
 //!   part of it) asks for the document to be reloaded from storage.
@@ -12,9 +12,9 @@
 //!   forged to leave a gap in its writer's clocks can be accepted and then
 //!   orders text differently in the core and in a client that syncs from it.
 
-use app::protocol;
+use crate::doc_core::{CoreError, DocCore};
+use crate::protocol;
 use bytes::Bytes;
-use server::core::{CoreError, DocCore};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, ReadTxn, StateVector, Text, Transact, Update};
 
@@ -29,8 +29,8 @@ struct Look {
 fn look(doc: &Doc) -> Look {
     let txn = doc.transact();
     Look {
-        content: app::document::root_text(&txn, app::document::CONTENT),
-        title: app::document::root_text(&txn, app::document::TITLE),
+        content: crate::document::root_text(&txn, crate::document::CONTENT),
+        title: crate::document::root_text(&txn, crate::document::TITLE),
         state: txn.state_vector(),
     }
 }
@@ -70,7 +70,7 @@ pub enum Writers {
 /// Feeds `frames` to a fresh core and checks every invariant; panics on a violation.
 pub fn check_frames<'a>(frames: impl IntoIterator<Item = &'a [u8]>, writers: Writers) {
     let mut core = DocCore::default();
-    let reference = app::document::new_doc();
+    let reference = crate::document::new_doc();
     let mut stored: Vec<Bytes> = Vec::new();
     for frame in frames {
         let before = look(core.doc());
@@ -92,10 +92,10 @@ pub fn check_frames<'a>(frames: impl IntoIterator<Item = &'a [u8]>, writers: Wri
 
 /// A client that syncs the whole document and appends to it is accepted and converges.
 fn assert_client_can_edit(core: &mut DocCore) {
-    let client = app::document::new_doc();
+    let client = crate::document::new_doc();
     apply(&client, &core.encode_state());
     let update = {
-        let content = client.get_or_insert_text(app::document::CONTENT);
+        let content = client.get_or_insert_text(crate::document::CONTENT);
         let mut txn = client.transact_mut();
         let end = content.len(&txn);
         content.insert(&mut txn, end, "✓😀");
@@ -103,7 +103,7 @@ fn assert_client_can_edit(core: &mut DocCore) {
     };
     let frame = Bytes::from(protocol::encode_update(&update));
     core.handle(&frame).expect("a valid update from a synced client applies");
-    assert_eq!(app::document::content(core.doc()), app::document::content(&client), "the client and the core diverged");
+    assert_eq!(crate::document::content(core.doc()), crate::document::content(&client), "the client and the core diverged");
 }
 
 fn apply(doc: &Doc, update: &[u8]) {

@@ -3,7 +3,7 @@
 //! (bytes after it, or a frame cut short, are rejected).
 //! The `decode` fuzz target in `fuzz/` explores the same decoder with libFuzzer.
 
-use app::protocol::{self, Inbound, ProtocolError};
+use tandem_sync::protocol::{self, Inbound, ProtocolError};
 use proptest::prelude::*;
 use yrs::encoding::write::Write;
 

@@ -14,7 +14,7 @@
 //! end clock, drops the right origin of a cut item. A single session that
 //! wrote more than a message may hold therefore still arrives in one message.
 
-use app::protocol;
+use crate::protocol;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact};
 
 /// Bytes a sync message adds around its update: two tags and a length (up to 5 bytes).
@@ -71,18 +71,18 @@ fn diff_of<T: ReadTxn>(txn: &T, full: &StateVector, group: &[(ClientID, u32)]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::protocol::Inbound;
+    use crate::protocol::Inbound;
     use yrs::updates::decoder::Decode;
     use yrs::{GetString, Options, Text, Update};
 
     /// A document edited by forty clients (sessions), with deletions.
     fn edited() -> Doc {
-        let doc = app::document::new_doc();
+        let doc = crate::document::new_doc();
         for (i, id) in (1u64..=40).enumerate() {
             let editor = Doc::with_options(Options { client_id: ClientID::new(id), ..Options::default() });
             let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
             editor.transact_mut().apply_update(Update::decode_v1(&state).unwrap()).unwrap();
-            let text = editor.get_or_insert_text(app::document::CONTENT);
+            let text = editor.get_or_insert_text(crate::document::CONTENT);
             for n in 0..20 {
                 let mut txn = editor.transact_mut();
                 let len = text.len(&txn);
@@ -98,7 +98,7 @@ mod tests {
     }
 
     fn receive(frames: &[Vec<u8>]) -> Doc {
-        let doc = app::document::new_doc();
+        let doc = crate::document::new_doc();
         for frame in frames {
             let (Ok(Inbound::Update(u)) | Ok(Inbound::SyncStep2(u))) = Inbound::decode(frame) else { panic!() };
             doc.transact_mut().apply_update(Update::decode_v1(u).unwrap()).unwrap();
@@ -107,7 +107,7 @@ mod tests {
     }
 
     fn text(doc: &Doc) -> String {
-        let text = doc.get_or_insert_text(app::document::CONTENT);
+        let text = doc.get_or_insert_text(crate::document::CONTENT);
         text.get_string(&doc.transact())
     }
 

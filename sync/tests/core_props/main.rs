@@ -7,10 +7,9 @@
 //! The `core` fuzz target in `fuzz/` checks the same invariants with libFuzzer.
 
 mod corpus;
-mod invariants;
 
-use app::protocol;
-use invariants::Writers;
+use tandem_sync::protocol;
+use tandem_sync::testing::invariants::{self, Writers};
 use proptest::prelude::*;
 use yrs::updates::encoder::Encode;
 use yrs::{ClientID, Doc, OffsetKind, Options, ReadTxn, Text, Transact};
@@ -114,7 +113,7 @@ impl Replicas {
     /// Inserts `text`, or deletes one character, at a character boundary near `at`.
     fn edit(&mut self, replica: usize, at: u16, delete: bool, text: &str) {
         let doc = &self.docs[replica];
-        let body = app::document::content(doc);
+        let body = tandem_sync::document::content(doc);
         let bounds: Vec<u32> = std::iter::once(0)
             .chain(body.chars().scan(0, |pos, c| {
                 *pos += c.len_utf16() as u32;
@@ -122,7 +121,7 @@ impl Replicas {
             }))
             .collect();
         let i = usize::from(at) % bounds.len();
-        let content = doc.get_or_insert_text(app::document::CONTENT);
+        let content = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let mut txn = doc.transact_mut();
         match bounds.get(i + 1) {
             Some(&next) if delete => content.remove_range(&mut txn, bounds[i], next - bounds[i]),

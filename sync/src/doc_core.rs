@@ -4,7 +4,8 @@
 //! to relay, what to store. It owns no sockets, timers or database, so it is
 //! tested with plain byte vectors and in-memory replicas.
 
-use app::protocol::{self, Inbound, ProtocolError};
+use crate::close::{self, CloseReason};
+use crate::protocol::{self, Inbound, ProtocolError};
 use bytes::Bytes;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use yrs::sync::{Awareness, AwarenessUpdate};
@@ -55,6 +56,22 @@ pub enum CoreError {
     /// inconsistent in memory and must be reloaded from storage.
     #[error("internal error while applying an update")]
     Panicked,
+}
+
+impl CoreError {
+    /// The close code and reason the sender of a rejected message gets.
+    pub fn close_reason(&self) -> CloseReason {
+        match self {
+            CoreError::Protocol(ProtocolError::UnknownTag(_)) | CoreError::Unexpected(_) => {
+                (close::UNSUPPORTED, "unsupported message")
+            }
+            CoreError::Protocol(_) => (close::PROTOCOL_ERROR, "malformed message"),
+            CoreError::BadUpdate(_) | CoreError::BadAwareness(_) => (close::INVALID_PAYLOAD, "invalid update"),
+            CoreError::DocTooLarge { .. } => (close::TOO_BIG, "document too large"),
+            CoreError::AwarenessTooLarge { .. } => (close::TOO_BIG, "awareness state too large"),
+            CoreError::Panicked | CoreError::PartlyApplied(_) => (close::INTERNAL_ERROR, "internal error"),
+        }
+    }
 }
 
 /// Awareness client ids whose state a message set or cleared.
@@ -116,7 +133,7 @@ pub struct DocCore {
 
 impl Default for DocCore {
     fn default() -> Self {
-        let awareness = Awareness::new(app::document::new_doc());
+        let awareness = Awareness::new(crate::document::new_doc());
         DocCore { awareness, full_state: None, limits: DocLimits::default(), size: 0 }
     }
 }
@@ -296,7 +313,7 @@ mod tests {
 
     fn edit(doc: &yrs::Doc, s: &str) -> Bytes {
         let mut txn = doc.transact_mut();
-        let text = txn.get_or_insert_text(app::document::CONTENT);
+        let text = txn.get_or_insert_text(crate::document::CONTENT);
         text.insert(&mut txn, 0, s);
         Bytes::from(protocol::encode_update(&txn.encode_update_v1()))
     }
@@ -304,17 +321,17 @@ mod tests {
     #[test]
     fn an_update_is_relayed_as_is_stored_and_answered_in_sync_step2() {
         let mut core = DocCore::default();
-        let frame = edit(&app::document::new_doc(), "hello");
+        let frame = edit(&crate::document::new_doc(), "hello");
         let out = core.handle(&frame).unwrap();
         assert_eq!(out.broadcast.as_ref(), Some(&frame));
         assert!(out.persist.is_some() && out.reply.is_empty());
-        assert_eq!(app::document::content(core.doc()), "hello");
+        assert_eq!(crate::document::content(core.doc()), "hello");
 
         let step1 = Bytes::from(protocol::encode_sync_step1(&[0]));
         let reply = core.handle(&step1).unwrap().reply.remove(0);
         let Ok(Inbound::SyncStep2(update)) = Inbound::decode(&reply) else { panic!("not a SyncStep2") };
         let replica = DocCore::from_updates([update]).unwrap();
-        assert_eq!(app::document::content(replica.doc()), "hello");
+        assert_eq!(crate::document::content(replica.doc()), "hello");
     }
 
     #[test]
@@ -326,7 +343,7 @@ mod tests {
 
     #[test]
     fn two_replicas_converge_through_the_core() {
-        let (a, b) = (app::document::new_doc(), app::document::new_doc());
+        let (a, b) = (crate::document::new_doc(), crate::document::new_doc());
         let mut core = DocCore::default();
         let from_a = core.handle(&edit(&a, "a😀")).unwrap().broadcast.unwrap();
         let from_b = core.handle(&edit(&b, "b")).unwrap().broadcast.unwrap();
@@ -334,9 +351,9 @@ mod tests {
             let Ok(Inbound::Update(u)) = Inbound::decode(&frame) else { panic!() };
             doc.transact_mut().apply_update(Update::decode_v1(u).unwrap()).unwrap();
         }
-        let server = app::document::content(core.doc());
-        assert_eq!(app::document::content(&a), server);
-        assert_eq!(app::document::content(&b), server);
+        let server = crate::document::content(core.doc());
+        assert_eq!(crate::document::content(&a), server);
+        assert_eq!(crate::document::content(&b), server);
     }
 
     #[test]
@@ -377,7 +394,7 @@ mod tests {
         for s in good {
             u.write_u8(4); // a string, no origins: the parent follows
             u.write_var(1u32); // the parent is a root type, by name
-            u.write_string(app::document::CONTENT);
+            u.write_string(crate::document::CONTENT);
             u.write_string(s);
         }
         u.write_u8(4);
@@ -405,4 +422,13 @@ mod tests {
         assert!(matches!(result, Err(CoreError::BadUpdate(_))), "{result:?}");
         assert_eq!(core.encode_state(), before);
     }
+
+    #[test]
+    fn each_rejection_earns_its_close_code() {
+        assert_eq!(CoreError::DocTooLarge { limit: 1 }.close_reason(), (close::TOO_BIG, "document too large"));
+        assert_eq!(CoreError::Protocol(ProtocolError::UnknownTag(9)).close_reason().0, close::UNSUPPORTED);
+        assert_eq!(CoreError::Protocol(ProtocolError::TrailingBytes(1)).close_reason().0, close::PROTOCOL_ERROR);
+        assert_eq!(CoreError::Panicked.close_reason().0, close::INTERNAL_ERROR);
+    }
+
 }

@@ -1,0 +1,30 @@
+//! Tandem's sync vocabulary, shared by the server, the browser and the tools:
+//! no Leptos, no tokio, no web-sys — bytes in, bytes out.
+//!
+//! # Layout
+//!
+//! - [`protocol`]: the y-websocket wire protocol (framing, tags, encoders).
+//! - [`doc_id`]: validated document identifiers ([`DocId`]).
+//! - [`document`]: the shape of a document (root text names, UTF-16 offsets).
+//! - [`doc_core`]: the sans-IO core — what one document does with one message
+//!   (not on the browser's target).
+//! - [`chunks`]: a large document's state split into several sync messages.
+//! - [`close`]: the WebSocket close codes and which one a rejected message earns.
+//! - `testing` (feature `testing`): the core's invariants and fixtures for
+//!   other crates' tests and the fuzz targets.
+
+pub mod chunks;
+pub mod close;
+// The core stamps awareness states with the system clock, which the browser's
+// wasm target does not have; the browser never runs a document core.
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub mod doc_core;
+pub mod doc_id;
+pub mod document;
+pub mod protocol;
+#[cfg(all(feature = "testing", not(all(target_family = "wasm", target_os = "unknown"))))]
+pub mod testing;
+
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub use doc_core::DocCore;
+pub use doc_id::DocId;
