@@ -1,10 +1,10 @@
 //! Command-line configuration: one `clap` struct, every flag with an env fallback.
 
-use crate::admission::ConnectionCaps;
+use crate::conn::admission::ConnectionCaps;
 use crate::conn::ConnSettings;
 use tandem_sync::doc_core::DocLimits;
-use crate::throttle::Rate;
-use crate::peer::QueueLimits;
+use crate::conn::throttle::Rate;
+use crate::doc::queue::QueueLimits;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,9 +38,9 @@ pub struct Config {
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Copy the store in --data-dir to a single file while a server keeps serving it.
-    Backup(crate::backup::BackupArgs),
+    Backup(crate::commands::BackupArgs),
     /// Install a backup as the store in --data-dir; no server may be running on it.
-    Restore(crate::backup::RestoreArgs),
+    Restore(crate::commands::RestoreArgs),
     /// Measure a running y-websocket server (this one or any other) under load.
     Bench(crate::bench::BenchArgs),
 }

@@ -2,119 +2,49 @@
 //!
 //! # Layout
 //!
-//! - [`room`]: one loaded document, its connections and its write-through to storage.
-//! - [`rooms`]: the registry that loads each document once and unloads it when unused.
-//! - [`peer`]: a connection's bounded outbound queue and close signal.
-//! - [`conn`]: one WebSocket connection, driven by a single future;
-//!   [`throttle`] paces its messages.
-//! - [`admission`]: connection caps (in total, per IP, per document).
-//! - [`serve`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
-//! - [`ws`], [`api`], [`ops`]: the HTTP edge (`/ws/{id}`, `/api/...`, `/healthz`,
-//!   `/readyz`, `/metrics`); [`error`] is its error type.
-//! - [`origin`], [`headers`]: web security — the `Origin` check, security
-//!   headers and the pages' Content Security Policy.
-//! - [`metrics`]: what a Prometheus scrape reads.
-//! - [`docs`]: workspace operations (list, create) shared by the API and the pages;
-//!   [`workspace`] serves them to the pages' server functions.
+//! Layers, each a folder, each using only the ones listed before it (the sync
+//! vocabulary and the sans-IO document core are the `tandem_sync` crate):
+//!
+//! - [`metrics`]: what a Prometheus scrape reads; every layer counts into it.
 //! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
-//! - [`backup`]: the `backup` and `restore` subcommands over the SQLite store.
-//! - [`bench`]: the `bench` subcommand, a load benchmark for any y-websocket server.
-//! - [`config`]: command-line flags; [`state`]: what handlers share.
+//! - [`doc`]: loaded documents — one room per document, the registry that
+//!   loads each once, and the room's bounded queue to each connection.
+//! - [`conn`]: one WebSocket connection driven by a single future; admission
+//!   (connection caps), throttling, and the fragmenting socket.
+//! - [`workspace`]: the one service every route and page goes through to
+//!   list, create, read and change documents.
+//! - [`http`]: routes, the API, the WebSocket endpoint, the pages' glue, web
+//!   security, operator endpoints and the accept loop.
+//! - [`config`]: command-line flags and the settings they make;
+//!   [`commands`]: the `backup` and `restore` subcommands.
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
-pub mod admission;
-pub mod api;
-pub mod backup;
 pub mod bench;
+pub mod commands;
 pub mod config;
 pub mod conn;
-pub mod docs;
-pub mod error;
-pub mod headers;
+pub mod doc;
+pub mod http;
 pub mod metrics;
-pub mod ops;
-pub mod origin;
-pub mod owner_scope;
-pub mod peer;
-pub mod room;
-pub mod rooms;
-pub mod serve;
-pub mod state;
 pub mod store;
-pub mod throttle;
 pub mod workspace;
-pub mod ws;
 
-use admission::Admission;
-use app::backend::SharedWorkspace;
-use axum::Router;
-use axum::http::StatusCode;
-use axum::routing::get;
-use config::{MAX_FORM_BYTES, Settings};
-use leptos::config::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use config::Settings;
+use conn::admission::Admission;
+use doc::Rooms;
+use http::origin::OriginPolicy;
+use http::state::AppState;
 use metrics::Metrics;
-use origin::OriginPolicy;
 use prometheus_client::registry::Registry;
-use rooms::Rooms;
-use state::AppState;
 use std::sync::Arc;
-use std::time::Duration;
 use store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
+use workspace::Workspace;
 
-/// The app's routes over `state`: pages, the WebSocket endpoint, the API and
-/// the operator endpoints. Every response carries the security headers; every
-/// WebSocket handshake and state-changing request passes the `Origin` check;
-/// HTTP requests (not WebSockets) have a time limit and a body limit.
-pub fn app(state: AppState) -> Router {
-    let timeout = Duration::from_secs(state.limits.http_timeout_secs);
-    let http = Router::new()
-        .nest("/api", api::router(state.limits.max_message_bytes))
-        .merge(ops::router())
-        .merge(pages(&state))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
-    let router = Router::new()
-        .route("/ws/{doc_id}", get(ws::handler))
-        .merge(http)
-        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard));
-    headers::secure(router).with_state(state)
-}
-
-/// The server-rendered pages, their server functions and the site's files.
-fn pages(state: &AppState) -> Router<AppState> {
-    let routes = generate_route_list(app::App);
-    let leptos = state.leptos.clone();
-    let backend: SharedWorkspace = Arc::new(workspace::PagesBackend { rooms: state.rooms.clone() });
-    let context = move || {
-        leptos::context::provide_context(backend.clone());
-        headers::provide_page_policy();
-    };
-    Router::new()
-        .leptos_routes_with_context(state, routes, context.clone(), move || app::shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
-        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
-        .layer(axum::middleware::from_fn(owner_scope::own_owner))
-}
-
-/// Leptos settings: from the `LEPTOS_*` variables cargo-leptos sets, or, in a
-/// plain `cargo` build, the site files under `LEPTOS_SITE_ROOT` (default `target/site`).
-pub fn leptos_options() -> std::io::Result<LeptosOptions> {
-    let by_cargo_leptos =
-        option_env!("LEPTOS_OUTPUT_NAME").is_some() || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
-    if by_cargo_leptos {
-        let conf = leptos::config::get_config_from_env()
-            .map_err(|e| std::io::Error::other(format!("bad LEPTOS_* setting: {e}")))?;
-        return Ok(conf.leptos_options);
-    }
-    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
-    Ok(LeptosOptions::builder().output_name("tandem").site_root(site_root).build())
-}
+pub use http::{app, leptos_options};
 
 /// Serves on `listener` until `shutdown` is cancelled; then closes every
 /// connection with 1001, flushes every room and closes the store.
@@ -127,7 +57,7 @@ pub async fn run(
     let header_timeout = settings.limits.handshake_timeout();
     let state = state(store.clone(), settings, shutdown.clone())?;
     let tasks = state.tasks.clone();
-    serve::serve(listener, app(state), shutdown, header_timeout).await;
+    http::accept::serve(listener, app(state), shutdown, header_timeout).await;
     tasks.close();
     tasks.wait().await;
     tokio::task::spawn_blocking(move || store.close()).await.map_err(std::io::Error::other)
@@ -139,13 +69,15 @@ fn state(store: Arc<dyn Store>, settings: Settings, shutdown: CancellationToken)
     let mut registry = Registry::with_prefix(metrics::PREFIX);
     metrics.register(&mut registry);
     store.register_metrics(&mut registry);
+    let tasks = TaskTracker::new();
+    let rooms = Rooms::configured(store, metrics.clone(), settings.limits.doc_limits());
     Ok(AppState {
         leptos: leptos_options()?,
-        rooms: Rooms::configured(store, metrics.clone(), settings.limits.doc_limits()),
+        workspace: Workspace::new(rooms, tasks.clone(), shutdown.clone()),
         admission: Admission::new(settings.limits.connection_caps()),
         limits: Arc::new(settings.limits),
         shutdown,
-        tasks: TaskTracker::new(),
+        tasks,
         origins: OriginPolicy::new(&settings.security, metrics.clone()),
         metrics,
         registry: Arc::new(registry),

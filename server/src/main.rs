@@ -20,8 +20,8 @@ async fn main() -> anyhow::Result<()> {
     init_tracing(config.log_json);
     // The subcommands are one job each, with nothing else running.
     match &config.command {
-        Some(Command::Backup(args)) => println!("{}", server::backup::backup(&config.data_dir, args)?),
-        Some(Command::Restore(args)) => println!("{}", server::backup::restore(&config.data_dir, args)?),
+        Some(Command::Backup(args)) => println!("{}", server::commands::backup(&config.data_dir, args)?),
+        Some(Command::Restore(args)) => println!("{}", server::commands::restore(&config.data_dir, args)?),
         Some(Command::Bench(_)) => {}
         None => serve(config).await?,
     }

@@ -3,11 +3,11 @@
 
 use super::{CLOSE_TIMEOUT, ConnSettings, Early, MAX_FRAMES_PER_FLUSH, NORMAL, READS_PER_TURN};
 use crate::metrics::Metrics;
-use crate::peer::{ConnId, Outbound, PeerQueue};
+use crate::doc::queue::{ConnId, Outbound, ConnQueue};
 use tandem_sync::close::{self, CloseReason};
-use crate::room::Room;
+use crate::doc::Room;
 use crate::store::Seq;
-use crate::throttle::TokenBucket;
+use crate::conn::throttle::TokenBucket;
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
 use futures_util::{Sink, Stream};
@@ -30,7 +30,7 @@ pub(super) struct Connection<R, S> {
     early: std::vec::IntoIter<Result<Message, axum::Error>>,
     room: R,
     conn: ConnId,
-    queue: PeerQueue,
+    queue: ConnQueue,
     read: ReadState,
     write: WriteState,
     /// When the connection's timer fires. It is moved earlier at once but
@@ -92,7 +92,7 @@ where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin,
 {
     /// A connection that has joined `room`; it handles `early` first.
-    pub(super) fn new(socket: S, early: Early, room: R, conn: ConnId, queue: PeerQueue, settings: &ConnSettings) -> Self {
+    pub(super) fn new(socket: S, early: Early, room: R, conn: ConnId, queue: ConnQueue, settings: &ConnSettings) -> Self {
         let now = Instant::now();
         let read = ReadState {
             idle: settings.idle_timeout,

@@ -47,6 +47,8 @@ pub struct Metrics {
     pub bytes_sent: Counter,
     /// Time to apply one update that changed a document (decode, integrate, encode).
     pub update_apply: DurationHistogram,
+    /// Documents read from the store into memory.
+    pub document_loads: Counter,
     /// Documents that could not be loaded from the store.
     pub document_load_failures: Counter,
     /// Requests refused because they came from a foreign origin.
@@ -74,6 +76,7 @@ impl Default for Metrics {
             messages_sent: Counter::default(),
             bytes_sent: Counter::default(),
             update_apply: DurationHistogram::new(MEMORY_BUCKETS),
+            document_loads: Counter::default(),
             document_load_failures: Counter::default(),
             origin_refused: Counter::default(),
             limits_exceeded: Family::default(),
@@ -101,6 +104,7 @@ impl Metrics {
         r.register("messages_sent", "Messages sent", self.messages_sent.clone());
         r.register_with_unit("sent", "Bytes of messages sent", Unit::Bytes, self.bytes_sent.clone());
         r.register_with_unit("update_apply", "Time to apply an update", Unit::Seconds, self.update_apply.clone());
+        r.register("document_loads", "Documents read from the store into memory", self.document_loads.clone());
         r.register("document_load_failures", "Documents that failed to load", self.document_load_failures.clone());
         r.register("origin_refused", "Requests refused for their origin", self.origin_refused.clone());
         r.register("limits_exceeded", "Connections or messages refused, by limit", self.limits_exceeded.clone());

@@ -18,6 +18,7 @@ mod interop;
 mod keepalive;
 mod limits;
 mod metrics;
+mod page_view;
 mod rooms;
 mod security;
 mod sync;

@@ -2,7 +2,7 @@
 //! and nothing left behind when a load fails.
 
 use tandem_sync::DocId;
-use server::rooms::{LoadError, Rooms};
+use server::doc::{LoadError, Rooms};
 use server::store::{SqliteStore, Store};
 use std::sync::Arc;
 use yrs::{Text, Transact};

@@ -205,7 +205,7 @@ async fn pages_keep_their_policy_while_files_are_served_beside_them() {
         }
         for file in &files {
             assert_eq!(file.status, 200, "round {round}: the file is served");
-            assert_eq!(file.header("content-security-policy"), Some(server::headers::policy(None).as_str()), "round {round}: a file has no nonce");
+            assert_eq!(file.header("content-security-policy"), Some(server::http::headers::policy(None).as_str()), "round {round}: a file has no nonce");
         }
     }
 }

@@ -9,7 +9,7 @@ use tandem_sync::protocol::{self, Inbound};
 use axum::extract::ws::Message;
 use fake_socket::FakeSocket;
 use server::config::Limits;
-use server::rooms::Rooms;
+use server::doc::Rooms;
 use server::store::SqliteStore;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use crate::workspace::WorkspaceError;
 use serde::Serialize;
+use tandem_sync::doc_core::CoreError;
 
 /// An error answered to an HTTP client. Internal causes are logged, never sent.
 #[derive(Debug)]
@@ -65,20 +67,18 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<crate::rooms::LoadError> for ApiError {
-    fn from(e: crate::rooms::LoadError) -> Self {
+impl From<WorkspaceError> for ApiError {
+    fn from(e: WorkspaceError) -> Self {
         match e {
-            crate::rooms::LoadError::Closed => ApiError::unavailable(),
-            other => ApiError::internal(other),
-        }
-    }
-}
-
-impl From<crate::docs::DocsError> for ApiError {
-    fn from(e: crate::docs::DocsError) -> Self {
-        match e {
-            crate::docs::DocsError::Closed | crate::docs::DocsError::Load(crate::rooms::LoadError::Closed) => {
-                ApiError::unavailable()
+            WorkspaceError::NotFound => ApiError::not_found(),
+            WorkspaceError::Closed => ApiError::unavailable(),
+            WorkspaceError::Update(CoreError::DocTooLarge { .. }) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "document_too_large", "the document would exceed its size limit")
+            }
+            WorkspaceError::Update(e @ CoreError::Panicked) => ApiError::internal(e),
+            WorkspaceError::Update(refused) => {
+                tracing::debug!(error = %refused, "update refused");
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_update", "the update does not decode or apply")
             }
             other => ApiError::internal(other),
         }

@@ -1,17 +1,15 @@
 //! `GET /ws/{doc_id}`: the y-websocket endpoint.
 //!
 //! A connection is admitted (connection caps) before the upgrade, then reads
-//! while its document loads ([`Early`]), then is served by [`crate::conn`].
-//! [`socket`] upgrades it and sends large messages in fragments.
+//! while its document loads ([`Early`]), then is served by [`crate::conn`];
+//! [`crate::conn::websocket`] upgrades it and sends large messages in fragments.
 
-pub mod socket;
-
-use crate::admission::{Refused, Ticket};
+use crate::conn::admission::{Refused, Ticket};
 use crate::conn::{ConnSettings, Early};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use tandem_sync::close::{self, CloseReason};
-use crate::rooms::{LoadError, RoomGuard};
-use crate::state::AppState;
+use crate::doc::{LoadError, RoomGuard};
+use crate::http::state::AppState;
 use tandem_sync::DocId;
 use axum::Extension;
 use axum::extract::connect_info::ConnectInfo;
@@ -20,7 +18,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use socket::{NotUpgrade, Socket, Upgrade};
+use crate::conn::websocket::{NotUpgrade, Socket, Upgrade};
 use std::net::SocketAddr;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -91,7 +89,7 @@ async fn run(socket: Box<Socket>, opening: Box<Opening>) {
     // once the document is loaded, so it should not stay in every task's size.
     let Some(opened) = Box::pin(open(socket, opening)).await else { return };
     let Opened { socket, room, early, settings, shutdown, _ticket } = opened;
-    crate::conn::serve_after(socket, early, room, settings, shutdown).await;
+    crate::conn::serve_with_early(socket, early, room, settings, shutdown).await;
 }
 
 /// Loads the connection's document; on failure closes the socket and gives `None`.
@@ -125,7 +123,7 @@ async fn load(
     let mut early = Early { items: Vec::new(), first_due: Some(Instant::now() + settings.handshake_timeout) };
     let mut pending = 0usize;
     let mut reading = true;
-    let acquire = app.rooms.acquire(id);
+    let acquire = app.workspace.open(id);
     tokio::pin!(acquire);
     loop {
         let due = early.first_due.unwrap_or_else(far_future);

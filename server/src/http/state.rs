@@ -1,10 +1,10 @@
 //! State shared by every request handler.
 
-use crate::admission::Admission;
+use crate::conn::admission::Admission;
 use crate::config::Limits;
 use crate::metrics::Metrics;
-use crate::origin::OriginPolicy;
-use crate::rooms::Rooms;
+use crate::http::origin::OriginPolicy;
+use crate::workspace::Workspace;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use prometheus_client::registry::Registry;
@@ -17,15 +17,16 @@ use tokio_util::task::TaskTracker;
 pub struct AppState {
     /// Settings for server-side rendering and static files.
     pub leptos: LeptosOptions,
-    /// The loaded documents.
-    pub rooms: Arc<Rooms>,
+    /// The documents, through the one service every route uses.
+    pub workspace: Workspace,
     /// Counts open WebSocket connections against their caps.
     pub admission: Arc<Admission>,
     /// The configured limits.
     pub limits: Arc<Limits>,
     /// Cancelled once on Ctrl-C or SIGTERM; every connection watches it.
     pub shutdown: CancellationToken,
-    /// Every WebSocket connection task, so shutdown can wait for them.
+    /// Every WebSocket connection task (and documents kept loaded for a page),
+    /// so shutdown can wait for them.
     pub tasks: TaskTracker,
     /// Which browser origins may open sockets and change things.
     pub origins: OriginPolicy,

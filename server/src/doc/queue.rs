@@ -139,8 +139,8 @@ impl Outbox {
 
 /// The sending side of a connection, held by its room.
 #[derive(Debug, Clone)]
-pub struct Peer {
-    /// Unbounded at the type level; bounded by `gauge` against `limits` in [`Peer::send`].
+pub struct ConnHandle {
+    /// Unbounded at the type level; bounded by `gauge` against `limits` in [`ConnHandle::send`].
     outbox: Arc<Outbox>,
     gauge: Arc<QueueGauge>,
     limits: QueueLimits,
@@ -148,17 +148,17 @@ pub struct Peer {
 }
 
 /// The receiving side of a connection's queue, held by its writer.
-pub struct PeerQueue {
+pub struct ConnQueue {
     outbox: Arc<Outbox>,
     /// Items taken from the outbox and not yet handed out, in order.
     taken: VecDeque<Outbound>,
-    /// Shared with the [`Peer`]; report each written frame with [`QueueGauge::sent`].
+    /// Shared with the [`ConnHandle`]; report each written frame with [`QueueGauge::sent`].
     pub gauge: Arc<QueueGauge>,
     /// Set when the connection must close.
     pub close: Arc<CloseSignal>,
 }
 
-impl PeerQueue {
+impl ConnQueue {
     /// The next item if one is queued; otherwise the task of `cx` is woken
     /// when one is. The queue has no end of its own: a connection stops when
     /// its [`CloseSignal`] fires.
@@ -182,21 +182,21 @@ impl PeerQueue {
 
 /// The queue was over its limit; the connection is now closing.
 #[derive(Debug, PartialEq, Eq)]
-pub struct PeerGone;
+pub struct ConnGone;
 
-impl Peer {
-    /// A new connection's queue: the room keeps the [`Peer`], the writer the [`PeerQueue`].
-    pub fn new(limits: QueueLimits) -> (Peer, PeerQueue) {
+impl ConnHandle {
+    /// A new connection's queue: the room keeps the [`ConnHandle`], the writer the [`ConnQueue`].
+    pub fn new(limits: QueueLimits) -> (ConnHandle, ConnQueue) {
         let outbox = Arc::new(Outbox::default());
         let gauge = Arc::new(QueueGauge::default());
         let close = Arc::new(CloseSignal::default());
-        let peer = Peer { outbox: outbox.clone(), gauge: gauge.clone(), limits, close: close.clone() };
-        (peer, PeerQueue { outbox, taken: VecDeque::new(), gauge, close })
+        let peer = ConnHandle { outbox: outbox.clone(), gauge: gauge.clone(), limits, close: close.clone() };
+        (peer, ConnQueue { outbox, taken: VecDeque::new(), gauge, close })
     }
 
     /// Queues `item` and wakes the writer if it may be waiting. Past the queue
     /// limit the connection is closed with 1013 instead.
-    pub fn send(&self, item: Outbound) -> Result<(), PeerGone> {
+    pub fn send(&self, item: Outbound) -> Result<(), ConnGone> {
         let len = match &item {
             Outbound::Frame(b) | Outbound::AckAfter(_, b) => b.len(),
         };
@@ -205,7 +205,7 @@ impl Peer {
         let over = frames >= self.limits.frames || (frames > 0 && bytes + len > self.limits.bytes);
         if over {
             self.close(close::TRY_AGAIN_LATER, "too slow: outbound queue full");
-            return Err(PeerGone);
+            return Err(ConnGone);
         }
         let was_empty = {
             let mut items = self.outbox.items();
@@ -220,7 +220,7 @@ impl Peer {
     }
 
     /// Sends a frame.
-    pub fn frame(&self, bytes: Bytes) -> Result<(), PeerGone> {
+    pub fn frame(&self, bytes: Bytes) -> Result<(), ConnGone> {
         self.send(Outbound::Frame(bytes))
     }
 
@@ -236,24 +236,24 @@ mod tests {
 
     #[test]
     fn a_full_queue_closes_the_connection_with_1013() {
-        let (peer, queue) = Peer::new(QueueLimits { frames: 2, bytes: 1 << 20 });
+        let (peer, queue) = ConnHandle::new(QueueLimits { frames: 2, bytes: 1 << 20 });
         assert_eq!(peer.frame(Bytes::from_static(b"a")), Ok(()));
         assert_eq!(peer.frame(Bytes::from_static(b"b")), Ok(()));
-        assert_eq!(peer.frame(Bytes::from_static(b"c")), Err(PeerGone));
+        assert_eq!(peer.frame(Bytes::from_static(b"c")), Err(ConnGone));
         assert_eq!(queue.close.reason().map(|r| r.0), Some(close::TRY_AGAIN_LATER));
     }
 
     #[test]
     fn one_big_frame_fits_an_empty_queue_but_bytes_are_bounded() {
-        let (peer, queue) = Peer::new(QueueLimits { frames: 100, bytes: 10 });
+        let (peer, queue) = ConnHandle::new(QueueLimits { frames: 100, bytes: 10 });
         assert_eq!(peer.frame(Bytes::from(vec![0; 50])), Ok(()));
-        assert_eq!(peer.frame(Bytes::from(vec![0; 1])), Err(PeerGone));
+        assert_eq!(peer.frame(Bytes::from(vec![0; 1])), Err(ConnGone));
         assert!(queue.close.reason().is_some());
     }
 
     #[tokio::test]
     async fn items_arrive_in_order_and_a_waiting_writer_is_woken() {
-        let (peer, mut queue) = Peer::new(QueueLimits { frames: 10, bytes: 100 });
+        let (peer, mut queue) = ConnHandle::new(QueueLimits { frames: 10, bytes: 100 });
         peer.frame(Bytes::from_static(b"a")).unwrap();
         peer.frame(Bytes::from_static(b"b")).unwrap();
         let waiting = tokio::spawn(async move {
@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn sent_frames_free_their_room() {
-        let (peer, queue) = Peer::new(QueueLimits { frames: 1, bytes: 10 });
+        let (peer, queue) = ConnHandle::new(QueueLimits { frames: 1, bytes: 10 });
         peer.frame(Bytes::from_static(b"abc")).unwrap();
         queue.gauge.sent(3);
         assert_eq!(peer.frame(Bytes::from_static(b"abc")), Ok(()));

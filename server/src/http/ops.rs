@@ -1,8 +1,8 @@
 //! Endpoints for operators: `/healthz` (alive), `/readyz` (storing writes)
 //! and `/metrics` (Prometheus text format).
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::store;
 use axum::Router;
 use axum::extract::State;
@@ -27,14 +27,15 @@ async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
     if app.shutdown.is_cancelled() {
         return Err(not_ready("the server is shutting down"));
     }
-    app.rooms.store().health().map_err(not_ready)?;
+    app.workspace.rooms().store().health().map_err(not_ready)?;
     Ok("ready")
 }
 
 /// Every metric in the Prometheus text format (version 0.0.4).
 async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    app.metrics.documents_loaded.set(app.rooms.len() as i64);
-    app.metrics.store_backlog.set(store::backlog(&**app.rooms.store()) as i64);
+    let rooms = app.workspace.rooms();
+    app.metrics.documents_loaded.set(rooms.len() as i64);
+    app.metrics.store_backlog.set(store::backlog(&**rooms.store()) as i64);
     let mut body = String::new();
     prometheus_text::encode(&mut body, &app.registry).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)], body))

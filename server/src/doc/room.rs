@@ -2,9 +2,9 @@
 
 use tandem_sync::doc_core::{CoreError, DocCore};
 use crate::metrics::Metrics;
-use crate::peer::{ConnId, Outbound, Peer};
+use crate::doc::queue::{ConnId, Outbound, ConnHandle};
 use tandem_sync::close;
-use crate::rooms::Listing;
+use crate::doc::Listing;
 use crate::store::{Seq, Store};
 use tandem_sync::DocId;
 use bytes::Bytes;
@@ -19,7 +19,7 @@ const COMPACT_AFTER_BYTES: usize = 4 << 20;
 
 /// A connection as its room sees it.
 struct Member {
-    peer: Peer,
+    peer: ConnHandle,
     /// Awareness client ids this connection introduced; removed when it leaves.
     awareness_ids: HashSet<u64>,
     /// The store seq an ack on this connection waits for: its last update's,
@@ -129,7 +129,7 @@ impl Room {
 
     /// Adds a connection: it receives our `SyncStep1` and every awareness state
     /// first, then every later broadcast, in one step so nothing slips between.
-    pub fn join(&self, conn: ConnId, peer: Peer) -> bool {
+    pub fn join(&self, conn: ConnId, peer: ConnHandle) -> bool {
         let mut st = self.lock();
         if st.poisoned {
             return false;

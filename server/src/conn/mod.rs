@@ -1,16 +1,24 @@
 //! One WebSocket connection: what it reads feeds the room; its queue is
 //! drained to the socket with durable acknowledgements and keepalives.
 //! Everything a connection waits for is driven by one hand-written future
-//! ([`drive`]) that keeps only the state it needs: an idle connection is a few
+//! (`drive`) that keeps only the state it needs: an idle connection is a few
 //! hundred bytes plus its socket. Generic over `Sink`/`Stream`, so tests can
 //! drive it without a network.
+//!
+//! - `drive`: the connection's one future — reads, writes, acknowledges, keeps alive.
+//! - [`admission`]: connection caps (in total, per address, per document).
+//! - [`throttle`]: paces a connection's messages.
+//! - [`websocket`]: the upgrade, and a socket that sends a large message in fragments.
 
+pub mod admission;
 mod drive;
+pub mod throttle;
+pub mod websocket;
 
-use crate::peer::{CloseOnWake, CloseSignal, ConnId, Peer, QueueLimits};
+use crate::doc::queue::{CloseOnWake, CloseSignal, ConnId, ConnHandle, QueueLimits};
 use tandem_sync::close::{self, CloseReason};
-use crate::room::Room;
-use crate::throttle::Rate;
+use crate::doc::Room;
+use crate::conn::throttle::Rate;
 use axum::extract::ws::Message;
 use futures_util::{Sink, Stream};
 use std::ops::Deref;
@@ -63,12 +71,12 @@ pub struct Early {
 }
 
 /// Serves one connection in `room` until either side closes or `shutdown` fires.
-/// No handshake deadline applies: see [`serve_after`].
+/// No handshake deadline applies: see [`serve_with_early`].
 pub fn serve<'a, S>(socket: S, room: &'a Room, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send + 'a
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin + 'a,
 {
-    serve_after(socket, Early::default(), room, settings, shutdown)
+    serve_with_early(socket, Early::default(), room, settings, shutdown)
 }
 
 /// Serves one connection whose `early` items were read while its document
@@ -78,14 +86,14 @@ where
 /// Not an `async fn`: that would keep its arguments beside the connection
 /// built from them for the connection's whole life. The returned future holds
 /// only the connection, its timer and its shutdown registration.
-pub fn serve_after<S, R>(socket: S, early: Early, room: R, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send
+pub fn serve_with_early<S, R>(socket: S, early: Early, room: R, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
     R: Deref<Target = Room> + Send,
 {
     let conn = ConnId::next();
     let span = tracing::info_span!("conn", doc = %room.id(), conn = %conn);
-    let (peer, queue) = Peer::new(settings.queue);
+    let (peer, queue) = ConnHandle::new(settings.queue);
     let close = queue.close.clone();
     if !room.join(conn, peer) {
         close.close((close::INTERNAL_ERROR, "document unavailable"));

@@ -3,7 +3,7 @@
 
 use tandem_sync::doc_core::{CoreError, DocCore, DocLimits};
 use crate::metrics::Metrics;
-use crate::room::{Reporting, Room, Stored};
+use crate::doc::room::{Reporting, Room, Stored};
 use crate::store::{self, Store, StoreError};
 use tandem_sync::DocId;
 use std::collections::HashMap;
@@ -198,6 +198,7 @@ impl Rooms {
             Ok((core, Stored { last_seq, log_len: loaded.log_len, log_bytes: loaded.log_bytes, exists }))
         })
         .await??;
+        self.metrics.document_loads.inc();
         tracing::debug!(doc = %id, "room loaded");
         let reporting = Reporting { listing: self.listing.clone(), metrics: self.metrics.clone() };
         Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, stored, reporting)))

@@ -10,7 +10,7 @@
 //! they are allowed.
 
 use crate::config::{AllowedOrigin, Security};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::metrics::Metrics;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -1,0 +1,16 @@
+//! Loaded documents: each document in memory once, shared by its connections,
+//! written through to the store.
+//!
+//! - [`room`]: one loaded document — its core, its connections, its writes.
+//! - [`registry`]: [`Rooms`], which loads each document once and unloads it
+//!   when its last user leaves.
+//! - [`queue`]: a connection's bounded outbound queue and close signal — the
+//!   room's handle on a connection ([`ConnHandle`]) and the connection's end ([`ConnQueue`]).
+
+pub mod queue;
+pub mod registry;
+pub mod room;
+
+pub use queue::{ConnHandle, ConnId, ConnQueue};
+pub use registry::{Listing, LoadError, RoomGuard, Rooms};
+pub use room::Room;

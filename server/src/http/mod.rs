@@ -1,0 +1,85 @@
+//! The HTTP edge: routes, the WebSocket endpoint, the API, the pages' glue,
+//! web security, and the accept loop. Every handler reaches documents through
+//! the [`crate::workspace::Workspace`] service.
+//!
+//! - [`accept`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
+//! - [`api`]: the JSON API under `/api`; [`error`] is its error type.
+//! - [`ws`]: `GET /ws/{id}` — admits, upgrades and hands a socket to [`crate::conn`].
+//! - [`pages`]: the pages' server functions, served by the workspace.
+//! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators.
+//! - [`origin`], [`headers`]: the `Origin` check; security headers and the pages'
+//!   Content Security Policy.
+//! - [`owner_scope`]: each page request under a reactive owner of its own.
+//! - [`state`]: what every handler shares.
+
+pub mod accept;
+pub mod api;
+pub mod error;
+pub mod headers;
+pub mod ops;
+pub mod origin;
+pub mod owner_scope;
+pub mod pages;
+pub mod state;
+pub mod ws;
+
+use crate::config::MAX_FORM_BYTES;
+use app::backend::SharedWorkspace;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use state::AppState;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// The app's routes over `state`: pages, the WebSocket endpoint, the API and
+/// the operator endpoints. Every response carries the security headers; every
+/// WebSocket handshake and state-changing request passes the `Origin` check;
+/// HTTP requests (not WebSockets) have a time limit and a body limit.
+pub fn app(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.limits.http_timeout_secs);
+    let http = Router::new()
+        .nest("/api", api::router(state.limits.max_message_bytes))
+        .merge(ops::router())
+        .merge(site(&state))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+    let router = Router::new()
+        .route("/ws/{doc_id}", get(ws::handler))
+        .merge(http)
+        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard));
+    headers::secure(router).with_state(state)
+}
+
+/// The server-rendered pages, their server functions and the site's files.
+fn site(state: &AppState) -> Router<AppState> {
+    let routes = generate_route_list(app::App);
+    let leptos = state.leptos.clone();
+    let backend: SharedWorkspace = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
+    let context = move || {
+        leptos::context::provide_context(backend.clone());
+        headers::provide_page_policy();
+    };
+    Router::new()
+        .leptos_routes_with_context(state, routes, context.clone(), move || app::shell(leptos.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(owner_scope::own_owner))
+}
+
+/// Leptos settings: from the `LEPTOS_*` variables cargo-leptos sets, or, in a
+/// plain `cargo` build, the site files under `LEPTOS_SITE_ROOT` (default `target/site`).
+pub fn leptos_options() -> std::io::Result<LeptosOptions> {
+    let by_cargo_leptos =
+        option_env!("LEPTOS_OUTPUT_NAME").is_some() || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    if by_cargo_leptos {
+        let conf = leptos::config::get_config_from_env()
+            .map_err(|e| std::io::Error::other(format!("bad LEPTOS_* setting: {e}")))?;
+        return Ok(conf.leptos_options);
+    }
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    Ok(LeptosOptions::builder().output_name("tandem").site_root(site_root).build())
+}

@@ -1,0 +1,39 @@
+//! The pages' server functions ([`app::backend::Workspace`]), served by the
+//! workspace service.
+
+use crate::workspace::Workspace;
+use app::backend::{BoxFuture, Workspace as PageData};
+use app::model::{DocSnapshot, DocSummary};
+use tandem_sync::DocId;
+
+/// Serves the pages' server functions.
+pub struct PagesBackend {
+    /// The documents.
+    pub workspace: Workspace,
+}
+
+/// Logs `e` and returns the message pages may show.
+fn public(e: impl std::fmt::Display) -> String {
+    tracing::error!(error = %e, "page data failed");
+    "internal error".to_owned()
+}
+
+impl PageData for PagesBackend {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<DocSummary>, String>> {
+        Box::pin(async move {
+            let docs = self.workspace.list().await.map_err(public)?;
+            Ok(docs.into_iter().map(|d| DocSummary::new(d.id, d.title, d.updated_at)).collect())
+        })
+    }
+
+    fn create(&self) -> BoxFuture<'_, Result<DocId, String>> {
+        Box::pin(async move { self.workspace.create("").await.map_err(public) })
+    }
+
+    fn snapshot(&self, id: DocId) -> BoxFuture<'_, Result<DocSnapshot, String>> {
+        Box::pin(async move {
+            let snapshot = self.workspace.snapshot(&id).await.map_err(public)?;
+            Ok(DocSnapshot { title: snapshot.title, text: snapshot.text })
+        })
+    }
+}
