@@ -10,8 +10,8 @@ use std::sync::Arc;
 /// A boxed future, so the trait is object safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Workspace operations the pages need; errors are already safe to show.
-pub trait Workspace: Send + Sync + 'static {
+/// The workspace operations the pages need; errors are already safe to show.
+pub trait PageData: Send + Sync + 'static {
     /// Every document, most recently edited first.
     fn list(&self) -> BoxFuture<'_, Result<Vec<DocSummary>, String>>;
     /// Creates an empty document and returns its id once it is stored.
@@ -20,5 +20,5 @@ pub trait Workspace: Send + Sync + 'static {
     fn snapshot(&self, id: DocId) -> BoxFuture<'_, Result<DocSnapshot, String>>;
 }
 
-/// How the server provides its [`Workspace`] to the pages (as Leptos context).
-pub type SharedWorkspace = Arc<dyn Workspace>;
+/// How the server provides its [`PageData`] to the pages (as Leptos context).
+pub type SharedPageData = Arc<dyn PageData>;

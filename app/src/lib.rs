@@ -5,7 +5,7 @@
 //!
 //! - [`model`]: what pages show about documents; [`status`]: connection and saving states;
 //!   [`presence`]: who is here.
-//! - [`server_fns`]: the pages' calls into the server, served by a [`backend::Workspace`].
+//! - [`server_fns`]: the pages' calls into the server, served by a [`backend::PageData`].
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
 //! - `client` (browser only): the live session of an open document.
 //! - [`text_diff`]: the smallest change between two versions of a text.

@@ -7,8 +7,8 @@ use crate::model::{DocSnapshot, DocSummary};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-fn workspace() -> Result<crate::backend::SharedWorkspace, ServerFnError> {
-    use_context::<crate::backend::SharedWorkspace>().ok_or_else(|| ServerFnError::new("workspace unavailable"))
+fn workspace() -> Result<crate::backend::SharedPageData, ServerFnError> {
+    use_context::<crate::backend::SharedPageData>().ok_or_else(|| ServerFnError::new("workspace unavailable"))
 }
 
 /// Every document, most recently edited first.

@@ -24,7 +24,7 @@ pub mod state;
 pub mod ws;
 
 use crate::config::MAX_FORM_BYTES;
-use app::backend::SharedWorkspace;
+use app::backend::SharedPageData;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -58,7 +58,7 @@ pub fn app(state: AppState) -> Router {
 fn site(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
-    let backend: SharedWorkspace = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
+    let backend: SharedPageData = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
     let context = move || {
         leptos::context::provide_context(backend.clone());
         headers::provide_page_policy();

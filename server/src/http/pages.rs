@@ -1,8 +1,8 @@
-//! The pages' server functions ([`app::backend::Workspace`]), served by the
+//! The pages' server functions ([`app::backend::PageData`]), served by the
 //! workspace service.
 
 use crate::workspace::Workspace;
-use app::backend::{BoxFuture, Workspace as PageData};
+use app::backend::{BoxFuture, PageData};
 use app::model::{DocSnapshot, DocSummary};
 use tandem_sync::DocId;
 
