@@ -10,6 +10,8 @@
 //!   (not on the browser's target).
 //! - [`chunks`]: a large document's state split into several sync messages.
 //! - [`close`]: the WebSocket close codes and which one a rejected message earns.
+//! - [`session`]: the browser session's sync state machine — acknowledgements,
+//!   the journal's bookkeeping, deferred remote updates, reconnect backoff.
 //! - `testing` (feature `testing`): the core's invariants and fixtures for
 //!   other crates' tests and the fuzz targets.
 
@@ -22,6 +24,7 @@ pub mod doc_core;
 pub mod doc_id;
 pub mod document;
 pub mod protocol;
+pub mod session;
 #[cfg(all(feature = "testing", not(all(target_family = "wasm", target_os = "unknown"))))]
 pub mod testing;
 

@@ -1,0 +1,6 @@
+//! The core on its own (timers, backoff, acknowledgements, the inbox) and
+//! two or more replicas exchanging frames through the server's [`crate::DocCore`].
+
+mod harness;
+mod link;
+mod with_server;
