@@ -7,7 +7,8 @@
 //!   [`presence`]: who is here.
 //! - [`server_fns`]: the pages' calls into the server, served by a [`backend::PageData`].
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
-//! - `client` (browser only): the live session of an open document.
+//! - `client` (browser only): the live session of an open document — socket, fields, presence,
+//!   journal storage — around the sync state machine `tandem_sync::session`.
 //! - [`text_diff`]: the smallest change between two versions of a text.
 //! - [`markdown`]: the preview renderer (safe by construction).
 

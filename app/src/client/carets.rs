@@ -5,7 +5,7 @@
 use super::Session;
 use crate::presence::{CaretView, Cursor, Rect, from_rel, px, to_rel};
 use leptos::prelude::*;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use web_sys::Element;
 use yrs::Transact;
 
@@ -24,13 +24,13 @@ impl Session {
     /// next frame: measuring needs a fresh layout, which a large text makes
     /// costly, so it is done once per frame, when the browser lays out anyway.
     pub(super) fn place_carets(&self) {
-        if self.carets_due.replace(true) {
+        if self.carets.due.replace(true) {
             return;
         }
         let me = self.me.clone();
         request_animation_frame(move || {
             if let Some(me) = me.upgrade() {
-                me.carets_due.set(false);
+                me.carets.due.set(false);
                 me.draw_carets();
             }
         });
@@ -84,6 +84,9 @@ impl Session {
 /// and a keyed list of views would add about 10 KB (gzip) to the wasm bundle.
 pub(super) struct CaretLayer {
     root: Element,
+    /// Whether drawing is scheduled for the next frame (a `Cell`: set and
+    /// cleared through the shared session).
+    due: Cell<bool>,
     /// What is shown per collaborator (by client id).
     shown: RefCell<Vec<Shown>>,
 }
@@ -101,7 +104,7 @@ struct Shown {
 impl CaretLayer {
     /// A layer drawing into `root` (empty, positioned over the text area).
     pub(super) fn new(root: Element) -> Self {
-        CaretLayer { root, shown: RefCell::new(Vec::new()) }
+        CaretLayer { root, due: Cell::new(false), shown: RefCell::new(Vec::new()) }
     }
 
     /// Shows exactly `carets`. Each collaborator keeps one caret element for

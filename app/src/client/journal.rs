@@ -120,13 +120,8 @@ impl Journal {
         self.live.borrow_mut().push(Key::Own(seq));
     }
 
-    /// How many records are live now: pass it to [`Journal::forget`] once
-    /// the server acknowledges everything sent so far.
-    pub(super) fn mark(&self) -> usize {
-        self.live.borrow().len()
-    }
-
-    /// Deletes the oldest `count` live records: the server has stored them.
+    /// Deletes the oldest `count` live records: the server has stored them
+    /// (the session's core counts the records and says how many).
     pub(super) fn forget(&self, count: usize) {
         let gone: Vec<Key> = {
             let mut live = self.live.borrow_mut();

@@ -1,14 +1,23 @@
 //! The live session of an open document in the browser: a yrs document, the
 //! WebSocket to the server, and the page's fields bound to the shared texts.
+//! What the session does with frames and events — acknowledgements, the
+//! journal's bookkeeping, deferred remote updates, reconnecting — is decided
+//! by [`tandem_sync::session::SessionCore`]; the files here are the browser
+//! around it.
 //!
-//! - [`socket`]: connecting, reconnecting with backoff, and the sync protocol.
+//! - [`effects`]: carries out what the core decides.
+//! - [`socket`]: the WebSocket, its events fed to the core, and the silence watch.
+//! - [`field_events`]: the fields' input, composition and selection events.
 //! - [`binding`]: a text field bound to a shared text, keeping the selection.
 //! - [`keys`]: undo and redo of one's own changes.
 //! - [`presence`]: this person's name and color, and who else is here.
-//! - [`journal`]: unsynced edits kept in the browser across reloads.
+//! - [`carets`]: others' carets and selections drawn over the body.
+//! - [`journal`]: unsynced edits kept in the browser's IndexedDB across reloads.
 
 mod binding;
 mod carets;
+mod effects;
+mod field_events;
 mod input_edit;
 mod journal;
 mod keys;
@@ -25,17 +34,11 @@ use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
+use tandem_sync::session::{Effect, SessionCore};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
-use yrs::sync::Awareness;
 use yrs::undo::{Options as UndoOptions, UndoManager};
 use yrs::{Doc, Origin, Transact};
 
-/// Transaction origin of updates that came from the server.
-const REMOTE: &str = "remote";
-/// Transaction origin of edits an earlier page of this browser left unsynced.
-const FOUND: &str = "found";
 /// Transaction origin of this person's own edits (the only ones undo reverts).
 const LOCAL: &str = "local";
 /// Longest wait before the preview shows a change, in milliseconds.
@@ -86,38 +89,26 @@ pub struct Session {
     doc: Doc,
     body: Rc<Binding>,
     title: Rc<Binding>,
+    /// A `RefCell` because undo and redo need `&mut`; borrowed only while
+    /// undoing or redoing, and nothing that triggers (the document's
+    /// observers) touches it.
     undo: RefCell<UndoManager<()>>,
-    /// Awareness states: ours and everyone else's.
-    awareness: RefCell<Awareness>,
+    /// The socket, while one is open or opening (the core says when). A
+    /// `RefCell` because opening and losing it replace it; borrowed only to
+    /// send or to swap.
     socket: RefCell<Option<socket::Socket>>,
     signals: Signals,
-    /// Consecutive failed connection attempts, for the backoff.
-    failures: Cell<u32>,
-    /// Counter of the last durable-acknowledgement request sent.
-    ack_requested: Cell<u64>,
-    /// The journal's mark when that request was sent.
-    ack_mark: Cell<usize>,
+    /// The sync state machine. A `RefCell` borrowed only while it decides
+    /// (see [`Session::drive`]): the yrs observers that fire inside it — its
+    /// own remote and found transactions — never reach it again, because the
+    /// update observer skips those origins.
+    core: RefCell<SessionCore>,
     /// Unsynced edits, kept in the browser until the server has them.
     journal: Rc<journal::Journal>,
-    /// Whether some local change is not yet acknowledged as durable.
-    unsaved: Cell<bool>,
-    /// The caret we last published.
-    last_cursor: RefCell<Option<crate::presence::Cursor>>,
-    /// Whether an input method (IME) composition is in progress in a field.
-    composing: Cell<bool>,
-    /// Remote updates not yet applied: they are applied once per frame, and
-    /// held back during a composition (see [`Session::apply_remote`]).
-    deferred: RefCell<Vec<Vec<u8>>>,
-    /// Whether applying them is scheduled.
-    remote_due: Cell<bool>,
-    /// Whether carets are to be drawn at the next frame.
-    carets_due: Cell<bool>,
     /// Where others' carets are drawn.
     carets: carets::CaretLayer,
-    /// Where others are shown in the presence bar.
-    peer_badges: presence::PeerBadges,
-    /// When the socket last heard from the server (ms since the epoch).
-    heard_at: Cell<f64>,
+    /// This person's presence and everyone else's.
+    presence: presence::Presence,
 }
 
 impl Session {
@@ -126,17 +117,7 @@ impl Session {
         let doc = tandem_sync::document::new_doc();
         let body_text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let title_text = doc.get_or_insert_text(tandem_sync::document::TITLE);
-        let mut undo = UndoManager::with_options(UndoOptions {
-            capture_timeout_millis: UNDO_CAPTURE_MS,
-            tracked_origins: Default::default(),
-            capture_transaction: None,
-            timestamp: Arc::new(|| js_sys::Date::now() as u64),
-            init_undo_stack: Vec::new(),
-            init_redo_stack: Vec::new(),
-        });
-        undo.expand_scope(&doc, &body_text);
-        undo.expand_scope(&doc, &title_text);
-        undo.include_origin(Origin::from(LOCAL));
+        let undo = new_undo(&doc, &[&body_text, &title_text]);
         let (body_el, title_el) = (fields.body.clone(), fields.title.clone());
         let journal = journal::Journal::new(id.as_str(), move |kept| {
             if signals.kept.get_untracked() != kept {
@@ -146,30 +127,25 @@ impl Session {
         let session = Rc::new_cyclic(|me| Session {
             me: me.clone(),
             url: socket_url(id),
-            body: Binding::new(fields.body, Some(mirror::Mirror::new(fields.mirror)), body_text.clone(), preview_feed(&doc, body_text, signals.body)),
+            body: Binding::new(
+                fields.body,
+                Some(mirror::Mirror::new(fields.mirror)),
+                body_text.clone(),
+                preview_feed(&doc, body_text, signals.body),
+            ),
             title: Binding::new(fields.title, None, title_text, Box::new(move |value| signals.title.set(value()))),
-            awareness: RefCell::new(new_awareness(&doc)),
+            presence: presence::Presence::new(&doc, fields.presence),
+            core: RefCell::new(SessionCore::new(doc.clone())),
             doc,
             undo: RefCell::new(undo),
             socket: RefCell::new(None),
             signals,
-            failures: Cell::new(0),
-            ack_requested: Cell::new(0),
-            ack_mark: Cell::new(0),
             journal,
-            unsaved: Cell::new(false),
-            last_cursor: RefCell::new(None),
-            composing: Cell::new(false),
-            deferred: RefCell::new(Vec::new()),
-            remote_due: Cell::new(false),
-            carets_due: Cell::new(false),
             carets: carets::CaretLayer::new(fields.carets),
-            peer_badges: presence::PeerBadges::new(fields.presence),
-            heard_at: Cell::new(0.0),
         });
         session.observe_local_updates();
         let me = session.clone();
-        session.journal.open(move |found| me.merge_found(found));
+        session.journal.open(move |found| me.drive(|core| core.found(found)));
         session.listen_input(&body_el, |s| &s.body);
         session.listen_input(&title_el, |s| &s.title);
         session.bind_keys(&body_el);
@@ -178,110 +154,34 @@ impl Session {
         session.connect();
         session.watch_silence();
         session.keep_presence_alive();
-        let me = session.clone();
-        let _ = window_event_listener(leptos::ev::online, move |_| me.connect());
-        let me = session.clone();
-        let _ = window_event_listener(leptos::ev::offline, move |_| me.disconnect());
+        session.follow_the_network();
         session.follow_resizes(&body_el);
         let me = session.clone();
         let _ = window_event_listener(leptos::ev::beforeunload, move |ev| {
-            if me.unsaved.get() {
+            if me.core.borrow().unsaved() {
                 ev.prevent_default();
             }
         });
         session
     }
 
-    /// Forgets everyone else (after a disconnect: the server resends who is here).
-    fn forget_peers(&self) {
-        *self.awareness.borrow_mut() = new_awareness(&self.doc);
-        self.peer_badges.show(&[]);
-        self.signals.peers.set(Vec::new());
+    /// Hands the core one event and carries out what it decides. The core is
+    /// borrowed only while it decides, so the effects may call back into it.
+    fn drive(&self, step: impl FnOnce(&mut SessionCore) -> Vec<Effect>) {
+        let effects = step(&mut self.core.borrow_mut());
+        self.carry_out(effects);
     }
 
-    /// Sends every local transaction (edits, undo, redo) to the server.
+    /// Hands every local transaction (edits, undo, redo) to the core.
     fn observe_local_updates(self: &Rc<Self>) {
         let me = Rc::downgrade(self);
         let observed = self.doc.observe_update_v1("tandem-local", move |txn, event| {
-            let remote = txn.origin().is_some_and(|o| o.as_ref() == REMOTE.as_bytes() || o.as_ref() == FOUND.as_bytes());
-            if let (false, Some(me)) = (remote, me.upgrade()) {
-                me.send_local(&event.update);
+            if let (true, Some(me)) = (tandem_sync::session::is_local(txn.origin()), me.upgrade()) {
+                me.drive(|core| core.local_update(&event.update));
             }
         });
         if observed.is_err() {
             leptos::logging::error!("could not observe document updates");
-        }
-    }
-
-    fn listen_input(self: &Rc<Self>, el: &web_sys::EventTarget, binding: fn(&Session) -> &Binding) {
-        let me = self.clone();
-        let before = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).before_input());
-        let _ = el.add_event_listener_with_callback("beforeinput", before.as_ref().unchecked_ref());
-        before.forget(); // lives as long as the page
-        let me = self.clone();
-        let origin = Origin::from(LOCAL);
-        let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).on_input(&me.doc, &origin));
-        let _ = el.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
-        on_input.forget(); // lives as long as the page
-        let me = self.clone();
-        let on_start = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| me.composing.set(true));
-        let _ = el.add_event_listener_with_callback("compositionstart", on_start.as_ref().unchecked_ref());
-        on_start.forget();
-        let me = self.clone();
-        let origin = Origin::from(LOCAL);
-        let on_end = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            binding(&me).on_input(&me.doc, &origin);
-            me.composing.set(false);
-            me.flush_remote();
-        });
-        let _ = el.add_event_listener_with_callback("compositionend", on_end.as_ref().unchecked_ref());
-        on_end.forget();
-    }
-
-    /// Shares our caret when it moves, and keeps others' carets in place as we type and scroll.
-    fn track_selection(self: &Rc<Self>, el: &web_sys::EventTarget) {
-        // Our own caret moving does not move anyone else's; typing and scrolling do.
-        for event in ["select", "keyup", "mouseup", "input", "focus", "scroll"] {
-            let me = self.clone();
-            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-                if me.body.is_splicing() {
-                    return; // a remote change being shown, inside its transaction
-                }
-                let kind = ev.type_();
-                if kind != "scroll" {
-                    me.publish_cursor();
-                }
-                if kind == "input" || kind == "scroll" {
-                    me.place_carets();
-                }
-            });
-            let _ = el.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
-            handler.forget(); // lives as long as the page
-        }
-    }
-
-    /// Places carets again whenever the body's box changes size (window
-    /// resized, preview shown or hidden): the text wraps differently.
-    fn follow_resizes(self: &Rc<Self>, el: &web_sys::Element) {
-        let me = Rc::downgrade(self);
-        let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |_| {
-            if let Some(me) = me.upgrade() {
-                me.place_carets();
-            }
-        });
-        match web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
-            Ok(observer) => observer.observe(el),
-            Err(_) => leptos::logging::warn!("carets will not follow resizes"),
-        }
-        on_resize.forget(); // lives as long as the page
-    }
-
-    /// Publishes our presence if our caret moved.
-    fn publish_cursor(&self) {
-        let cursor = self.local_cursor();
-        if *self.last_cursor.borrow() != cursor {
-            *self.last_cursor.borrow_mut() = cursor;
-            self.publish_presence();
         }
     }
 
@@ -294,15 +194,24 @@ impl Session {
         self.undo.borrow_mut().redo_blocking();
         self.place_carets();
     }
+}
 
-    fn refresh_save_state(&self) {
-        let connected = self.signals.conn.get_untracked() == ConnState::Connected;
-        self.signals.save.set(match (self.unsaved.get(), connected) {
-            (false, _) => SaveState::Saved,
-            (true, true) => SaveState::Saving,
-            (true, false) => SaveState::Offline,
-        });
+/// An undo manager of this person's own edits to `texts`, grouping edits
+/// closer together than [`UNDO_CAPTURE_MS`].
+fn new_undo(doc: &Doc, texts: &[&yrs::TextRef]) -> UndoManager<()> {
+    let mut undo = UndoManager::with_options(UndoOptions {
+        capture_timeout_millis: UNDO_CAPTURE_MS,
+        tracked_origins: Default::default(),
+        capture_transaction: None,
+        timestamp: Arc::new(|| js_sys::Date::now() as u64),
+        init_undo_stack: Vec::new(),
+        init_redo_stack: Vec::new(),
+    });
+    for text in texts {
+        undo.expand_scope(doc, *text);
     }
+    undo.include_origin(Origin::from(LOCAL));
+    undo
 }
 
 /// Feeds the preview the body's text at most every [`PREVIEW_MS`], so that
@@ -323,10 +232,6 @@ fn preview_feed(doc: &Doc, text: yrs::TextRef, preview: RwSignal<String>) -> bin
             std::time::Duration::from_millis(PREVIEW_MS),
         );
     })
-}
-
-fn new_awareness(doc: &Doc) -> Awareness {
-    Awareness::with_clock(doc.clone(), || js_sys::Date::now() as u64)
 }
 
 /// `ws(s)://<this host>/ws/<id>`.

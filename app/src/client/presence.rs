@@ -1,14 +1,15 @@
 //! This person's presence (name and color) and everyone else's, over awareness.
 
 use super::Session;
-use crate::presence::{Peer, State, User};
+use crate::presence::{Cursor, Peer, State, User};
 use tandem_sync::protocol;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::Element;
 use std::time::Duration;
-use yrs::sync::AwarenessUpdate;
+use yrs::Doc;
+use yrs::sync::{Awareness, AwarenessUpdate};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 
@@ -34,6 +35,29 @@ fn save_user(user: &User) {
     if let (Some(storage), Ok(json)) = (storage, serde_json::to_string(user)) {
         let _ = storage.set_item(STORAGE_KEY, &json);
     }
+}
+
+/// Presence as this page keeps it.
+pub(super) struct Presence {
+    /// Awareness states: ours and everyone else's. A `RefCell` because
+    /// applying and publishing need `&mut`; never borrowed across a call out.
+    awareness: RefCell<Awareness>,
+    /// The caret we last published. A `RefCell` because it is compared and replaced.
+    last_cursor: RefCell<Option<Cursor>>,
+    /// Where others are shown in the presence bar.
+    badges: PeerBadges,
+}
+
+impl Presence {
+    /// No one else yet, badges drawn into `bar`.
+    pub(super) fn new(doc: &Doc, bar: Element) -> Self {
+        let awareness = RefCell::new(new_awareness(doc));
+        Presence { awareness, last_cursor: RefCell::new(None), badges: PeerBadges::new(bar) }
+    }
+}
+
+fn new_awareness(doc: &Doc) -> Awareness {
+    Awareness::with_clock(doc.clone(), || js_sys::Date::now() as u64)
 }
 
 impl Session {
@@ -62,12 +86,28 @@ impl Session {
         self.publish_presence();
     }
 
+    /// Publishes our presence if our caret moved.
+    pub(super) fn publish_cursor(&self) {
+        let cursor = self.local_cursor();
+        if *self.presence.last_cursor.borrow() != cursor {
+            *self.presence.last_cursor.borrow_mut() = cursor;
+            self.publish_presence();
+        }
+    }
+
+    /// Forgets everyone else (after a disconnect: the server resends who is here).
+    pub(super) fn forget_peers(&self) {
+        *self.presence.awareness.borrow_mut() = new_awareness(&self.doc);
+        self.presence.badges.show(&[]);
+        self.signals.peers.set(Vec::new());
+    }
+
     /// Sends our awareness state.
     pub(super) fn publish_presence(&self) {
         let state = State { user: self.signals.me.get_untracked(), cursor: self.local_cursor() };
         let Ok(json) = serde_json::to_string(&state) else { return };
         let update = {
-            let mut awareness = self.awareness.borrow_mut();
+            let mut awareness = self.presence.awareness.borrow_mut();
             awareness.set_local_state_raw(json);
             awareness.update_with_clients([awareness.client_id()])
         };
@@ -80,7 +120,7 @@ impl Session {
     pub(super) fn on_awareness(&self, bytes: &[u8]) {
         let Ok(update) = AwarenessUpdate::decode_v1(bytes) else { return };
         let peers = {
-            let mut awareness = self.awareness.borrow_mut();
+            let mut awareness = self.presence.awareness.borrow_mut();
             if awareness.apply_update(update).is_err() {
                 return;
             }
@@ -98,7 +138,7 @@ impl Session {
             peers.sort_unstable_by_key(|p| p.client_id); // ids are unique: no need for a (larger) stable sort
             peers
         };
-        self.peer_badges.show(&peers);
+        self.presence.badges.show(&peers);
         self.signals.peers.set(peers);
         self.place_carets();
     }
@@ -107,7 +147,7 @@ impl Session {
 /// The badges of everyone else, after this person's name in the presence bar.
 /// Drawn from here rather than by a reactive list: they exist only in the
 /// browser, and a keyed list of views would add about 6 KB (gzip) to the wasm bundle.
-pub(super) struct PeerBadges {
+struct PeerBadges {
     root: Element,
     /// Who each badge shows, and the badge.
     shown: RefCell<Vec<(u64, User, Element)>>,
@@ -115,12 +155,12 @@ pub(super) struct PeerBadges {
 
 impl PeerBadges {
     /// Badges appended to `root`.
-    pub(super) fn new(root: Element) -> Self {
+    fn new(root: Element) -> Self {
         PeerBadges { root, shown: RefCell::new(Vec::new()) }
     }
 
     /// Shows a badge for each of `peers`, in order (redrawn only when who is here changes).
-    pub(super) fn show(&self, peers: &[Peer]) {
+    fn show(&self, peers: &[Peer]) {
         let mut shown = self.shown.borrow_mut();
         let same = shown.len() == peers.len()
             && shown.iter().zip(peers).all(|((id, user, _), p)| *id == p.client_id && *user == p.user);
