@@ -5,6 +5,8 @@
 //! families (close codes) are touched once per connection, not per message.
 //! Gauges that describe a state (documents loaded, store backlog) are read
 //! when scraped instead of being maintained on every change.
+//!
+//! `histogram` holds [`DurationHistogram`], the lock-free latency histogram.
 
 mod histogram;
 

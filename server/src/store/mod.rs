@@ -4,6 +4,10 @@
 //! since. Writes are queued and committed in order by one writer; every queued
 //! operation gets a sequence number ([`Seq`]), and [`Store::durable`] publishes
 //! the highest one that is durably stored (every lower one is durable too).
+//!
+//! - `sqlite`: [`SqliteStore`], the embedded store — one writer thread with group
+//!   commit, one reader, and (in `sqlite/backup.rs`) online backup and verified restore.
+//! - `monitor`: what the writer reports while it works, for `/readyz` and `/metrics`.
 
 mod monitor;
 mod sqlite;
