@@ -18,6 +18,8 @@
 //! - [`config`]: command-line flags and the settings they make;
 //!   [`commands`]: the `backup` and `restore` subcommands.
 //!
+//! A unit test (`layering.rs`) holds every folder to that order.
+//!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
 pub mod bench;
@@ -29,6 +31,9 @@ pub mod http;
 pub mod metrics;
 pub mod store;
 pub mod workspace;
+
+#[cfg(test)]
+mod layering;
 
 use config::Settings;
 use conn::admission::Admission;
