@@ -20,6 +20,9 @@
 //! - [`backup`]: the `backup` and `restore` subcommands over the SQLite store.
 //! - [`bench`]: the `bench` subcommand, a load benchmark for any y-websocket server.
 //! - [`config`]: command-line flags; [`state`]: what handlers share.
+//! - `testing` (feature `testing`): the test harness — an in-process server,
+//!   a test client, HTTP and `/metrics` helpers — for this crate's tests and
+//!   the benchmark's; never in the production binary.
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
@@ -42,6 +45,8 @@ pub mod rooms;
 pub mod serve;
 pub mod state;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod throttle;
 pub mod workspace;
 pub mod ws;
