@@ -18,7 +18,6 @@
 //!   [`workspace`] serves them to the pages' server functions.
 //! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
 //! - [`backup`]: the `backup` and `restore` subcommands over the SQLite store.
-//! - [`bench`]: the `bench` subcommand, a load benchmark for any y-websocket server.
 //! - [`config`]: command-line flags; [`state`]: what handlers share.
 //! - `testing` (feature `testing`): the test harness — an in-process server,
 //!   a test client, HTTP and `/metrics` helpers — for this crate's tests and
@@ -29,7 +28,6 @@
 pub mod admission;
 pub mod api;
 pub mod backup;
-pub mod bench;
 pub mod config;
 pub mod conn;
 pub mod docs;

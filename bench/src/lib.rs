@@ -1,9 +1,11 @@
-//! `tandem bench`: measures a running y-websocket server (this one or any
+//! `tandem-bench`: measures a running y-websocket server (Tandem or any
 //! other) under load.
 //!
 //! A run is one scenario. It prints exactly one JSON line (a [`Report`]) on
 //! stdout and one human line starting with `# ` on stderr. A number that was
 //! not measured is left out, never guessed.
+//!
+//! # Layout
 //!
 //! - [`client`]: a minimal y-websocket client (handshake, send, receive).
 //! - [`fleet`]: many clients connected with bounded concurrency, the first
@@ -22,12 +24,13 @@ pub mod idle;
 pub mod joinstorm;
 pub mod metrics;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// `tandem bench [OPTIONS] SCENARIO [SCENARIO OPTIONS]`.
-#[derive(Debug, Clone, Args)]
+/// `tandem-bench [OPTIONS] SCENARIO [SCENARIO OPTIONS]`.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "tandem-bench", version, about = "Measure a running y-websocket server under load.")]
 pub struct BenchArgs {
     /// Options every scenario shares.
     #[command(flatten)]

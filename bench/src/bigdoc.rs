@@ -16,7 +16,7 @@ use yrs::{Doc, Text, TextRef, Transact, TransactionMut};
 /// Share of edits that insert a character; the rest delete one.
 const INSERT_SHARE: f64 = 0.65;
 
-/// `tandem bench bigdoc`.
+/// `tandem-bench bigdoc`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct BigdocArgs {
     /// Single-character edits (65% inserts, 35% deletes at random places, seeded by --seed).

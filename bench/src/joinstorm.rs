@@ -19,7 +19,7 @@ use yrs::{Doc, Text, Transact};
 /// with the builder's last update and the storm measures joining alone.
 const SETTLE: Duration = Duration::from_secs(1);
 
-/// `tandem bench joinstorm`.
+/// `tandem-bench joinstorm`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct JoinstormArgs {
     /// Bytes of ASCII text in the document.

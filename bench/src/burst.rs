@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Doc, ReadTxn, StateVector, Text, Transact, Update};
 
-/// `tandem bench burst`.
+/// `tandem-bench burst`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct BurstArgs {
     /// Writing clients, all on one document.

@@ -17,7 +17,7 @@ use yrs::{ClientID, Text, Transact};
 /// Characters each update appends: the update's number as 8 digits.
 pub const CHUNK: u32 = 8;
 
-/// `tandem bench fanout`.
+/// `tandem-bench fanout`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct FanoutArgs {
     /// Documents, each with its own writer and subscribers.
