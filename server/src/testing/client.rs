@@ -1,36 +1,18 @@
-//! A y-websocket test client: a yrs document kept in sync over one
-//! connection; anything a test does not expect panics.
+//! The test client: a [`Replica`] kept in sync over one [`Connection`] of
+//! the client kit; anything a test does not expect panics, and nothing is
+//! awaited longer than [`PATIENCE`].
 
 use super::PATIENCE;
-use futures_util::{SinkExt, StreamExt};
-use tandem_sync::protocol::{self, Inbound};
-use tokio::net::TcpStream;
+use tandem_client::{Connection, Handled, Replica};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
-use yrs::{Doc, ReadTxn, StateVector, Text, Transact, Update};
 
-/// What a client saw when its connection ended.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Ended {
-    /// A close frame with this code.
-    Closed(u16),
-    /// The socket ended without a close frame.
-    Dropped,
-}
+pub use tandem_client::Ended;
 
 /// A y-websocket client: a yrs document kept in sync over one connection.
 pub struct Client {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    /// The replica of the document.
-    pub doc: Doc,
-    /// Awareness frames received, in order.
-    pub awareness: Vec<Vec<u8>>,
-    /// Sync-status payloads echoed by the server, in order.
-    pub acks: Vec<Vec<u8>>,
-    next_ack: u64,
+    conn: Connection,
+    /// The document and what else the server sent (awareness, acknowledgements).
+    pub replica: Replica,
 }
 
 impl Client {
@@ -42,20 +24,9 @@ impl Client {
     /// Connects with extra handshake headers, without syncing; a refused
     /// handshake gives the HTTP status and body.
     pub async fn try_open(url: &str, headers: &[(&str, &str)]) -> Result<Client, (u16, Vec<u8>)> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = url.into_client_request().expect("request");
-        for (name, value) in headers {
-            let name = http_name(name);
-            request.headers_mut().insert(name, value.parse().expect("header value"));
-        }
-        match tokio_tungstenite::connect_async(request).await {
-            Ok((ws, _)) => {
-                let doc = tandem_sync::document::new_doc();
-                Ok(Client { ws, doc, awareness: Vec::new(), acks: Vec::new(), next_ack: 1 })
-            }
-            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
-                Err((r.status().as_u16(), r.body().clone().unwrap_or_default()))
-            }
+        match Connection::open_with(url, headers).await {
+            Ok(conn) => Ok(Client { conn, replica: Replica::new() }),
+            Err(tandem_client::Error::Refused { status, body, .. }) => Err((status.as_u16(), body)),
             Err(e) => panic!("connect: {e}"),
         }
     }
@@ -74,15 +45,12 @@ impl Client {
 
     /// Like [`Client::sync`]; `false` if the connection ended first.
     pub async fn try_sync(&mut self) -> bool {
-        let sv = self.doc.transact().state_vector().encode_v1();
-        if !self.try_send(protocol::encode_sync_step1(&sv)).await {
+        if !self.try_send(self.replica.sync_step1()).await {
             return false;
         }
         loop {
             let Some(frame) = self.next_frame().await else { return false };
-            let synced = matches!(Inbound::decode(&frame), Ok(Inbound::SyncStep2(_)));
-            self.apply(&frame).await;
-            if synced {
+            if self.apply(&frame).await {
                 return true;
             }
         }
@@ -95,12 +63,12 @@ impl Client {
 
     /// Sends a frame; `false` if the connection is gone.
     pub async fn try_send(&mut self, frame: Vec<u8>) -> bool {
-        self.ws.send(Message::Binary(frame.into())).await.is_ok()
+        self.conn.tx.send(frame).await.is_ok()
     }
 
     /// Sends any WebSocket message; `false` if the connection is gone.
     pub async fn send_raw(&mut self, msg: Message) -> bool {
-        self.ws.send(msg).await.is_ok()
+        self.conn.tx.send_message(msg).await.is_ok()
     }
 
     /// Inserts `s` at `index` (UTF-16) in `content` and sends the update.
@@ -110,76 +78,56 @@ impl Client {
 
     /// Inserts and sends; `false` if the connection is gone.
     pub async fn try_insert(&mut self, index: u32, s: &str) -> bool {
-        let update = {
-            let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
-            let mut txn = self.doc.transact_mut();
-            text.insert(&mut txn, index, s);
-            txn.encode_update_v1()
-        };
-        self.try_send(protocol::encode_update(&update)).await
+        let frame = self.replica.insert(index, s);
+        self.try_send(frame).await
     }
 
     /// Appends `s` to `content` and sends the update.
     pub async fn append(&mut self, s: &str) {
-        let len = self.doc.get_or_insert_text(tandem_sync::document::CONTENT).len(&self.doc.transact());
-        self.insert(len, s).await;
-    }
-
-    /// Length of `content` in UTF-16 code units (cheap, unlike `text()`).
-    pub fn text_len(&self) -> u32 {
-        self.doc.get_or_insert_text(tandem_sync::document::CONTENT).len(&self.doc.transact())
+        self.insert(self.replica.text_len(), s).await;
     }
 
     /// The body text.
     pub fn text(&self) -> String {
-        tandem_sync::document::content(&self.doc)
+        self.replica.text()
     }
 
-    /// Sends a sync-status request and returns its counter.
-    pub async fn request_ack(&mut self) -> u64 {
-        let n = self.next_ack;
-        self.next_ack += 1;
-        self.send(protocol::encode_sync_status(&protocol::sync_status_payload(n))).await;
-        n
+    /// Length of `content` in UTF-16 code units (cheap, unlike `text()`).
+    pub fn text_len(&self) -> u32 {
+        self.replica.text_len()
     }
 
     /// Keepalives received (awareness frames with no entries).
     pub fn keepalives(&self) -> usize {
-        self.awareness.iter().filter(|a| a.as_slice() == [0]).count()
+        self.replica.keepalives()
     }
 
     /// Whether the server has echoed sync-status `n`.
     pub fn acked(&self, n: u64) -> bool {
-        self.acks.iter().any(|a| *a == protocol::sync_status_payload(n))
+        self.replica.acked(n)
+    }
+
+    /// Sends a sync-status request and returns its counter.
+    pub async fn request_ack(&mut self) -> u64 {
+        let (n, frame) = self.replica.ack_request();
+        self.send(frame).await;
+        n
     }
 
     /// The next binary frame, or `None` when the connection ended.
     pub async fn next_frame(&mut self) -> Option<Vec<u8>> {
-        loop {
-            match tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("no frame in time")? {
-                Ok(Message::Binary(b)) => return Some(b.to_vec()),
-                Ok(Message::Close(_)) | Err(_) => return None,
-                Ok(_) => continue,
-            }
-        }
+        let frame = tokio::time::timeout(PATIENCE, self.conn.rx.recv()).await.expect("no frame in time");
+        frame.ok().flatten().map(Vec::from)
     }
 
-    /// Handles one frame as a y-websocket client does.
-    pub async fn apply(&mut self, frame: &[u8]) {
-        match Inbound::decode(frame).expect("server sent a bad frame") {
-            Inbound::SyncStep1(sv) => {
-                let sv = StateVector::decode_v1(sv).expect("state vector");
-                let diff = self.doc.transact().encode_state_as_update_v1(&sv);
-                self.send(protocol::encode_sync_step2(&diff)).await;
-            }
-            Inbound::SyncStep2(u) | Inbound::Update(u) => {
-                let update = Update::decode_v1(u).expect("update");
-                self.doc.transact_mut().apply_update(update).expect("apply");
-            }
-            Inbound::Awareness(a) => self.awareness.push(a.to_vec()),
-            Inbound::SyncStatus(p) => self.acks.push(p.to_vec()),
-            other => panic!("unexpected message from server: {other:?}"),
+    /// Handles one frame as a y-websocket client does; `true` for the server's `SyncStep2`.
+    pub async fn apply(&mut self, frame: &[u8]) -> bool {
+        match self.replica.handle(frame).expect("the server sent a bad frame") {
+            Handled::Answer(step2) => self.send(step2).await,
+            Handled::Synced => return true,
+            Handled::Updated | Handled::Awareness(_) | Handled::Acked(_) => {}
         }
+        false
     }
 
     /// Handles frames until `done` holds. Panics if the connection ends first.
@@ -200,31 +148,20 @@ impl Client {
             match self.next_frame().await {
                 Some(frame) => self.apply(&frame).await,
                 None => return false,
-            }
+            };
         }
         true
     }
 
     /// Reads until the connection ends and reports how it ended.
     pub async fn until_closed(&mut self) -> Ended {
-        loop {
-            match tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("connection not closed in time") {
-                Some(Ok(Message::Close(Some(frame)))) => return Ended::Closed(u16::from(frame.code)),
-                Some(Ok(Message::Close(None))) => return Ended::Closed(u16::from(CloseCode::Status)),
-                Some(Ok(_)) => continue,
-                Some(Err(_)) | None => return Ended::Dropped,
-            }
-        }
+        tokio::time::timeout(PATIENCE, self.conn.rx.until_closed()).await.expect("connection not closed in time")
     }
 
     /// Closes politely and reads until the server's close arrives.
-    pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
-        while let Some(Ok(_)) = self.ws.next().await {}
+    pub async fn close(self) {
+        let Connection { mut tx, rx } = self.conn;
+        tx.close().await;
+        rx.drain().await;
     }
-}
-
-
-fn http_name(name: &str) -> tokio_tungstenite::tungstenite::http::HeaderName {
-    name.parse().expect("header name")
 }

@@ -85,8 +85,8 @@ async fn an_oversize_awareness_state_closes_its_sender_and_is_not_relayed() {
     let mut small = Client::connect(&server.ws_url(&doc)).await;
     let fine = awareness(8, "{\"name\":\"ok\"}");
     small.send(fine.clone()).await;
-    observer.pump_until(|c| c.awareness.iter().any(|a| fine.ends_with(a))).await;
-    assert!(observer.awareness.iter().all(|a| a.len() < 1024), "an oversize state was relayed");
+    observer.pump_until(|c| c.replica.awareness.iter().any(|a| fine.ends_with(a))).await;
+    assert!(observer.replica.awareness.iter().all(|a| a.len() < 1024), "an oversize state was relayed");
     assert_eq!(exceeded(&scrape(&server).await, "awareness_bytes"), 1.0);
     server.stop().await;
 }
