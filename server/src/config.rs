@@ -41,8 +41,6 @@ pub enum Command {
     Backup(crate::commands::BackupArgs),
     /// Install a backup as the store in --data-dir; no server may be running on it.
     Restore(crate::commands::RestoreArgs),
-    /// Measure a running y-websocket server (this one or any other) under load.
-    Bench(crate::bench::BenchArgs),
 }
 
 impl Config {

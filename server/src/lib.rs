@@ -17,12 +17,14 @@
 //!   security, operator endpoints and the accept loop.
 //! - [`config`]: command-line flags and the settings they make;
 //!   [`commands`]: the `backup` and `restore` subcommands.
+//! - `testing` (feature `testing`): the test harness — an in-process server,
+//!   a test client, HTTP and `/metrics` helpers — for this crate's tests and
+//!   the benchmark's; never in the production binary.
 //!
 //! A unit test (`layering.rs`) holds every folder to that order.
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
-pub mod bench;
 pub mod commands;
 pub mod config;
 pub mod conn;
@@ -30,6 +32,8 @@ pub mod doc;
 pub mod http;
 pub mod metrics;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod workspace;
 
 #[cfg(test)]

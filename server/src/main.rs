@@ -1,6 +1,5 @@
 //! The `tandem` binary: parses flags, opens the store, serves until Ctrl-C or
-//! SIGTERM; or, given a subcommand, backs the store up, restores it, or
-//! measures a running server.
+//! SIGTERM; or, given a subcommand, backs the store up or restores it.
 
 use anyhow::Context;
 use clap::Parser;
@@ -12,31 +11,14 @@ use tokio_util::sync::CancellationToken;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    // The benchmark's stdout is its JSON line alone, so it sets up no logging.
-    if let Some(Command::Bench(args)) = &config.command {
-        bench(args).await;
-        return Ok(());
-    }
     init_tracing(config.log_json);
     // The subcommands are one job each, with nothing else running.
     match &config.command {
         Some(Command::Backup(args)) => println!("{}", server::commands::backup(&config.data_dir, args)?),
         Some(Command::Restore(args)) => println!("{}", server::commands::restore(&config.data_dir, args)?),
-        Some(Command::Bench(_)) => {}
         None => serve(config).await?,
     }
     Ok(())
-}
-
-/// Runs a benchmark: its JSON line on stdout, its human line on stderr, and
-/// exit code 1 if the run could not be carried out.
-async fn bench(args: &server::bench::BenchArgs) {
-    let report = server::bench::run(args).await;
-    println!("{}", report.json());
-    eprintln!("# {}", report.summary);
-    if !report.ok {
-        std::process::exit(1);
-    }
 }
 
 /// Opens the store and serves until Ctrl-C or SIGTERM.

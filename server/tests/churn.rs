@@ -4,12 +4,9 @@
 //! A binary of its own: it measures the process's memory, which tests
 //! running beside it in one process would move.
 
-#[path = "integration/common/mod.rs"]
-mod common;
-
-use common::scrape::{sample, scrape, until};
-use common::{Client, PATIENCE, TestServer};
 use server::config::Limits;
+use server::testing::scrape::{sample, scrape, until};
+use server::testing::{Client, PATIENCE, TestServer};
 use std::time::{Duration, Instant};
 
 const CYCLES: usize = 10_000;

@@ -4,7 +4,7 @@ use crate::common;
 
 use common::{Client, TestServer, api_text, get, post_json, request, text_of_update};
 use server::config::Limits;
-use yrs::{Text, Transact};
+use tandem_sync::document::{CONTENT, fresh_update};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_documents_are_listed_with_their_titles() {
@@ -41,13 +41,7 @@ async fn an_update_posted_over_http_reaches_connected_clients_and_is_stored() {
     let doc = common::doc_id("http");
     let mut live = Client::connect(&server.ws_url(&doc)).await;
 
-    let update = {
-        let ydoc = tandem_sync::document::new_doc();
-        let text = ydoc.get_or_insert_text(tandem_sync::document::CONTENT);
-        let mut txn = ydoc.transact_mut();
-        text.insert(&mut txn, 0, "from http 🚀");
-        txn.encode_update_v1()
-    };
+    let update = fresh_update(CONTENT, "from http 🚀");
     let (status, _) = request("POST", &server.http(&format!("/api/docs/{doc}/update")), Some(&update)).await;
     assert_eq!(status, 204);
     live.pump_until(|c| c.text() == "from http 🚀").await;

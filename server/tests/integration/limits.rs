@@ -15,8 +15,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tandem_sync::document::{CONTENT, fresh_update};
 use yrs::encoding::write::Write;
-use yrs::{Text, Transact};
 
 /// An awareness message setting client `id`'s state to `json`.
 fn awareness(id: u64, json: &str) -> Vec<u8> {
@@ -26,15 +26,6 @@ fn awareness(id: u64, json: &str) -> Vec<u8> {
     update.write_var(1u32);
     update.write_string(json);
     protocol::encode_awareness(&update)
-}
-
-/// A v1 update inserting `s` into a fresh document.
-fn update_of(s: &str) -> Vec<u8> {
-    let doc = tandem_sync::document::new_doc();
-    let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
-    let mut txn = doc.transact_mut();
-    text.insert(&mut txn, 0, s);
-    txn.encode_update_v1()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,8 +42,8 @@ async fn an_update_past_the_document_limit_is_refused_not_stored_not_relayed() {
 
     writer.append(&"x".repeat(40 << 10)).await;
     assert_eq!(writer.until_closed().await, Ended::Closed(close::TOO_BIG));
-    let (status, body) =
-        request("POST", &server.http(&format!("/api/docs/{doc}/update")), Some(&update_of(&"y".repeat(40 << 10)))).await;
+    let too_big = fresh_update(CONTENT, &"y".repeat(40 << 10));
+    let (status, body) = request("POST", &server.http(&format!("/api/docs/{doc}/update")), Some(&too_big)).await;
     assert_eq!(status, 413);
     assert!(String::from_utf8_lossy(&body).contains("document_too_large"));
 
@@ -85,8 +76,8 @@ async fn an_oversize_awareness_state_closes_its_sender_and_is_not_relayed() {
     let mut small = Client::connect(&server.ws_url(&doc)).await;
     let fine = awareness(8, "{\"name\":\"ok\"}");
     small.send(fine.clone()).await;
-    observer.pump_until(|c| c.awareness.iter().any(|a| fine.ends_with(a))).await;
-    assert!(observer.awareness.iter().all(|a| a.len() < 1024), "an oversize state was relayed");
+    observer.pump_until(|c| c.replica.awareness.iter().any(|a| fine.ends_with(a))).await;
+    assert!(observer.replica.awareness.iter().all(|a| a.len() < 1024), "an oversize state was relayed");
     assert_eq!(exceeded(&scrape(&server).await, "awareness_bytes"), 1.0);
     server.stop().await;
 }
@@ -240,10 +231,10 @@ async fn bytes_sent_while_a_document_loads_are_bounded() {
     let server = TestServer::start_on(store.clone(), Settings { limits, ..Settings::default() }).await;
     let doc = doc_id("early");
     let mut patient = Client::open(&server.ws_url(&doc)).await;
-    patient.send(protocol::encode_update(&update_of(&"p".repeat(8 << 10)))).await;
+    patient.send(protocol::encode_update(&fresh_update(CONTENT, &"p".repeat(8 << 10)))).await;
     let mut flood = Client::open(&server.ws_url(&doc)).await;
     for _ in 0..3 {
-        flood.try_send(protocol::encode_update(&update_of(&"f".repeat(8 << 10)))).await;
+        flood.try_send(protocol::encode_update(&fresh_update(CONTENT, &"f".repeat(8 << 10)))).await;
     }
     assert_eq!(flood.until_closed().await, Ended::Closed(close::TOO_BIG));
 

@@ -11,7 +11,6 @@ mod api;
 mod backpressure;
 mod backup;
 mod bad_input;
-mod bench;
 mod crash;
 mod fault;
 mod interop;

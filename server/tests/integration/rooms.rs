@@ -5,15 +5,7 @@ use tandem_sync::DocId;
 use server::doc::{LoadError, Rooms};
 use server::store::{SqliteStore, Store};
 use std::sync::Arc;
-use yrs::{Text, Transact};
-
-fn update_with(text: &str) -> Vec<u8> {
-    let doc = tandem_sync::document::new_doc();
-    let t = doc.get_or_insert_text(tandem_sync::document::CONTENT);
-    let mut txn = doc.transact_mut();
-    t.insert(&mut txn, 0, text);
-    txn.encode_update_v1()
-}
+use tandem_sync::document::{CONTENT, fresh_update};
 
 #[tokio::test]
 async fn concurrent_users_share_one_room_which_unloads_and_compacts_when_unused() {
@@ -24,7 +16,7 @@ async fn concurrent_users_share_one_room_which_unloads_and_compacts_when_unused(
     let (a, b) = tokio::join!(rooms.acquire(&id), rooms.acquire(&id));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(std::ptr::eq(&*a, &*b), "two rooms for one document");
-    let seq = a.apply_update(&update_with("hello")).unwrap();
+    let seq = a.apply_update(&fresh_update(CONTENT, "hello")).unwrap();
     assert!(server::store::wait_durable(&*store, seq).await);
     assert_eq!(store.load(&id).unwrap().unwrap().log_len, 1);
 
@@ -45,7 +37,7 @@ async fn a_damaged_document_fails_to_load_and_leaves_nothing_behind() {
     let id = DocId::parse("damaged").unwrap();
     {
         let store = SqliteStore::open(dir.path()).unwrap();
-        let seq = store.append(&id, update_with("fine").into());
+        let seq = store.append(&id, fresh_update(CONTENT, "fine").into());
         assert!(server::store::wait_durable(&store, seq).await);
         store.close();
     }

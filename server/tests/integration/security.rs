@@ -6,6 +6,7 @@ use crate::common;
 use common::{Client, PATIENCE, TestServer, doc_id, send};
 use server::config::{AllowedOrigin, Limits, Security, Settings};
 use std::time::Duration;
+use tandem_sync::document::{CONTENT, fresh_update};
 
 const FOREIGN: &str = "https://evil.example";
 
@@ -138,14 +139,7 @@ async fn small_routes_refuse_large_bodies_and_updates_keep_their_own_cap() {
     assert_eq!(server_fn.status, 413);
 
     // An update larger than the small-body cap but within --max-message-bytes applies.
-    let update = {
-        use yrs::{Text, Transact};
-        let doc = tandem_sync::document::new_doc();
-        let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
-        let mut txn = doc.transact_mut();
-        text.insert(&mut txn, 0, &"y".repeat(100 * 1024));
-        txn.encode_update_v1()
-    };
+    let update = fresh_update(CONTENT, &"y".repeat(100 * 1024));
     let url = server.http(&format!("/api/docs/{}/update", doc_id("big")));
     assert_eq!(send("POST", &url, &[], &update).await.status, 204);
     assert_eq!(send("POST", &url, &[], &vec![0; 300 * 1024]).await.status, 413);

@@ -80,15 +80,15 @@ async fn awareness_is_relayed_and_removed_on_close() {
     let mut b = Client::connect(&server.ws_url(&doc)).await;
     let state = r##"{"user":{"name":"Ada","color":"#f80"}}"##;
     a.send(tandem_sync::protocol::encode_awareness(&awareness_entry(4242, 1, state))).await;
-    b.pump_until(|c| awareness_states(&c.awareness).contains(&(4242, state.to_string()))).await;
+    b.pump_until(|c| awareness_states(&c.replica.awareness).contains(&(4242, state.to_string()))).await;
 
     // A newcomer receives the current states right after the handshake.
     let mut late = Client::open(&server.ws_url(&doc)).await;
     late.sync().await;
-    late.pump_until(|c| awareness_states(&c.awareness).contains(&(4242, state.to_string()))).await;
+    late.pump_until(|c| awareness_states(&c.replica.awareness).contains(&(4242, state.to_string()))).await;
 
     a.close().await;
-    b.pump_until(|c| awareness_states(&c.awareness).contains(&(4242, "null".to_string()))).await;
+    b.pump_until(|c| awareness_states(&c.replica.awareness).contains(&(4242, "null".to_string()))).await;
     server.stop().await;
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// `tandem bench idle`.
+/// `tandem-bench idle`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct IdleArgs {
     /// Connections to open (this process needs a file descriptor for each:

@@ -1,9 +1,8 @@
 //! `burst`: writers on one document send prepared updates as fast as their
 //! sockets take them; subscribers receive. How soon does everyone have everything?
 
-use super::client::{Sender, text_of};
 use super::delivery::{Deliveries, Writers};
-use super::fanout::{CHUNK, server_part};
+use super::fanout::{CHUNK, chunk, server_part};
 use super::fleet::{self, Joined};
 use super::metrics::{self, PhaseUsage, ServerWatch};
 use super::{BenchError, Global, Outcome, doc_names, secs};
@@ -11,12 +10,14 @@ use bytes::Bytes;
 use clap::Args;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use tandem_client::handshake::text_of;
+use tandem_client::{Replica, Sender};
+use tandem_sync::document;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use yrs::updates::decoder::Decode;
-use yrs::{ClientID, Doc, ReadTxn, StateVector, Text, Transact, Update};
+use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact};
 
-/// `tandem bench burst`.
+/// `tandem-bench burst`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct BurstArgs {
     /// Writing clients, all on one document.
@@ -103,32 +104,23 @@ pub async fn run(g: &Global, a: &BurstArgs) -> Result<BurstResults, BenchError> 
 /// Each writer's updates, made before the clock starts: `updates` appends of
 /// [`CHUNK`] characters to its own document.
 fn prepare(writers: u32, updates: u32) -> Prepared {
-    let merged = tandem_sync::document::new_doc();
+    let merged = document::new_doc();
     let (mut frames, mut ids) = (Vec::new(), Vec::new());
     for _ in 0..writers {
-        let doc = tandem_sync::document::new_doc();
-        let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
-        let own = (0..updates)
-            .map(|k| {
-                let mut txn = doc.transact_mut();
-                text.insert(&mut txn, k * CHUNK, &format!("{:08}", k % 100_000_000));
-                Bytes::from(tandem_sync::protocol::encode_update(&txn.encode_update_v1()))
-            })
-            .collect();
-        merge(&merged, &doc);
+        let replica = Replica::new();
+        let own = (0..updates).map(|k| Bytes::from(replica.insert(k * CHUNK, &chunk(u64::from(k))))).collect();
+        merge(&merged, replica.doc());
         frames.push(own);
-        ids.push(doc.client_id());
+        ids.push(replica.doc().client_id());
     }
-    Prepared { frames, ids, text: tandem_sync::document::content(&merged) }
+    Prepared { frames, ids, text: document::content(&merged) }
 }
 
 /// Applies everything `from` holds to `into`.
 fn merge(into: &Doc, from: &Doc) {
     let state = from.transact().encode_state_as_update_v1(&StateVector::default());
-    if let Ok(update) = Update::decode_v1(&state) {
-        // Both documents are ours and well formed: applying cannot fail.
-        let _ = into.transact_mut().apply_update(update);
-    }
+    // Both documents are ours and well formed: applying cannot fail.
+    let _ = document::apply_v1(into, &state);
 }
 
 type Receipts = Vec<(Instant, Bytes)>;
@@ -164,7 +156,7 @@ fn start(
                 Ok((tx, echoes))
             }));
         } else {
-            receiving.push(tokio::spawn(j.client.rx.collect_updates(expected, stop.clone())));
+            receiving.push(tokio::spawn(fleet::collect_updates(j.client.rx, expected, stop.clone())));
             keep.push(j.client.tx);
         }
     }

@@ -1,11 +1,12 @@
-//! `tandem bench`: measures a running y-websocket server (this one or any
+//! `tandem-bench`: measures a running y-websocket server (Tandem or any
 //! other) under load.
 //!
 //! A run is one scenario. It prints exactly one JSON line (a [`Report`]) on
 //! stdout and one human line starting with `# ` on stderr. A number that was
 //! not measured is left out, never guessed.
 //!
-//! - [`client`]: a minimal y-websocket client (handshake, send, receive).
+//! # Layout
+//!
 //! - [`fleet`]: many clients connected with bounded concurrency, the first
 //!   client of each document before the others.
 //! - [`delivery`]: which writer updates a received frame carries.
@@ -14,7 +15,6 @@
 
 pub mod bigdoc;
 pub mod burst;
-pub mod client;
 pub mod delivery;
 pub mod fanout;
 pub mod fleet;
@@ -22,12 +22,13 @@ pub mod idle;
 pub mod joinstorm;
 pub mod metrics;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// `tandem bench [OPTIONS] SCENARIO [SCENARIO OPTIONS]`.
-#[derive(Debug, Clone, Args)]
+/// `tandem-bench [OPTIONS] SCENARIO [SCENARIO OPTIONS]`.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "tandem-bench", version, about = "Measure a running y-websocket server under load.")]
 pub struct BenchArgs {
     /// Options every scenario shares.
     #[command(flatten)]
@@ -107,29 +108,15 @@ impl Scenario {
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    /// The WebSocket connection could not be opened.
-    #[error("cannot connect to {url}: {source}")]
-    Connect {
-        /// The URL tried.
-        url: String,
-        /// What the WebSocket client said.
-        source: Box<tokio_tungstenite::tungstenite::Error>,
-    },
-    /// Sending or receiving on an open connection failed.
-    #[error("connection failed: {0}")]
-    Socket(#[from] Box<tokio_tungstenite::tungstenite::Error>),
+    /// Connecting, sending or receiving failed, or the server sent something wrong.
+    #[error(transparent)]
+    Client(#[from] tandem_client::Error),
     /// The server closed the connection while the client still expected something.
     #[error("the server closed the connection")]
     Closed,
     /// Nothing expected arrived in time.
     #[error("timed out waiting for {0}")]
     Timeout(&'static str),
-    /// The server sent a frame that is not a y-websocket message.
-    #[error("bad frame from the server: {0}")]
-    Protocol(#[from] tandem_sync::protocol::ProtocolError),
-    /// The server sent an update or state vector yrs cannot decode or apply.
-    #[error("bad update from the server: {0}")]
-    Update(String),
     /// Some clients of a run that needs all of them could not connect and sync.
     #[error("{failed} of {total} clients could not connect and sync; the first: {first}")]
     Clients {
@@ -146,12 +133,6 @@ pub enum BenchError {
     /// A parameter makes the scenario meaningless.
     #[error("bad parameter: {0}")]
     BadParameter(&'static str),
-}
-
-impl From<tokio_tungstenite::tungstenite::Error> for BenchError {
-    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
-        BenchError::Socket(Box::new(e))
-    }
 }
 
 /// What one scenario measured: the report's `results`, and a human summary.

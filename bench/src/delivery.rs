@@ -7,9 +7,10 @@
 //! into one frame, or repeats one is counted correctly either way.
 
 use super::BenchError;
-use super::client::update_of;
 use serde::Serialize;
 use std::collections::HashMap;
+use tandem_client::handshake::update_of;
+use tandem_sync::document::ApplyError;
 use yrs::updates::decoder::Decode;
 use yrs::{ClientID, Update};
 
@@ -49,7 +50,7 @@ impl Writers {
     /// Every (writer, update number) that `frame` carries; other clients' items are ignored.
     pub fn carried(&self, frame: &[u8]) -> Result<Vec<(usize, u32)>, BenchError> {
         let Some(update) = update_of(frame)? else { return Ok(Vec::new()) };
-        let update = Update::decode_v1(update).map_err(|e| BenchError::Update(e.to_string()))?;
+        let update = Update::decode_v1(update).map_err(|e| tandem_client::Error::from(ApplyError::from(e)))?;
         let mut out = Vec::new();
         for (client, ranges) in update.insertions(true).iter() {
             let Some(&w) = self.index.get(client) else { continue };
@@ -115,20 +116,13 @@ impl Deliveries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yrs::{Text, Transact};
+    use tandem_client::Replica;
 
     #[test]
     fn each_update_is_identified_by_its_clock_range() {
-        let doc = tandem_sync::document::new_doc();
-        let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
-        let frames: Vec<Vec<u8>> = (0..3)
-            .map(|k| {
-                let mut txn = doc.transact_mut();
-                text.insert(&mut txn, k * 8, &format!("{k:08}"));
-                tandem_sync::protocol::encode_update(&txn.encode_update_v1())
-            })
-            .collect();
-        let writers = Writers::new(&[doc.client_id()], 3, 8);
+        let replica = Replica::new();
+        let frames: Vec<Vec<u8>> = (0..3).map(|k| replica.insert(k * 8, &format!("{k:08}"))).collect();
+        let writers = Writers::new(&[replica.doc().client_id()], 3, 8);
         assert_eq!(writers.carried(&frames[1]).unwrap(), vec![(0, 1)]);
         let mut tally = writers.tally();
         for f in frames.iter().chain([&frames[2]]) {

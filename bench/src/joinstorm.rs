@@ -1,11 +1,9 @@
 //! `joinstorm`: many fresh clients join a large document at the same moment,
 //! as when a shared link is opened by a whole audience.
 
-use super::client::{Client, Synced, text_of};
 use super::fanout::{ms, server_part};
 use super::metrics::{self, LatencySummary, Latencies, PhaseUsage, ServerWatch};
 use super::{BenchError, Global, Outcome, doc_names, secs};
-use bytes::Bytes;
 use clap::Args;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -13,13 +11,14 @@ use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use yrs::{Doc, Text, Transact};
+use tandem_client::handshake::text_of;
+use tandem_client::{Connection, Replica, Synced};
 
 /// Pause between building and the storm, so that the server has finished
 /// with the builder's last update and the storm measures joining alone.
 const SETTLE: Duration = Duration::from_secs(1);
 
-/// `tandem bench joinstorm`.
+/// `tandem-bench joinstorm`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct JoinstormArgs {
     /// Bytes of ASCII text in the document.
@@ -68,12 +67,12 @@ pub struct JoinstormResults {
 pub async fn run(g: &Global, a: &JoinstormArgs) -> Result<JoinstormResults, BenchError> {
     let watch = ServerWatch::start(g.server_pid)?;
     let url = g.url_of(&doc_names("joinstorm", 1)[0]);
-    let (mut builder, _) = Client::join(&url, g.handshake_timeout()).await?;
-    let doc = tandem_sync::document::new_doc();
+    let (mut builder, _) = Connection::join(&url, g.handshake_timeout()).await?;
+    let replica = Replica::new();
     let started = Instant::now();
-    build(&mut builder, &doc, a, g).await?;
+    build(&mut builder, &replica, a, g).await?;
     let build_secs = secs(started.elapsed());
-    let expected = tandem_sync::document::content(&doc);
+    let expected = replica.text();
     tokio::time::sleep(SETTLE).await;
 
     let phase = metrics::phase(&watch);
@@ -109,7 +108,7 @@ pub async fn run(g: &Global, a: &JoinstormArgs) -> Result<JoinstormResults, Benc
     })
 }
 
-type Joined = Result<(Client, Option<Synced>, Duration), BenchError>;
+type Joined = Result<(Connection, Option<Synced>, Duration), BenchError>;
 
 /// Starts every client at once; each keeps its connection until all are done.
 async fn storm(url: &str, a: &JoinstormArgs, timeout: Duration) -> Vec<Joined> {
@@ -119,7 +118,7 @@ async fn storm(url: &str, a: &JoinstormArgs, timeout: Duration) -> Vec<Joined> {
         .map(|_| {
             let (url, order, verify) = (url.to_owned(), order.clone(), a.verify);
             tokio::spawn(async move {
-                let (client, synced) = Client::join(&url, timeout).await?;
+                let (client, synced) = Connection::join(&url, timeout).await?;
                 let took = t0.elapsed();
                 let keep = order.fetch_add(1, Ordering::Relaxed) < verify;
                 Ok((client, keep.then_some(synced), took))
@@ -135,23 +134,15 @@ async fn storm(url: &str, a: &JoinstormArgs, timeout: Duration) -> Vec<Joined> {
 
 /// Sends `--doc-bytes` of seeded ASCII text in `--update-bytes` appends,
 /// with a barrier every `--batch` updates and one at the end.
-async fn build(builder: &mut Client, doc: &Doc, a: &JoinstormArgs, g: &Global) -> Result<(), BenchError> {
+async fn build(builder: &mut Connection, replica: &Replica, a: &JoinstormArgs, g: &Global) -> Result<(), BenchError> {
     let body = ascii_text(a.doc_bytes as usize, g.seed);
-    let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     for (i, piece) in body.as_bytes().chunks(a.update_bytes as usize).enumerate() {
-        let piece = std::str::from_utf8(piece).unwrap_or_default();
-        let update = {
-            let mut txn = doc.transact_mut();
-            let len = text.len(&txn);
-            text.insert(&mut txn, len, piece);
-            txn.encode_update_v1()
-        };
-        builder.tx.feed(Bytes::from(tandem_sync::protocol::encode_update(&update))).await?;
+        builder.tx.feed(replica.append(std::str::from_utf8(piece).unwrap_or_default())).await?;
         if (i as u64 + 1).is_multiple_of(u64::from(a.batch)) {
-            builder.barrier(doc, g.handshake_timeout()).await?;
+            builder.barrier(replica.doc(), g.handshake_timeout()).await?;
         }
     }
-    builder.barrier(doc, g.handshake_timeout()).await
+    Ok(builder.barrier(replica.doc(), g.handshake_timeout()).await?)
 }
 
 /// `bytes` of lowercase words and spaces, a newline every 80 characters or so.

@@ -4,18 +4,20 @@
 //! document is loaded (or created) by one client, as when a writer opens it
 //! and readers follow; the rest then join at most `--connect-concurrency` at once.
 
-use super::client::{Client, Synced};
 use super::{BenchError, Global};
+use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use tandem_client::{Connection, Receiver, Synced};
+use tandem_sync::protocol::Inbound;
 use tokio_util::sync::CancellationToken;
 
 /// A client that connected and synced.
 pub struct Joined {
     /// The open connection.
-    pub client: Client,
+    pub client: Connection,
     /// What the server sent up to its `SyncStep2`.
     pub synced: Synced,
     /// From the start of its connection until its `SyncStep2` arrived.
@@ -52,8 +54,27 @@ pub async fn join_every(g: &Global, urls: &[String]) -> Result<Vec<Joined>, Benc
 /// Connects and syncs one client, timing it.
 pub async fn join_one(url: &str, timeout: Duration) -> Result<Joined, BenchError> {
     let started = Instant::now();
-    let (client, synced) = Client::join(url, timeout).await?;
+    let (client, synced) = Connection::join(url, timeout).await?;
     Ok(Joined { client, synced, took: started.elapsed() })
+}
+
+/// Keeps every `Update` frame `rx` receives with its arrival time, until
+/// `expected` have arrived, the connection ends, or `stop` fires. Frames are
+/// not decoded beyond their tags here, so receiving keeps up with the server.
+pub async fn collect_updates(mut rx: Receiver, expected: u64, stop: CancellationToken) -> Vec<(Instant, Bytes)> {
+    let mut got = Vec::new();
+    while (got.len() as u64) < expected {
+        let frame = tokio::select! {
+            biased;
+            _ = stop.cancelled() => break,
+            frame = rx.recv() => frame,
+        };
+        let Ok(Some(frame)) = frame else { break };
+        if matches!(Inbound::decode(&frame), Ok(Inbound::Update(_))) {
+            got.push((Instant::now(), frame));
+        }
+    }
+    got
 }
 
 /// Cancels `stop` after `wait`: how long receivers keep waiting for

@@ -1,7 +1,6 @@
 //! `bigdoc`: one client builds a document from many single-character edits,
 //! one small update each, as typing does; then a fresh client syncs it.
 
-use super::client::{Client, text_of};
 use super::fanout::server_part;
 use super::metrics::{self, PhaseUsage, ServerWatch};
 use super::{BenchError, Global, Outcome, doc_names, secs};
@@ -11,12 +10,14 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::time::Instant;
+use tandem_client::Connection;
+use tandem_client::handshake::text_of;
 use yrs::{Doc, Text, TextRef, Transact, TransactionMut};
 
 /// Share of edits that insert a character; the rest delete one.
 const INSERT_SHARE: f64 = 0.65;
 
-/// `tandem bench bigdoc`.
+/// `tandem-bench bigdoc`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct BigdocArgs {
     /// Single-character edits (65% inserts, 35% deletes at random places, seeded by --seed).
@@ -63,7 +64,7 @@ pub struct BigdocResults {
 pub async fn run(g: &Global, a: &BigdocArgs) -> Result<BigdocResults, BenchError> {
     let watch = ServerWatch::start(g.server_pid)?;
     let url = g.url_of(&doc_names("bigdoc", 1)[0]);
-    let (mut builder, _) = Client::join(&url, g.handshake_timeout()).await?;
+    let (mut builder, _) = Connection::join(&url, g.handshake_timeout()).await?;
     let doc = tandem_sync::document::new_doc();
     let phase = metrics::phase(&watch);
     let t0 = Instant::now();
@@ -72,7 +73,7 @@ pub async fn run(g: &Global, a: &BigdocArgs) -> Result<BigdocResults, BenchError
     let server = metrics::since(&watch, phase);
 
     let started = Instant::now();
-    let mut fresh = tokio::time::timeout(g.handshake_timeout(), Client::connect(&url))
+    let mut fresh = tokio::time::timeout(g.handshake_timeout(), Connection::open(&url))
         .await
         .map_err(|_| BenchError::Timeout("a connection"))??;
     let connected = started.elapsed();
@@ -103,7 +104,7 @@ pub async fn run(g: &Global, a: &BigdocArgs) -> Result<BigdocResults, BenchError
 
 /// Sends the edits, `ops_per_update` per update, with a barrier every
 /// `batch` updates and one at the end; returns the number of updates.
-async fn build(builder: &mut Client, doc: &Doc, a: &BigdocArgs, g: &Global) -> Result<u64, BenchError> {
+async fn build(builder: &mut Connection, doc: &Doc, a: &BigdocArgs, g: &Global) -> Result<u64, BenchError> {
     let mut rng = StdRng::seed_from_u64(g.seed);
     let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
     let (mut done, mut updates) = (0, 0u64);

@@ -1,7 +1,6 @@
 //! `fanout`: per document one writer appends at a steady rate and many
 //! subscribers receive; latency is measured from send to receipt per delivery.
 
-use super::client::{Client, Sender, text_of};
 use super::delivery::{Deliveries, Writers};
 use super::fleet::{self, Joined};
 use super::metrics::{self, LatencySummary, Latencies, PhaseUsage, ServerWatch, mib};
@@ -10,14 +9,16 @@ use bytes::Bytes;
 use clap::Args;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use tandem_client::handshake::text_of;
+use tandem_client::{Connection, Replica, Sender};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use yrs::{ClientID, Text, Transact};
+use yrs::ClientID;
 
 /// Characters each update appends: the update's number as 8 digits.
 pub const CHUNK: u32 = 8;
 
-/// `tandem bench fanout`.
+/// `tandem-bench fanout`.
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct FanoutArgs {
     /// Documents, each with its own writer and subscribers.
@@ -120,7 +121,7 @@ fn start(
         if i % per_doc == 0 {
             writers.push(tokio::spawn(write(j.client, updates, rate)));
         } else {
-            subscribers.push((i / per_doc, tokio::spawn(j.client.rx.collect_updates(updates, stop.clone()))));
+            subscribers.push((i / per_doc, tokio::spawn(fleet::collect_updates(j.client.rx, updates, stop.clone()))));
             keep.push(j.client.tx);
         }
     }
@@ -128,26 +129,24 @@ fn start(
 }
 
 /// Appends `updates` chunks at `rate` per second, timing each send.
-async fn write(client: Client, updates: u64, rate: u32) -> Result<Written, BenchError> {
-    let Client { mut tx, rx } = client;
+async fn write(client: Connection, updates: u64, rate: u32) -> Result<Written, BenchError> {
+    let Connection { mut tx, rx } = client;
     let echoes = tokio::spawn(rx.drain());
-    let doc = tandem_sync::document::new_doc();
-    let text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
+    let replica = Replica::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1) / rate);
     let mut sent_at = Vec::with_capacity(updates as usize);
     for k in 0..updates {
         tick.tick().await;
-        let update = {
-            let mut txn = doc.transact_mut();
-            text.insert(&mut txn, k as u32 * CHUNK, &format!("{:08}", k % 100_000_000));
-            txn.encode_update_v1()
-        };
-        let frame = tandem_sync::protocol::encode_update(&update);
+        let frame = replica.insert(k as u32 * CHUNK, &chunk(k));
         sent_at.push(Instant::now());
         tx.send(frame).await?;
     }
-    let text = tandem_sync::document::content(&doc);
-    Ok(Written { id: doc.client_id(), sent_at, text, open: (tx, echoes) })
+    Ok(Written { id: replica.doc().client_id(), sent_at, text: replica.text(), open: (tx, echoes) })
+}
+
+/// The text of update `k`: its number as [`CHUNK`] digits.
+pub fn chunk(k: u64) -> String {
+    format!("{:08}", k % 100_000_000)
 }
 
 /// Pairs every receipt with its send, and checks every subscriber's text.

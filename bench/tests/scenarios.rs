@@ -1,18 +1,16 @@
-//! `tandem bench` against an in-process server: every scenario at a tiny
+//! `tandem-bench` against an in-process server: every scenario at a tiny
 //! size, checked for behaviour (everything delivered, texts equal), never for
 //! speed — CI machines are busy.
 
-use crate::common;
-
 use clap::Parser;
-use common::TestServer;
-use server::bench::bigdoc::BigdocArgs;
-use server::bench::burst::BurstArgs;
-use server::bench::fanout::FanoutArgs;
-use server::bench::idle::IdleArgs;
-use server::bench::joinstorm::JoinstormArgs;
-use server::bench::{self, BenchArgs, Global, Scenario};
-use server::config::{Command, Config, Limits};
+use server::config::Limits;
+use server::testing::TestServer;
+use tandem_bench::bigdoc::BigdocArgs;
+use tandem_bench::burst::BurstArgs;
+use tandem_bench::fanout::FanoutArgs;
+use tandem_bench::idle::IdleArgs;
+use tandem_bench::joinstorm::JoinstormArgs;
+use tandem_bench::{self as bench, BenchArgs, Global, Scenario};
 
 /// The shared options for a run against `server`, with this process's own
 /// pid as the "server" (the server runs in it), so CPU and RSS are read too.
@@ -102,8 +100,7 @@ async fn a_run_without_a_server_reports_failure() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("ws://{}/ws/{{doc}}", listener.local_addr().expect("addr"));
     drop(listener);
-    let config = Config::try_parse_from(["tandem", "bench", "--url", &url, "bigdoc", "--ops", "10"]).expect("parse");
-    let Some(Command::Bench(args)) = config.command else { panic!("not bench") };
+    let args = BenchArgs::try_parse_from(["tandem-bench", "--url", &url, "bigdoc", "--ops", "10"]).expect("parse");
     let report = bench::run(&args).await;
     let json: serde_json::Value = serde_json::from_str(&report.json()).expect("JSON");
     assert_eq!(json["ok"], false);
@@ -113,14 +110,12 @@ async fn a_run_without_a_server_reports_failure() {
 
 #[test]
 fn the_cli_parses_a_scenario_and_its_options() {
-    let config = Config::try_parse_from(["tandem", "bench", "fanout", "--subscribers", "3"]).expect("parse");
-    let Some(Command::Bench(args)) = config.command else { panic!("not bench") };
+    let args = BenchArgs::try_parse_from(["tandem-bench", "fanout", "--subscribers", "3"]).expect("parse");
     let Scenario::Fanout(fanout) = args.scenario else { panic!("not fanout") };
     assert_eq!((fanout.subscribers, fanout.rate, fanout.seconds, fanout.docs), (3, 50, 10, 1));
     assert_eq!(args.global.url, "ws://127.0.0.1:3000/ws/{doc}");
     assert_eq!(args.global.connect_concurrency, 64);
     // Shared options may follow the scenario too.
-    let config = Config::try_parse_from(["tandem", "bench", "idle", "--label", "x", "--seed", "3"]).expect("parse");
-    let Some(Command::Bench(args)) = config.command else { panic!("not bench") };
+    let args = BenchArgs::try_parse_from(["tandem-bench", "idle", "--label", "x", "--seed", "3"]).expect("parse");
     assert_eq!((args.global.label.as_str(), args.global.seed), ("x", 3));
 }

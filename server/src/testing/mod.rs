@@ -1,0 +1,100 @@
+//! The server's test harness (feature `testing`): an in-process server on
+//! port 0, a y-websocket test client, a minimal HTTP client and `/metrics`
+//! readers, shared by the server's test binaries and the benchmark's tests.
+//! Never part of the production binary: only tests turn the feature on.
+//!
+//! # Layout
+//!
+//! - this module: [`TestServer`], [`PATIENCE`] and small text helpers.
+//! - [`client`]: [`Client`], a y-websocket client that keeps a yrs document
+//!   in sync and panics on anything a test does not expect.
+//! - [`http`]: one-request-per-connection HTTP, enough for the API.
+//! - [`scrape`]: reading `/metrics`.
+
+pub mod client;
+pub mod http;
+pub mod scrape;
+
+pub use client::{Client, Ended};
+pub use http::{Answer, get, post_json, request, request_typed, send};
+
+use crate::config::{Limits, Settings};
+use crate::store::{SqliteStore, Store};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Longest wait for anything a test expects to happen.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A server running inside the test process.
+pub struct TestServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1:0 over the store in `dir`.
+    pub async fn start(dir: &Path, limits: Limits) -> TestServer {
+        Self::start_with(dir, Settings { limits, ..Settings::default() }).await
+    }
+
+    /// Starts a server with `settings` over the store in `dir`.
+    pub async fn start_with(dir: &Path, settings: Settings) -> TestServer {
+        let store = SqliteStore::open(dir).expect("open store");
+        Self::start_on(Arc::new(store), settings).await
+    }
+
+    /// Starts a server with `settings` over `store`.
+    pub async fn start_on(store: Arc<dyn Store>, settings: Settings) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(crate::run(listener, store, settings, shutdown.clone()));
+        TestServer { addr, shutdown, task }
+    }
+
+    /// Shuts down gracefully and waits until everything is stored.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.task.await.expect("server task").expect("server run");
+    }
+
+    /// The WebSocket URL of document `doc`.
+    pub fn ws_url(&self, doc: &str) -> String {
+        format!("ws://{}/ws/{doc}", self.addr)
+    }
+
+    /// The HTTP URL of `path` (which starts with `/`).
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// A fresh document id for one test.
+pub fn doc_id(name: &str) -> String {
+    format!("{name}-{}", rand::random::<u32>())
+}
+
+/// The plain text of a document via the API.
+pub async fn api_text(server_http: &str) -> String {
+    let (status, body) = get(server_http).await;
+    assert_eq!(status, 200, "GET {server_http}");
+    String::from_utf8(body).expect("utf-8")
+}
+
+/// Checks `text` contains every marker.
+pub fn contains_all(text: &str, markers: &[String]) -> bool {
+    markers.iter().all(|m| text.contains(m.as_str()))
+}
+
+/// Text of a doc built from one v1 update.
+pub fn text_of_update(update: &[u8]) -> String {
+    let doc = tandem_sync::document::new_doc();
+    tandem_sync::document::apply_v1(&doc, update).expect("a valid update");
+    tandem_sync::document::content(&doc)
+}
