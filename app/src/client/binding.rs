@@ -118,7 +118,10 @@ impl Anchors {
 /// (reading is left to the listener: a large text is not copied for nothing).
 pub(super) type OnChange = Box<dyn Fn(&dyn Fn() -> String)>;
 
-/// One field bound to one shared text.
+/// One field bound to one shared text. Its state is in cells because the
+/// field's event handlers and the text's observer share it through `Rc` and
+/// get `&self`. Showing a change can fire the field's events synchronously
+/// while `shadow` is borrowed: those handlers check `splicing` first.
 pub(super) struct Binding {
     field: Box<dyn Field>,
     text: TextRef,

@@ -87,7 +87,8 @@ pub(super) struct CaretLayer {
     /// Whether drawing is scheduled for the next frame (a `Cell`: set and
     /// cleared through the shared session).
     due: Cell<bool>,
-    /// What is shown per collaborator (by client id).
+    /// What is shown per collaborator (by client id). A `RefCell`: redrawn
+    /// through the shared session; taken out whole while a redraw runs.
     shown: RefCell<Vec<Shown>>,
 }
 

@@ -38,7 +38,9 @@ enum Db {
     Off,
 }
 
-/// The journal of one open document.
+/// The journal of one open document. Its state is in cells because the
+/// session and the tasks that open and write the database share it through
+/// `Rc`; each borrow ends before an `.await` or a call out.
 pub(super) struct Journal {
     doc: String,
     /// Random per page, so two pages of one document never share a key.
@@ -54,6 +56,7 @@ pub(super) struct Journal {
 
 /// Counts writes in flight and says when there are none.
 struct Writes {
+    /// Writes started and not finished (a `Cell`: each write's task holds an `Rc` of this).
     in_flight: Cell<u32>,
     /// Told whether every write so far has finished, whenever that changes.
     on_kept: Box<dyn Fn(bool)>,

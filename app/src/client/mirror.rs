@@ -16,7 +16,8 @@ const NEWLINE: u16 = b'\n' as u16;
 /// The mirror of the body.
 pub(super) struct Mirror {
     root: HtmlElement,
-    /// Where each line starts; line `i` is `root`'s child `i`.
+    /// Where each line starts; line `i` is `root`'s child `i`. A `RefCell`:
+    /// the binding that owns the mirror edits it through `&self`.
     lines: RefCell<LineIndex>,
 }
 

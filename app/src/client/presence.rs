@@ -149,7 +149,8 @@ impl Session {
 /// browser, and a keyed list of views would add about 6 KB (gzip) to the wasm bundle.
 struct PeerBadges {
     root: Element,
-    /// Who each badge shows, and the badge.
+    /// Who each badge shows, and the badge. A `RefCell`: redrawn through the
+    /// shared session; borrowed only while redrawing.
     shown: RefCell<Vec<(u64, User, Element)>>,
 }
 

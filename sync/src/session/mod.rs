@@ -3,7 +3,7 @@
 //! live here — the browser's session around it opens sockets, sets timers,
 //! writes the journal and draws — and time and randomness are inputs, so the
 //! whole of a session's sync behaviour is tested on the host against the
-//! server's own [`crate::DocCore`].
+//! server's own `DocCore`.
 //!
 //! - [`link`]: the connection's life, the reconnect backoff, the silence rule.
 //! - `durable`: acknowledgement requests and echoes, the unsaved flag, and
@@ -45,8 +45,11 @@ pub fn is_local(origin: Option<&Origin>) -> bool {
 pub struct SessionCore {
     /// The document (a handle: the browser's fields and undo share it).
     doc: Doc,
+    /// The socket's state, the backoff and the silence clock.
     link: Link,
+    /// Acknowledgements, the unsaved flag and the journal's count.
     durable: Durable,
+    /// Remote updates waiting for the next flush.
     inbox: Inbox,
 }
 
