@@ -239,9 +239,13 @@ test('a collaborator\'s caret and selection are drawn at their characters and va
   await ada.keyboard.press('Shift+ArrowRight');
   const highlight = bob.locator('.selection[data-name="Ada"]');
   await expect(highlight).toHaveCount(2);
-  const [line1, line2] = [await highlight.nth(0).boundingBox(), await highlight.nth(1).boundingBox()];
-  expect(line2!.y).toBeGreaterThan(line1!.y);
-  expect(line1!.width).toBeGreaterThan(line2!.width); // "first line" is wider than "sec"
+  // Highlights are redrawn at the next frame, so both boxes are read together until they agree.
+  await expect.poll(async () => {
+    const [line1, line2] = [await highlight.nth(0).boundingBox(), await highlight.nth(1).boundingBox()];
+    if (!line1 || !line2) return 'not drawn';
+    if (line2.y <= line1.y) return 'second line not below the first';
+    return line1.width > line2.width ? 'ok' : '"first line" not wider than "sec"';
+  }).toBe('ok');
   await ada.keyboard.press('ArrowRight');
   await expect(highlight).toHaveCount(0);
   await ada.close();
