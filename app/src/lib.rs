@@ -5,11 +5,13 @@
 //!
 //! - [`model`]: what pages show about documents; [`status`]: connection and saving states;
 //!   [`presence`]: who is here.
-//! - [`server_fns`]: the pages' calls into the server, served by a [`backend::PageData`].
+//! - [`server_fns`]: the pages' calls into the server; `backend` (server only) is the
+//!   `PageData` trait the server implements to answer them.
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
 //! - `client` (browser only): the live session of an open document — socket, fields, presence,
 //!   journal storage — around the sync state machine `tandem_sync::session`.
-//! - [`text_diff`]: the smallest change between two versions of a text.
+//! - [`text_diff`]: the smallest change between two versions of a text; [`lines`]: where
+//!   lines start in a UTF-16 text, kept up to date across edits (for the caret mirror).
 //! - [`markdown`]: the preview renderer (safe by construction).
 
 #[cfg(feature = "ssr")]

@@ -8,10 +8,12 @@
 //! - [`effects`]: carries out what the core decides.
 //! - [`socket`]: the WebSocket, its events fed to the core, and the silence watch.
 //! - [`field_events`]: the fields' input, composition and selection events.
-//! - [`binding`]: a text field bound to a shared text, keeping the selection.
+//! - [`binding`]: a text field bound to a shared text, keeping the selection;
+//!   [`input_edit`] reads what one input changed without copying the whole text.
 //! - [`keys`]: undo and redo of one's own changes.
 //! - [`presence`]: this person's name and color, and who else is here.
-//! - [`carets`]: others' carets and selections drawn over the body.
+//! - [`carets`]: others' carets and selections drawn over the body, measured in
+//!   [`mirror`], the body's invisible line-per-block twin.
 //! - [`journal`]: unsynced edits kept in the browser's IndexedDB across reloads.
 
 mod binding;

@@ -1,4 +1,7 @@
 //! The pages of the app and their routes.
+//!
+//! - `workspace`: `/`, every document and a "New document" action.
+//! - `editor`: `/d/{id}`, the editor with its bar, presence and preview.
 
 mod editor;
 mod workspace;
