@@ -3,6 +3,8 @@
 //! functions and the WebSocket endpoint call it and nothing below it, so that
 //! whatever must be checked for every use of a document (permissions,
 //! history) has one place to live.
+//!
+//! `ids` makes new document ids.
 
 mod ids;
 
