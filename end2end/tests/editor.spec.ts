@@ -1,6 +1,6 @@
 // The editor: two people typing converge, carets stay put under remote edits, first paint is server-rendered.
 import { expect, type Page, type Browser } from '@playwright/test';
-import { test, freshId, openEditor as openAt } from './helpers';
+import { test, contextAs, freshId, openEditor as openAt } from './helpers';
 
 const openEditor = (browser: Browser, id: string) => openAt(browser, `/d/${id}`);
 
@@ -127,9 +127,7 @@ test('undo reverts only one\'s own edits', async ({ browser }) => {
 test('each sees the other in the presence bar, until one leaves', async ({ browser }) => {
   const id = freshId();
   const person = async (name: string, color: string) => {
-    const context = await browser.newContext();
-    await context.addInitScript(([n, c]) => localStorage.setItem('tandem.user', JSON.stringify({ name: n, color: c })), [name, color]);
-    const page = await context.newPage();
+    const page = await (await contextAs(browser, name, color)).newPage();
     await page.goto(`/d/${id}`);
     await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
     return page;
@@ -204,9 +202,7 @@ test('an input method composition is not broken by remote edits, and both sides 
 test('a collaborator\'s caret and selection are drawn at their characters and vanish when they leave', async ({ browser }) => {
   const id = freshId();
   const person = async (name: string) => {
-    const context = await browser.newContext();
-    await context.addInitScript((n) => localStorage.setItem('tandem.user', JSON.stringify({ name: n, color: '#c2255c' })), name);
-    const page = await context.newPage();
+    const page = await (await contextAs(browser, name)).newPage();
     await page.goto(`/d/${id}`);
     await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
     return page;

@@ -1,12 +1,43 @@
 // Shared by the specs: the test function, fresh document ids and opening an editor that is live.
-import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /**
- * Playwright's `test`, closing after each test the browser contexts it opened:
- * the browser lives as long as the run, so pages of earlier tests would
- * otherwise stay open and connected, loading every later test.
+ * Playwright's `test`, with two automatic fixtures:
+ * - `consoleGuard` fails the test if any page of any context it opened (its
+ *   own `page`, or contexts made with `browser.newContext()` / `newPage()`)
+ *   throws an uncaught error or logs a panic — a Rust panic in the wasm is
+ *   reported on the console, and the trap that follows as a page error;
+ * - `closeContexts` closes, after each test, the browser contexts it opened:
+ *   the browser lives as long as the run, so pages of earlier tests would
+ *   otherwise stay open and connected, loading every later test.
  */
-export const test = base.extend<{ closeContexts: void }>({
+export const test = base.extend<{ closeContexts: void; consoleGuard: void }>({
+  consoleGuard: [
+    async ({ browser }, use) => {
+      const faults: string[] = [];
+      const guard = (context: BrowserContext) => {
+        context.on('weberror', (e) => faults.push(`page error at ${e.page()?.url()}: ${e.error().message}`));
+        context.on('console', (m) => {
+          if (m.text().includes('panicked')) faults.push(`console.${m.type()} at ${m.page()?.url()}: ${m.text()}`);
+        });
+      };
+      // Every context is made through `browser.newContext` (`browser.newPage`
+      // and the built-in `page` fixture call it too), so that is where to watch.
+      const newContext = browser.newContext;
+      browser.newContext = async (...args) => {
+        const context = await newContext.apply(browser, args);
+        guard(context);
+        return context;
+      };
+      try {
+        await use();
+      } finally {
+        browser.newContext = newContext;
+      }
+      expect(faults, 'the pages logged no panic and threw no error').toEqual([]);
+    },
+    { auto: true },
+  ],
   closeContexts: [
     async ({ browser }, use) => {
       const before = new Set(browser.contexts());
@@ -20,6 +51,17 @@ export const test = base.extend<{ closeContexts: void }>({
 /** A document id no other test uses. */
 export const freshId = (prefix = 'e2e') =>
   `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** A new browser context whose pages present themselves as `name` in `color`, as if chosen on an earlier visit. */
+export async function contextAs(browser: Browser, name: string, color = '#c2255c'): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  // Init scripts run in every document, the first about:blank too, where storage is denied.
+  await context.addInitScript(
+    ([n, c]) => location.protocol.startsWith('http') && localStorage.setItem('tandem.user', JSON.stringify({ name: n, color: c })),
+    [name, color],
+  );
+  return context;
+}
 
 /** Opens `path` (an editor page) in a new browser context and waits until it is connected and synced. */
 export async function openEditor(browser: Browser, path: string): Promise<Page> {
