@@ -29,7 +29,7 @@ impl Session {
         }
         let me = self.me.clone();
         request_animation_frame(move || {
-            if let Some(me) = me.upgrade() {
+            if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) {
                 me.carets.due.set(false);
                 me.draw_carets();
             }

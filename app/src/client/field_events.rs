@@ -5,8 +5,6 @@ use super::Session;
 use super::binding::Binding;
 use super::LOCAL;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use yrs::Origin;
 
 impl Session {
@@ -14,26 +12,18 @@ impl Session {
     /// the core when an input method composition holds remote updates back.
     pub(super) fn listen_input(self: &Rc<Self>, el: &web_sys::EventTarget, binding: fn(&Session) -> &Binding) {
         let me = self.clone();
-        let before = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).before_input());
-        let _ = el.add_event_listener_with_callback("beforeinput", before.as_ref().unchecked_ref());
-        before.forget(); // lives as long as the page
+        self.hooks.listen(el, "beforeinput", move |_| binding(&me).before_input());
         let me = self.clone();
         let origin = Origin::from(LOCAL);
-        let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| binding(&me).on_input(&me.doc, &origin));
-        let _ = el.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
-        on_input.forget(); // lives as long as the page
+        self.hooks.listen(el, "input", move |_| binding(&me).on_input(&me.doc, &origin));
         let me = self.clone();
-        let on_start = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| me.core.borrow_mut().composition_started());
-        let _ = el.add_event_listener_with_callback("compositionstart", on_start.as_ref().unchecked_ref());
-        on_start.forget();
+        self.hooks.listen(el, "compositionstart", move |_| me.core.borrow_mut().composition_started());
         let me = self.clone();
         let origin = Origin::from(LOCAL);
-        let on_end = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        self.hooks.listen(el, "compositionend", move |_| {
             binding(&me).on_input(&me.doc, &origin);
             me.drive(|core| core.composition_ended());
         });
-        let _ = el.add_event_listener_with_callback("compositionend", on_end.as_ref().unchecked_ref());
-        on_end.forget();
     }
 
     /// Shares our caret when it moves, and keeps others' carets in place as we type and scroll.
@@ -41,7 +31,7 @@ impl Session {
         // Our own caret moving does not move anyone else's; typing and scrolling do.
         for event in ["select", "keyup", "mouseup", "input", "focus", "scroll"] {
             let me = self.clone();
-            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            self.hooks.listen(el, event, move |ev: web_sys::Event| {
                 if me.body.is_splicing() {
                     return; // a remote change being shown, inside its transaction
                 }
@@ -53,8 +43,6 @@ impl Session {
                     me.place_carets();
                 }
             });
-            let _ = el.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
-            handler.forget(); // lives as long as the page
         }
     }
 
@@ -62,16 +50,10 @@ impl Session {
     /// resized, preview shown or hidden): the text wraps differently.
     pub(super) fn follow_resizes(self: &Rc<Self>, el: &web_sys::Element) {
         let me = Rc::downgrade(self);
-        let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(move |_| {
+        self.hooks.observe_resizes(el, move |_| {
             if let Some(me) = me.upgrade() {
                 me.place_carets();
             }
         });
-        match web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
-            Ok(observer) => observer.observe(el),
-            Err(_) => leptos::logging::warn!("carets will not follow resizes"),
-        }
-        on_resize.forget(); // lives as long as the page
     }
-
 }

@@ -3,7 +3,6 @@
 use super::Session;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use web_sys::{EventTarget, KeyboardEvent};
 
 /// What a key press asks for.
@@ -30,18 +29,17 @@ impl Session {
     /// collaborators' changes).
     pub(super) fn bind_keys(self: &Rc<Self>, target: &EventTarget) {
         let me = self.clone();
-        let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |ev: KeyboardEvent| {
-            let Some(cmd) = command(&ev) else { return };
+        self.hooks.listen(target, "keydown", move |ev| {
+            let Some(cmd) = ev.dyn_ref::<KeyboardEvent>().and_then(command) else { return };
             ev.prevent_default();
             me.run(cmd);
         });
-        let _ = target.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
-        on_key.forget(); // lives as long as the page
         // Undo from a menu (not a key): the browser's own history holds
         // collaborators' changes too, so it is never used.
         let me = self.clone();
-        let on_history = Closure::<dyn FnMut(web_sys::InputEvent)>::new(move |ev: web_sys::InputEvent| {
-            let cmd = match ev.input_type().as_str() {
+        self.hooks.listen(target, "beforeinput", move |ev| {
+            let Some(input) = ev.dyn_ref::<web_sys::InputEvent>() else { return };
+            let cmd = match input.input_type().as_str() {
                 "historyUndo" => Command::Undo,
                 "historyRedo" => Command::Redo,
                 _ => return,
@@ -49,8 +47,6 @@ impl Session {
             ev.prevent_default();
             me.run(cmd);
         });
-        let _ = target.add_event_listener_with_callback("beforeinput", on_history.as_ref().unchecked_ref());
-        on_history.forget(); // lives as long as the page
     }
 
     fn run(&self, cmd: Command) {

@@ -6,6 +6,7 @@
 //! around it.
 //!
 //! - [`effects`]: carries out what the core decides.
+//! - [`hooks`]: the listeners and timers a session holds, let go of when it stops.
 //! - [`socket`]: the WebSocket, its events fed to the core, and the silence watch.
 //! - [`field_events`]: the fields' input, composition and selection events.
 //! - [`binding`]: a text field bound to a shared text, keeping the selection;
@@ -20,6 +21,7 @@ mod binding;
 mod carets;
 mod effects;
 mod field_events;
+mod hooks;
 mod input_edit;
 mod journal;
 mod keys;
@@ -83,7 +85,7 @@ pub struct Fields {
     pub presence: web_sys::Element,
 }
 
-/// One open document. Lives as long as the page (event handlers hold it).
+/// One open document. Lives until [`Session::stop`] (its event handlers hold it).
 pub struct Session {
     /// This session, for callbacks scheduled from `&self`.
     me: std::rc::Weak<Session>,
@@ -111,6 +113,8 @@ pub struct Session {
     carets: carets::CaretLayer,
     /// This person's presence and everyone else's.
     presence: presence::Presence,
+    /// The listeners and timers the session holds until it stops.
+    hooks: hooks::Hooks,
 }
 
 impl Session {
@@ -121,8 +125,9 @@ impl Session {
         let title_text = doc.get_or_insert_text(tandem_sync::document::TITLE);
         let undo = new_undo(&doc, &[&body_text, &title_text]);
         let (body_el, title_el) = (fields.body.clone(), fields.title.clone());
+        // A write may finish after the page is left: the signal is then disposed, and left alone.
         let journal = journal::Journal::new(id.as_str(), move |kept| {
-            if signals.kept.get_untracked() != kept {
+            if signals.kept.try_get_untracked().is_some_and(|was| was != kept) {
                 signals.kept.set(kept);
             }
         });
@@ -144,6 +149,7 @@ impl Session {
             signals,
             journal,
             carets: carets::CaretLayer::new(fields.carets),
+            hooks: hooks::Hooks::default(),
         });
         session.observe_local_updates();
         let me = session.clone();
@@ -159,7 +165,7 @@ impl Session {
         session.follow_the_network();
         session.follow_resizes(&body_el);
         let me = session.clone();
-        let _ = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        session.hooks.listen(&window(), "beforeunload", move |ev| {
             if me.core.borrow().unsaved() {
                 ev.prevent_default();
             }
@@ -167,9 +173,22 @@ impl Session {
         session
     }
 
+    /// Stops the session for good (its page is being left): closes the socket
+    /// and lets go of every listener and timer, so that nothing it scheduled
+    /// touches the page's state, which is disposed with the page. Edits the
+    /// server has not acknowledged stay in the journal for the next visit.
+    pub fn stop(&self) {
+        self.hooks.stop();
+        self.drop_socket();
+    }
+
     /// Hands the core one event and carries out what it decides. The core is
     /// borrowed only while it decides, so the effects may call back into it.
+    /// Once stopped, the session ignores every event (a timer or a storage write that finishes late).
     fn drive(&self, step: impl FnOnce(&mut SessionCore) -> Vec<Effect>) {
+        if self.hooks.stopped() {
+            return;
+        }
         let effects = step(&mut self.core.borrow_mut());
         self.carry_out(effects);
     }
@@ -229,7 +248,8 @@ fn preview_feed(doc: &Doc, text: yrs::TextRef, preview: RwSignal<String>) -> bin
         set_timeout(
             move || {
                 due.set(false);
-                preview.set(yrs::GetString::get_string(&text, &doc.transact()));
+                // Harmless if the page was left meanwhile (the signal is then disposed).
+                let _ = preview.try_set(yrs::GetString::get_string(&text, &doc.transact()));
             },
             std::time::Duration::from_millis(PREVIEW_MS),
         );

@@ -64,14 +64,11 @@ impl Session {
     /// Renews our presence periodically, so others keep seeing us.
     pub(super) fn keep_presence_alive(self: &Rc<Self>) {
         let me = Rc::downgrade(self);
-        let _ = set_interval_with_handle(
-            move || {
-                if let Some(me) = me.upgrade() {
-                    me.publish_presence();
-                }
-            },
-            RENEW_EVERY,
-        );
+        self.hooks.every(RENEW_EVERY, move || {
+            if let Some(me) = me.upgrade() {
+                me.publish_presence();
+            }
+        });
     }
 
     /// Changes this person's name everywhere (and for next time).

@@ -75,9 +75,9 @@ impl Session {
     /// when it goes offline (a socket the network has left can take minutes to notice).
     pub(super) fn follow_the_network(self: &Rc<Self>) {
         let me = self.clone();
-        let _ = window_event_listener(leptos::ev::online, move |_| me.connect());
+        self.hooks.listen(&window(), "online", move |_| me.connect());
         let me = self.clone();
-        let _ = window_event_listener(leptos::ev::offline, move |_| {
+        self.hooks.listen(&window(), "offline", move |_| {
             me.drive(|core| core.disconnect(online(), js_sys::Math::random()));
         });
     }
@@ -85,13 +85,10 @@ impl Session {
     /// Lets the core check for silence every [`SILENCE_CHECK`].
     pub(super) fn watch_silence(self: &Rc<Self>) {
         let me = Rc::downgrade(self);
-        let _ = set_interval_with_handle(
-            move || {
-                let Some(me) = me.upgrade() else { return };
-                me.drive(|core| core.tick(js_sys::Date::now(), online(), js_sys::Math::random()));
-            },
-            SILENCE_CHECK,
-        );
+        self.hooks.every(SILENCE_CHECK, move || {
+            let Some(me) = me.upgrade() else { return };
+            me.drive(|core| core.tick(js_sys::Date::now(), online(), js_sys::Math::random()));
+        });
     }
 
     fn on_message(&self, ev: MessageEvent) {

@@ -65,7 +65,12 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 Effect::new(move || me.set(Some(user.get())));
                 let signals = crate::client::Signals { conn, save, kept, synced, title: live_title, body: body_text, me: user, peers };
                 let fields = crate::client::Fields { body, mirror: mirror.into(), title, carets: carets.into(), presence: presence.into() };
-                session.set_value(Some(crate::client::Session::start(&id, fields, signals)));
+                let started = crate::client::Session::start(&id, fields, signals);
+                session.set_value(Some(started.clone()));
+                // Leaving the page stops the session: its socket, timers and
+                // listeners must not outlive the signals they write to.
+                let started = send_wrapper::SendWrapper::new(started);
+                on_cleanup(move || started.stop());
             }
         });
         move |name: String| session.with_value(|s| if let Some(s) = s { s.rename(&name) })
@@ -77,9 +82,12 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     };
     // The server renders the title as it is; only the browser follows it live
     // (a signal read while the page's head streams out would be read outside
-    // the request's reactive arena).
+    // the request's reactive arena). The head reads it once more as the page
+    // is left, after the page's signals are disposed: then it is the app's title.
     #[cfg(feature = "hydrate")]
-    let tab_title = leptos::text_prop::TextProp::from(move || format!("{} · Tandem", display_title(&live_title.get())));
+    let tab_title = leptos::text_prop::TextProp::from(move || {
+        live_title.try_with(|t| format!("{} · Tandem", display_title(t))).unwrap_or_else(|| "Tandem".into())
+    });
     #[cfg(not(feature = "hydrate"))]
     let tab_title = leptos::text_prop::TextProp::from(format!("{} · Tandem", display_title(&title)));
     view! {
