@@ -235,7 +235,12 @@ impl Binding {
     /// The field's selection, anchored to the characters around it.
     pub(super) fn anchors(&self, doc: &Doc) -> Anchors {
         let txn = doc.transact();
-        let at = |i: Option<u32>| i.and_then(|i| self.text.sticky_index(&txn, i, Assoc::After));
+        // Past the last character there is none to stick before: stick after the last one instead.
+        let stick = |i| {
+            let after = self.text.sticky_index(&txn, i, Assoc::After);
+            after.or_else(|| self.text.sticky_index(&txn, i, Assoc::Before))
+        };
+        let at = |i: Option<u32>| i.and_then(stick);
         let (start, end) = self.field.selection();
         Anchors(at(start), at(end))
     }
