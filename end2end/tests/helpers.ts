@@ -1,5 +1,6 @@
 // Shared by the specs: the test function, fresh document ids and opening an editor that is live.
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { connect, createServer, type Socket } from 'node:net';
 
 /**
  * Playwright's `test`, with two automatic fixtures:
@@ -98,4 +99,46 @@ function record(page: Page): string[] {
     ws.on('close', () => log(`websocket closed after ${frames} frames`));
   });
   return lines;
+}
+
+/** A loopback TCP proxy in front of the server, whose connections a test can cut. */
+export interface CuttableProxy {
+  /** The server's base URL, through the proxy. */
+  url: string;
+  /** Drops every connection through the proxy at once, as a failing network
+   * would (`context.setOffline` does not close an open WebSocket in Chromium);
+   * new connections go through again. */
+  cut(): void;
+  /** Stops the proxy. */
+  close(): Promise<void>;
+}
+
+/** Starts a [`CuttableProxy`] to `target` (`http://host:port`). Pages opened
+ * through it are of another origin than `target`, and so keep their own storage. */
+export async function cuttableProxy(target: string): Promise<CuttableProxy> {
+  const { hostname, port } = new URL(target);
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      open.add(from);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        open.delete(from);
+        to.destroy();
+      });
+      from.pipe(to);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    cut: () => open.forEach((s) => s.destroy()),
+    close: () =>
+      new Promise<void>((resolve) => {
+        open.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
+  };
 }

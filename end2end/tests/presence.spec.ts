@@ -1,6 +1,6 @@
-// Presence: who is here and where their carets are.
+// Presence: who is here and where their carets are, across a dropped connection.
 import { expect, type Browser, type Page } from '@playwright/test';
-import { test, contextAs, freshId } from './helpers';
+import { test, contextAs, cuttableProxy, freshId } from './helpers';
 
 /** Opens `url` as `name` in a new context and waits until the editor is connected and synced. */
 async function openAs(browser: Browser, name: string, url: string): Promise<Page> {
@@ -10,6 +10,50 @@ async function openAs(browser: Browser, name: string, url: string): Promise<Page
   await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
   return page;
 }
+
+/** Puts `page`'s caret at `offset` of the body. */
+async function caretAt(page: Page, offset: number) {
+  await page.getByTestId('editor').evaluate((el: HTMLTextAreaElement, at) => {
+    el.focus();
+    el.setSelectionRange(at, at);
+    el.dispatchEvent(new Event('select'));
+  }, offset);
+}
+
+test('after a dropped connection, the others see one again and one\'s caret moves reach them', async ({ browser, baseURL }) => {
+  const id = freshId('presence');
+  const proxy = await cuttableProxy(baseURL!);
+  try {
+    // Ada's page goes through a proxy that can cut her connection; Grace's does not.
+    const ada = await openAs(browser, 'Ada', `${proxy.url}/d/${id}`);
+    const grace = await openAs(browser, 'Grace', `/d/${id}`);
+    const adaBadge = grace.getByTestId('presence').locator('.peer[data-name="Ada"]');
+    const adaCaret = grace.locator('.caret[data-name="Ada"]');
+    await ada.getByTestId('editor').click();
+    await ada.keyboard.type('hello world');
+    await caretAt(ada, 5);
+    await expect(adaBadge).toBeVisible();
+    await expect(adaCaret).toHaveAttribute('data-offset', '5');
+
+    // The connection drops: the server removes Ada's presence, and tells Grace.
+    proxy.cut();
+    await expect(adaBadge).toHaveCount(0);
+    await expect(adaCaret).toHaveCount(0);
+
+    // Ada reconnects by herself; Grace sees her again, caret and all.
+    await expect(ada.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+    await expect(adaBadge).toBeVisible();
+    await expect(adaCaret).toHaveAttribute('data-offset', '5');
+    await caretAt(ada, 8);
+    await expect(adaCaret).toHaveAttribute('data-offset', '8');
+    await caretAt(ada, 11);
+    await expect(adaCaret).toHaveAttribute('data-offset', '11');
+    // And Ada still sees Grace.
+    await expect(ada.getByTestId('presence').locator('.peer[data-name="Grace"]')).toBeVisible();
+  } finally {
+    await proxy.close();
+  }
+});
 
 test('a caret at the very end of the text is shown to the others', async ({ browser }) => {
   const id = freshId('presence');

@@ -2,7 +2,6 @@
 
 use super::Session;
 use crate::presence::{Cursor, Peer, State, User};
-use tandem_sync::protocol;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,7 +10,6 @@ use std::time::Duration;
 use yrs::Doc;
 use yrs::sync::{Awareness, AwarenessUpdate};
 use yrs::updates::decoder::Decode;
-use yrs::updates::encoder::Encode;
 
 /// Where this person's name and color are kept between visits.
 const STORAGE_KEY: &str = "tandem.user";
@@ -39,8 +37,8 @@ fn save_user(user: &User) {
 
 /// Presence as this page keeps it.
 pub(super) struct Presence {
-    /// Awareness states: ours and everyone else's. A `RefCell` because
-    /// applying and publishing need `&mut`; never borrowed across a call out.
+    /// Everyone else's awareness states (ours, and its clock, are the core's).
+    /// A `RefCell` because applying needs `&mut`; never borrowed across a call out.
     awareness: RefCell<Awareness>,
     /// The caret we last published. A `RefCell` because it is compared and replaced.
     last_cursor: RefCell<Option<Cursor>>,
@@ -92,24 +90,20 @@ impl Session {
         }
     }
 
-    /// Forgets everyone else (after a disconnect: the server resends who is here).
+    /// Forgets everyone else (after a disconnect: the server resends who is
+    /// here). A new awareness, not removed states: a removal raises a peer's
+    /// clock here, and the server's copy of their state would then look old.
     pub(super) fn forget_peers(&self) {
         *self.presence.awareness.borrow_mut() = new_awareness(&self.doc);
         self.presence.badges.show(&[]);
         self.signals.peers.set(Vec::new());
     }
 
-    /// Sends our awareness state.
+    /// Sends our awareness state (the core numbers it).
     pub(super) fn publish_presence(&self) {
         let state = State { user: self.signals.me.get_untracked(), cursor: self.local_cursor() };
-        let Ok(json) = serde_json::to_string(&state) else { return };
-        let update = {
-            let mut awareness = self.presence.awareness.borrow_mut();
-            awareness.set_local_state_raw(json);
-            awareness.update_with_clients([awareness.client_id()])
-        };
-        if let Ok(update) = update {
-            self.send(&protocol::encode_awareness(&update.encode_v1()));
+        if let Ok(json) = serde_json::to_string(&state) {
+            self.drive(|core| core.announce(&json));
         }
     }
 

@@ -29,7 +29,8 @@ pub enum Effect {
     Awareness(Vec<u8>),
     /// Forget everyone else's presence (once connected, the server resends who is here).
     ForgetPeers,
-    /// Publish this person's presence (the socket has just opened).
+    /// Announce this person's presence with [`super::SessionCore::announce`]:
+    /// the socket has just opened, or the server dropped or overruled our state.
     PublishPresence,
     /// The connection is now in this state.
     Link(LinkState),

@@ -9,6 +9,8 @@
 //! - `durable`: acknowledgement requests and echoes, the unsaved flag, and
 //!   which journal records the server has durably stored.
 //! - `inbox`: remote updates applied once per frame, held during a composition.
+//! - `presence`: the clock of this page's own awareness entry, so that others
+//!   accept its announcements after a reconnect.
 //! - [`effect`]: what the core asks of the browser, and the states it reports.
 
 pub mod effect;
@@ -16,6 +18,7 @@ pub mod link;
 
 mod durable;
 mod inbox;
+mod presence;
 #[cfg(all(test, not(all(target_family = "wasm", target_os = "unknown"))))]
 mod tests;
 
@@ -25,6 +28,7 @@ use crate::protocol::{self, Inbound};
 use durable::Durable;
 use inbox::Inbox;
 use link::Link;
+use presence::OwnPresence;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, Origin, ReadTxn, StateVector, Transact, Update};
@@ -51,12 +55,15 @@ pub struct SessionCore {
     durable: Durable,
     /// Remote updates waiting for the next flush.
     inbox: Inbox,
+    /// Our own awareness entry's clock.
+    presence: OwnPresence,
 }
 
 impl SessionCore {
     /// The core of a session editing `doc`, not yet connected.
     pub fn new(doc: Doc) -> Self {
-        SessionCore { doc, link: Link::new(), durable: Durable::default(), inbox: Inbox::default() }
+        let presence = OwnPresence::new(doc.client_id());
+        SessionCore { doc, link: Link::new(), durable: Durable::default(), inbox: Inbox::default(), presence }
     }
 
     /// Whether some local change is not yet acknowledged as durable.
@@ -87,6 +94,7 @@ impl SessionCore {
     /// online; `jitter` is a random number in `[0, 1)`.
     pub fn closed(&mut self, online: bool, jitter: f64) -> Vec<Effect> {
         let retry = self.link.lost(jitter);
+        self.presence.lost();
         let link = if online { LinkState::Reconnecting } else { LinkState::Offline };
         vec![Effect::Close, Effect::ForgetPeers, Effect::Link(link), self.save_state(), Effect::RetryIn(retry)]
     }
@@ -126,10 +134,25 @@ impl SessionCore {
             }
             Ok(Inbound::Update(update)) => self.defer(update, &mut out),
             Ok(Inbound::SyncStatus(payload)) => self.acknowledged(payload, &mut out),
-            Ok(Inbound::Awareness(update)) => out.push(Effect::Awareness(update.to_vec())),
+            Ok(Inbound::Awareness(update)) => {
+                out.push(Effect::Awareness(update.to_vec()));
+                if self.presence.overruled_by(update) {
+                    out.push(Effect::PublishPresence);
+                }
+            }
             Ok(_) => {}
             Err(e) => out.push(Effect::Warn(format!("ignoring a bad frame from the server: {e}"))),
         }
+        out
+    }
+
+    /// Announces this person's presence, `state` (the awareness JSON: who, and
+    /// where their caret is), if the socket is open. Every announcement is
+    /// newer than all before it, across reconnects (see `presence`).
+    pub fn announce(&mut self, state: &str) -> Vec<Effect> {
+        let update = self.presence.announce(state);
+        let mut out = Vec::new();
+        self.send(protocol::encode_awareness(&update), &mut out);
         out
     }
 

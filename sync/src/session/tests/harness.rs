@@ -7,9 +7,11 @@ use crate::DocCore;
 use crate::document::{self, CONTENT};
 use crate::session::{Effect, LinkState, SaveState, SessionCore, is_local};
 use bytes::Bytes;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use yrs::sync::{Awareness, AwarenessUpdate};
+use yrs::updates::decoder::Decode;
 use yrs::{Doc, Text, Transact};
 
 /// Transaction origin of a replica's own edits.
@@ -41,6 +43,10 @@ pub struct Replica {
     pub forgotten: usize,
     /// Warnings logged.
     pub warnings: Vec<String>,
+    /// The awareness state this page announces (as the shell's would: who, and the caret).
+    pub presence: String,
+    /// Everyone's awareness states as this page knows them (ours is the core's).
+    pub peers: Awareness,
     /// Local updates the document's observer saw (it must be `Send` on the
     /// host, where the server's build makes yrs require it).
     local: Arc<Mutex<Vec<Vec<u8>>>>,
@@ -59,7 +65,10 @@ impl Replica {
         })
         .unwrap();
         let core = SessionCore::new(doc.clone());
+        let presence = format!(r#"{{"user":{{"name":"page {}"}}}}"#, doc.client_id().get());
         Replica {
+            peers: Awareness::new(doc.clone()),
+            presence,
             doc,
             core,
             journal: VecDeque::new(),
@@ -137,8 +146,16 @@ impl Replica {
                 Effect::Link(link) => self.link = Some(link),
                 Effect::Save(save) => self.save = Some(save),
                 Effect::Warn(warning) => self.warnings.push(warning),
-                Effect::TextChanged | Effect::Awareness(_) => {}
-                Effect::ForgetPeers | Effect::PublishPresence => {}
+                Effect::Awareness(update) => {
+                    let update = AwarenessUpdate::decode_v1(&update).expect("the server's awareness update decodes");
+                    self.peers.apply_update(update).expect("it applies");
+                }
+                Effect::ForgetPeers => self.peers = Awareness::new(self.doc.clone()),
+                Effect::PublishPresence => {
+                    let effects = self.core.announce(&self.presence);
+                    self.run(effects);
+                }
+                Effect::TextChanged => {}
             }
         }
     }
@@ -152,6 +169,9 @@ pub struct Net {
     pub replicas: Vec<Replica>,
     /// Acknowledgements the server owes, by replica, sent at the next durable point.
     held: Vec<(usize, Bytes)>,
+    /// The awareness client ids each page's connection introduced (the
+    /// server removes their states when that connection closes).
+    introduced: Vec<BTreeSet<u64>>,
     /// The clock, in ms.
     pub now: f64,
 }
@@ -160,7 +180,7 @@ impl Net {
     /// `n` pages of an empty document, none connected.
     pub fn new(n: usize) -> Self {
         let replicas = (0..n).map(|_| Replica::new()).collect();
-        Net { server: DocCore::default(), replicas, held: Vec::new(), now: 0.0 }
+        Net { server: DocCore::default(), replicas, held: Vec::new(), introduced: vec![BTreeSet::new(); n], now: 0.0 }
     }
 
     /// Connects page `i`: its socket opens and the server greets it; then
@@ -180,13 +200,33 @@ impl Net {
     }
 
     /// Page `i` loses its connection (with the browser `online` or not);
-    /// whatever the server owed that connection is lost with it.
+    /// whatever the server owed that connection is lost with it, and the
+    /// server removes the awareness states it introduced.
     pub fn drop_link(&mut self, i: usize, online: bool) {
         let r = &mut self.replicas[i];
         let effects = r.core.closed(online, 0.0);
         r.run(effects);
         r.outbox.clear();
         self.held.retain(|(to, _)| *to != i);
+        self.server_closes(i);
+    }
+
+    /// The server closes page `i`'s connection as it would on noticing its
+    /// end: it removes the awareness states that connection introduced and tells
+    /// every connected page (a page that has already reconnected hears it too).
+    pub fn server_closes(&mut self, i: usize) {
+        let ids: Vec<u64> = std::mem::take(&mut self.introduced[i]).into_iter().collect();
+        if let Some(frame) = self.server.remove_awareness(&ids) {
+            let now = self.now;
+            self.replicas.iter_mut().filter(|r| r.connected()).for_each(|r| r.receive(&frame, now));
+        }
+        self.pump();
+    }
+
+    /// The awareness state page `i` knows for page `j`, if any.
+    pub fn presence_of(&self, i: usize, j: usize) -> Option<String> {
+        let id = self.replicas[j].doc.client_id();
+        self.replicas[i].peers.iter().find(|(c, _)| *c == id).and_then(|(_, s)| s.data.as_deref().map(str::to_owned))
     }
 
     /// Carries every frame sent to the server and everything it answers or
@@ -202,6 +242,7 @@ impl Net {
     /// The server handles one frame from page `i`.
     fn deliver(&mut self, i: usize, frame: Vec<u8>) {
         let out = self.server.handle(&Bytes::from(frame)).expect("the server accepts the frame");
+        self.introduced[i].extend(&out.awareness.set);
         let now = self.now;
         for reply in out.reply {
             self.replicas[i].receive(&reply, now);

@@ -3,4 +3,5 @@
 
 mod harness;
 mod link;
+mod presence;
 mod with_server;
