@@ -73,3 +73,23 @@ test('a caret at the very end of the text is shown to the others', async ({ brow
   await expect(ada.getByTestId('editor')).toHaveValue('hello world!');
   await expect(caret).toHaveAttribute('data-offset', '11');
 });
+
+test('the presence list shows everyone by name, and one\'s own entry as "you"', async ({ browser }) => {
+  const id = freshId('presence');
+  const ada = await openAs(browser, 'Ada Lovelace', `/d/${id}`);
+  const alan = await openAs(browser, 'Alan Turing', `/d/${id}`);
+  for (const [page, me, other] of [[ada, 'Ada Lovelace', 'Alan Turing'], [alan, 'Alan Turing', 'Ada Lovelace']] as const) {
+    const presence = page.getByTestId('presence');
+    // The other person by their name, shown (not only in a tooltip)...
+    await expect(presence.locator('.peer').getByText(other, { exact: true })).toBeVisible();
+    await expect(presence.locator('.peer')).toHaveCount(1);
+    // ...and oneself as "Name (you)", the name still editable.
+    await expect(page.getByLabel('Your name')).toHaveValue(me);
+    await expect(presence.getByText('(you)', { exact: true })).toBeVisible();
+    await expect(presence.locator('.peer')).not.toContainText('(you)');
+  }
+  // A new name shows at once for the others.
+  await alan.getByLabel('Your name').fill('Alan M. Turing');
+  await alan.getByLabel('Your name').press('Enter');
+  await expect(ada.getByTestId('presence').locator('.peer').getByText('Alan M. Turing', { exact: true })).toBeVisible();
+});

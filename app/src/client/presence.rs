@@ -163,14 +163,23 @@ impl PeerBadges {
             badge.remove();
         }
         for peer in peers {
-            let user = &peer.user;
-            let style = format!("--c: {}", user.color);
-            let attributes = [("style", style.as_str()), ("title", &user.name), ("data-name", &user.name)];
-            if let Some(badge) = super::carets::span("peer", &attributes) {
-                badge.set_text_content(Some(&user.initials()));
+            if let Some(badge) = badge(&peer.user) {
                 let _ = self.root.append_child(&badge);
-                shown.push((peer.client_id, user.clone(), badge));
+                shown.push((peer.client_id, peer.user.clone(), badge));
             }
         }
     }
+}
+
+/// One person's badge: their initials on their color, then their name (the
+/// initials are only decoration, so a screen reader reads the name once).
+fn badge(user: &User) -> Option<Element> {
+    let style = format!("--c: {}", user.color);
+    let badge = super::carets::span("peer", &[("style", style.as_str()), ("data-name", &user.name)])?;
+    let initials = super::carets::span("initials", &[("aria-hidden", "true")])?;
+    initials.set_text_content(Some(&user.initials()));
+    let name = super::carets::span("name", &[])?;
+    name.set_text_content(Some(&user.name));
+    badge.append_with_node_2(&initials, &name).ok()?;
+    Some(badge)
 }

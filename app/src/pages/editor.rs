@@ -144,8 +144,8 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     }
 }
 
-/// Everyone in the document: this person first (their name is editable), then
-/// the others, whose badges the browser session appends to `node_ref`.
+/// Everyone in the document: this person first, as "name (you)" (the name is
+/// editable), then the others by name, whose badges the browser session appends to `node_ref`.
 #[component]
 fn PresenceBar(
     me: RwSignal<Option<User>>,
@@ -155,13 +155,16 @@ fn PresenceBar(
     let color = move || me.get().map(|u| format!("--c: {}", u.color)).unwrap_or_default();
     view! {
         <div class="presence" data-testid="presence" role="group" aria-label="People in this document" node_ref=node_ref>
-            <input
-                class="me"
-                aria-label="Your name"
-                style=color
-                prop:value=move || me.get().map(|u| u.name).unwrap_or_default()
-                on:change=move |ev| rename(event_target_value(&ev))
-            />
+            <span class="me-entry">
+                <input
+                    class="me"
+                    aria-label="Your name"
+                    style=color
+                    prop:value=move || me.get().map(|u| u.name).unwrap_or_default()
+                    on:change=move |ev| rename(event_target_value(&ev))
+                />
+                <span class="you">"(you)"</span>
+            </span>
         </div>
     }
 }
