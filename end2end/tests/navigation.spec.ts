@@ -68,9 +68,13 @@ test('moving between the list and editors stops each editor left and panics nowh
   await editorLive(page, second);
   await leftBehind(again);
 
-  // And Back from that document to the first one.
+  // Back from that document to the first one, and Forward to it again.
   const secondSocket = opened.at(-1);
   await page.goBack();
   await editorLive(page, first);
   await leftBehind(secondSocket);
+  const last = opened.at(-1);
+  await page.goForward();
+  await editorLive(page, second);
+  await leftBehind(last);
 });
