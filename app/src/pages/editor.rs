@@ -95,6 +95,9 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
         <div class="editor-page">
             <header class="bar">
                 <a href="/" class="brand" aria-label="Back to the workspace">"Tandem"</a>
+                // Before the title, whose width absorbs the changing status texts:
+                // nothing to the left of the buttons changes size, so they never move.
+                <ModeSwitch mode/>
                 <input
                     node_ref=title_input
                     class="doc-title"
@@ -104,7 +107,6 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     value=title
                     readonly=move || !synced.get()
                 />
-                <ModeSwitch mode/>
                 <PresenceBar me rename node_ref=presence/>
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>
