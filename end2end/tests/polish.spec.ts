@@ -24,3 +24,33 @@ test('the view buttons stay put while the connection and saving states change', 
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
   expect(await modeButtonsX(page)).toEqual(connected);
 });
+
+test('a new document puts the caret in its title, and Enter moves on to the body', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+  await page.getByTestId('new-doc').click();
+  await page.waitForURL(/\/d\//);
+  const title = page.getByTestId('doc-title');
+  const body = page.getByTestId('editor');
+  await expect(body).toHaveAttribute('data-synced', 'true');
+  await expect(title).toBeFocused();
+  await expect(title).toHaveAttribute('placeholder', /\S/);
+  await expect(body).toHaveAttribute('placeholder', /\S/);
+
+  await page.keyboard.type('Trip notes');
+  await page.keyboard.press('Enter');
+  await expect(body).toBeFocused();
+  await page.keyboard.type('Day one');
+  await expect(title).toHaveValue('Trip notes');
+  await expect(body).toHaveValue('Day one');
+});
+
+test('an existing document with a title does not take the focus', async ({ browser }) => {
+  const id = freshId('titled');
+  const first = await openEditor(browser, `/d/${id}`);
+  await first.getByTestId('doc-title').fill('Already named');
+  await expect(first.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  const page = await openEditor(browser, `/d/${id}`);
+  await expect(page.getByTestId('doc-title')).toHaveValue('Already named');
+  await expect(page.getByTestId('doc-title')).not.toBeFocused();
+});

@@ -73,6 +73,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 on_cleanup(move || started.stop());
             }
         });
+        focus_empty_title(synced, title_input);
         move |name: String| session.with_value(|s| if let Some(s) = s { s.rename(&name) })
     };
     #[cfg(not(feature = "hydrate"))]
@@ -106,6 +107,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     placeholder="Untitled"
                     value=title
                     readonly=move || !synced.get()
+                    on:keydown=move |ev| enter_moves_to(&ev, textarea)
                 />
                 <PresenceBar me rename node_ref=presence/>
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
@@ -124,6 +126,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                         data-testid="editor"
                         data-synced=move || synced.get().to_string()
                         aria-label="Document text"
+                        placeholder="Start writing. Markdown works: # Heading, **bold**, - list"
                         spellcheck="false"
                         // Editable once the live document has arrived, so no keystroke is lost.
                         readonly=move || !synced.get()
@@ -143,6 +146,31 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 ></article>
             </div>
         </div>
+    }
+}
+
+/// Once the document is live, puts the caret in its title if it has none (a
+/// new document), unless the person already chose where to type.
+#[cfg(feature = "hydrate")]
+fn focus_empty_title(synced: RwSignal<bool>, title: NodeRef<leptos::html::Input>) {
+    Effect::new(move || {
+        let (Some(input), true) = (title.get(), synced.get()) else { return };
+        let active = document().active_element();
+        let untouched = active.is_none() || active == document().body().map(Into::into);
+        if input.value().is_empty() && untouched {
+            let _ = input.focus();
+        }
+    });
+}
+
+/// Enter in the title (outside an input method's composition) moves on to the body.
+fn enter_moves_to(ev: &leptos::ev::KeyboardEvent, body: NodeRef<leptos::html::Textarea>) {
+    if ev.key() != "Enter" || ev.is_composing() {
+        return;
+    }
+    if let Some(body) = body.get() {
+        ev.prevent_default();
+        let _ = body.focus();
     }
 }
 
