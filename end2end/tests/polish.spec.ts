@@ -54,3 +54,22 @@ test('an existing document with a title does not take the focus', async ({ brows
   await expect(page.getByTestId('doc-title')).toHaveValue('Already named');
   await expect(page.getByTestId('doc-title')).not.toBeFocused();
 });
+
+test('every line of a code block in the preview starts at the same x', async ({ browser }) => {
+  const page = await openEditor(browser, `/d/${freshId('code')}`);
+  await page.getByTestId('editor').fill('```\nfirst line\nsecond line\n```\n');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const code = page.getByTestId('preview').locator('pre code');
+  await expect(code).toContainText('second line');
+  const lefts = await code.evaluate((el) => {
+    const text = el.firstChild as Text;
+    const at = (offset: number) => {
+      const range = document.createRange();
+      range.setStart(text, offset);
+      range.setEnd(text, offset + 1);
+      return Math.round(range.getBoundingClientRect().left);
+    };
+    return [at(0), at(text.data.indexOf('second'))];
+  });
+  expect(lefts[0]).toBe(lefts[1]);
+});
