@@ -73,3 +73,30 @@ test('every line of a code block in the preview starts at the same x', async ({ 
   });
   expect(lefts[0]).toBe(lefts[1]);
 });
+
+test('the chosen view is kept across reloads and is in the first paint', async ({ browser }) => {
+  const id = freshId('view');
+  const page = await openEditor(browser, `/d/${id}`);
+  const workarea = page.locator('.workarea');
+  await expect(workarea).toHaveAttribute('data-mode', 'edit');
+  await page.getByRole('button', { name: 'Split' }).click();
+  await expect(workarea).toHaveAttribute('data-mode', 'split');
+
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.text().includes('panicked') && errors.push(m.text()));
+  await page.reload();
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  await expect(workarea).toHaveAttribute('data-mode', 'split');
+  await expect(page.getByRole('button', { name: 'Split' })).toHaveAttribute('aria-pressed', 'true');
+  // The server already renders the chosen view, so the page does not flash the editor alone first.
+  const html = await (await page.context().request.get(`/d/${id}`)).text();
+  expect(html).toMatch(/<div(?=[^>]*class="workarea")[^>]*data-mode="split"/);
+
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const other = await page.context().newPage();
+  await other.goto(`/d/${freshId('view')}`);
+  await expect(other.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  await expect(other.locator('.workarea')).toHaveAttribute('data-mode', 'preview');
+  expect(errors).toEqual([]);
+});

@@ -45,7 +45,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     let synced = RwSignal::new(false);
     let live_title = RwSignal::new(title.clone());
     let body_text = RwSignal::new(text.clone());
-    let mode = RwSignal::new(Mode::Edit);
+    let mode = RwSignal::new(Mode::remembered());
     let me = RwSignal::new(None::<User>);
     let peers = RwSignal::new(Vec::<Peer>::new());
     let textarea = NodeRef::<leptos::html::Textarea>::new();
@@ -225,6 +225,58 @@ impl Mode {
             Mode::Preview => "Preview",
         }
     }
+
+    /// The mode named `s` (an `as_str` value).
+    fn parse(s: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+// The chosen view is kept in a cookie rather than in localStorage: the server
+// reads it too, so the first paint already shows that view (no flash of the
+// plain editor before the wasm loads) and hydration finds what it rendered.
+
+/// The cookie that keeps the chosen view.
+const VIEW_COOKIE: &str = "tandem-view";
+
+impl Mode {
+    /// The view this browser chose last; Edit if none.
+    fn remembered() -> Mode {
+        cookies().and_then(|all| Mode::from_cookies(&all)).unwrap_or(Mode::Edit)
+    }
+
+    /// The view named in a `Cookie` header's value, if it names a known one.
+    fn from_cookies(all: &str) -> Option<Mode> {
+        all.split(';').find_map(|c| c.trim().strip_prefix(VIEW_COOKIE)?.strip_prefix('=').and_then(Mode::parse))
+    }
+
+    /// Keeps this view for the next page load, for a year.
+    fn remember(self) {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let cookie = format!("{VIEW_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", self.as_str());
+            if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
+                let _ = doc.set_cookie(&cookie);
+            }
+        }
+    }
+}
+
+/// The request's `Cookie` header on the server, `document.cookie` in the browser.
+fn cookies() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let parts = use_context::<leptos::server_fn::http_export::request::Parts>()?;
+        parts.headers.get("cookie")?.to_str().ok().map(str::to_owned)
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        document().dyn_into::<web_sys::HtmlDocument>().ok()?.cookie().ok()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    None
 }
 
 /// Edit, split or preview.
@@ -237,11 +289,25 @@ fn ModeSwitch(mode: RwSignal<Mode>) -> impl IntoView {
                     type="button"
                     data-mode=m.as_str()
                     aria-pressed=move || (mode.get() == m).to_string()
-                    on:click=move |_| mode.set(m)
+                    on:click=move |_| { mode.set(m); m.remember(); }
                 >
                     {m.label()}
                 </button>
             }).collect_view()}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mode;
+
+    #[test]
+    fn the_view_cookie_is_read_among_others() {
+        assert_eq!(Mode::from_cookies("a=1; tandem-view=split; b=2"), Some(Mode::Split));
+        assert_eq!(Mode::from_cookies("tandem-view=preview"), Some(Mode::Preview));
+        assert_eq!(Mode::from_cookies("tandem-view=bogus; x=edit"), None);
+        assert_eq!(Mode::from_cookies("tandem-viewer=split"), None);
+        assert_eq!(Mode::from_cookies(""), None);
     }
 }
