@@ -4,7 +4,7 @@
 //! # Layout
 //!
 //! - [`model`]: what pages show about documents; [`status`]: connection and saving states;
-//!   [`presence`]: who is here.
+//!   [`presence`]: who is here; [`local_time`]: times in the reader's zone, relative when recent.
 //! - [`server_fns`]: the pages' calls into the server; `backend` (server only) is the
 //!   `PageData` trait the server implements to answer them.
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
@@ -19,6 +19,7 @@ pub mod backend;
 #[cfg(feature = "hydrate")]
 pub mod client;
 pub mod lines;
+pub mod local_time;
 pub mod markdown;
 pub mod model;
 pub mod pages;

@@ -10,25 +10,45 @@ pub struct DocSummary {
     pub id: DocId,
     /// Its title; empty if it has none.
     pub title: String,
+    /// The first line of its body with text; the list shows it when there is no title.
+    pub excerpt: String,
     /// Unix time in milliseconds of its last stored change.
     pub updated_at: i64,
-    /// That time for people, in UTC (formatted by the server, so the browser
-    /// needs no date library).
+    /// That time for people, in UTC, as the server renders the first paint
+    /// (the browser then shows it in the reader's time zone).
     pub updated: String,
+    /// That time in ISO 8601, for `<time datetime>`.
+    pub updated_iso: String,
 }
 
 #[cfg(feature = "ssr")]
 impl DocSummary {
-    /// The summary of document `id`, last changed at `updated_at` (Unix milliseconds).
-    pub fn new(id: DocId, title: String, updated_at: i64) -> Self {
-        DocSummary { id, title, updated_at, updated: format_time(updated_at) }
+    /// The summary of document `id` with `title` and body `excerpt`, last
+    /// changed at `updated_at` (Unix milliseconds).
+    pub fn new(id: DocId, title: String, excerpt: String, updated_at: i64) -> Self {
+        let updated = format_time(updated_at, UTC_FOR_PEOPLE);
+        let updated_iso = format_time(updated_at, ISO_8601);
+        DocSummary { id, title, excerpt, updated_at, updated, updated_iso }
     }
 }
 
-/// A UTC date and time from Unix milliseconds.
+impl DocSummary {
+    /// What the list calls the document: its title, else its first line, else "Untitled".
+    pub fn name(&self) -> &str {
+        if self.title.trim().is_empty() && !self.excerpt.is_empty() { &self.excerpt } else { display_title(&self.title) }
+    }
+}
+
 #[cfg(feature = "ssr")]
-fn format_time(ms: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+type TimeFormat = &'static [time::format_description::BorrowedFormatItem<'static>];
+#[cfg(feature = "ssr")]
+const UTC_FOR_PEOPLE: TimeFormat = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+#[cfg(feature = "ssr")]
+const ISO_8601: TimeFormat = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// Unix milliseconds in UTC, in `format`.
+#[cfg(feature = "ssr")]
+fn format_time(ms: i64, format: TimeFormat) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(format).ok())
@@ -51,9 +71,22 @@ pub fn display_title(title: &str) -> &str {
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
+    use super::{DocSummary, ISO_8601, UTC_FOR_PEOPLE, format_time};
+
     #[test]
     fn formats_unix_milliseconds_as_utc() {
-        assert_eq!(super::format_time(0), "1970-01-01 00:00 UTC");
-        assert_eq!(super::format_time(1_795_000_000_000), "2026-11-18 11:06 UTC");
+        assert_eq!(format_time(0, UTC_FOR_PEOPLE), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time(1_795_000_000_000, UTC_FOR_PEOPLE), "2026-11-18 11:06 UTC");
+        assert_eq!(format_time(1_795_000_000_000, ISO_8601), "2026-11-18T11:06:40Z");
+    }
+
+    #[test]
+    fn a_document_is_named_by_its_title_else_its_first_line() {
+        let doc = |title: &str, excerpt: &str| {
+            DocSummary::new(tandem_sync::DocId::parse("d").unwrap(), title.into(), excerpt.into(), 0)
+        };
+        assert_eq!(doc("Plan", "first line").name(), "Plan");
+        assert_eq!(doc(" ", "first line").name(), "first line");
+        assert_eq!(doc("", "").name(), "Untitled");
     }
 }

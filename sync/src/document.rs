@@ -29,6 +29,17 @@ pub fn title(doc: &Doc) -> String {
     root_text(&doc.transact(), TITLE)
 }
 
+/// Longest excerpt [`excerpt`] returns, in characters.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// What a listing shows for a document without a title: the first line of its
+/// body that has text, without a Markdown heading's `#`s, at most
+/// [`EXCERPT_CHARS`] characters; `""` for an empty body.
+pub fn excerpt(body: &str) -> String {
+    let line = body.lines().map(|l| l.trim().trim_start_matches('#').trim_start()).find(|l| !l.is_empty());
+    line.unwrap_or_default().chars().take(EXCERPT_CHARS).collect()
+}
+
 /// Inserts `text` at UTF-16 offset `index` of the root text `root`, in one
 /// transaction, and returns that transaction's v1 update.
 pub fn insert(doc: &Doc, root: &str, index: u32, text: &str) -> Vec<u8> {
@@ -71,5 +82,14 @@ mod tests {
         insert(&doc, CONTENT, 3, "b");
         assert_eq!(content(&doc), "a😀bc");
         assert_eq!(title(&doc), "");
+    }
+
+    #[test]
+    fn the_excerpt_is_the_first_line_with_text() {
+        assert_eq!(excerpt("\n  \n## Shopping list  \nmilk"), "Shopping list");
+        assert_eq!(excerpt("plain\nsecond"), "plain");
+        assert_eq!(excerpt(" \n#\n"), "");
+        assert_eq!(excerpt(""), "");
+        assert_eq!(excerpt(&"é".repeat(200)).chars().count(), EXCERPT_CHARS);
     }
 }

@@ -1,6 +1,6 @@
 //! `/`: the documents of the workspace and a "New document" action.
 
-use crate::model::{DocSummary, display_title};
+use crate::model::DocSummary;
 use crate::server_fns::{create_doc, list_docs};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -13,6 +13,7 @@ pub fn Workspace() -> impl IntoView {
     refetch_on_changes(docs);
     let hydrated = super::hydrated();
     let state = move || if hydrated.get() { "ready" } else { "loading" };
+    let now = clock();
     view! {
         <main class="page" data-testid="home" data-state=state>
             <header class="page-head">
@@ -26,7 +27,7 @@ pub fn Workspace() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
                 {move || Suspend::new(async move {
                     match docs.await {
-                        Ok(list) => view! { <DocList docs=list/> }.into_any(),
+                        Ok(list) => view! { <DocList docs=list now/> }.into_any(),
                         Err(_) => view! { <p class="error">"The documents could not be loaded."</p> }.into_any(),
                     }
                 })}
@@ -69,9 +70,26 @@ fn NewDocButton() -> impl IntoView {
     }
 }
 
-/// The list of documents, most recently edited first.
+/// The current time in Unix milliseconds, once the page has hydrated (`None`
+/// before, on the server and while hydrating, so that the first paint and
+/// hydration show the server's UTC times); then renewed every minute.
+fn clock() -> RwSignal<Option<f64>> {
+    let now = RwSignal::new(None);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move || {
+        now.set(Some(js_sys::Date::now()));
+        let tick = move || now.set(Some(js_sys::Date::now()));
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(60)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    now
+}
+
+/// The list of documents, most recently edited first; `now` turns the
+/// server's UTC times into the reader's local, relative ones.
 #[component]
-fn DocList(docs: Vec<DocSummary>) -> impl IntoView {
+fn DocList(docs: Vec<DocSummary>, now: RwSignal<Option<f64>>) -> impl IntoView {
     if docs.is_empty() {
         return view! { <p class="muted">"No documents yet. Start one with “New document”."</p> }.into_any();
     }
@@ -79,11 +97,29 @@ fn DocList(docs: Vec<DocSummary>) -> impl IntoView {
         <ul class="doc-list" data-testid="doc-list">
             {docs.into_iter().map(|doc| view! {
                 <li>
-                    <a href=format!("/d/{}", doc.id)>{display_title(&doc.title).to_owned()}</a>
-                    <time class="muted" data-ms=doc.updated_at>{doc.updated}</time>
+                    <a href=format!("/d/{}", doc.id) class:untitled=doc.title.trim().is_empty()>{doc.name().to_owned()}</a>
+                    <Updated ms=doc.updated_at utc=doc.updated iso=doc.updated_iso now/>
                 </li>
             }).collect_view()}
         </ul>
     }
     .into_any()
+}
+
+/// When a document was last changed: the server's UTC text until `now` is
+/// known, then relative or local, with the exact local time on hover.
+#[component]
+fn Updated(ms: i64, utc: String, iso: String, now: RwSignal<Option<f64>>) -> impl IntoView {
+    let utc_title = utc.clone();
+    let text = move || match now.get() {
+        #[cfg(feature = "hydrate")]
+        Some(now) => crate::local_time::label(ms, now),
+        _ => utc.clone(),
+    };
+    let title = move || match now.get() {
+        #[cfg(feature = "hydrate")]
+        Some(_) => crate::local_time::exact(ms),
+        _ => utc_title.clone(),
+    };
+    view! { <time class="muted" datetime=iso title=title data-ms=ms>{text}</time> }
 }

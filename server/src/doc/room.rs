@@ -5,7 +5,7 @@ use crate::metrics::Metrics;
 use crate::doc::queue::{ConnId, Outbound, ConnHandle};
 use tandem_sync::close;
 use crate::doc::Listing;
-use crate::store::{Seq, Store};
+use crate::store::{Headline, Seq, Store};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
@@ -240,8 +240,7 @@ impl Room {
 
     fn compact(&self, st: &mut RoomState) {
         let snapshot = st.core.encode_state();
-        let title = tandem_sync::document::title(st.core.doc());
-        self.store.compact(&self.id, snapshot, st.last_seq, title);
+        self.store.compact(&self.id, snapshot, st.last_seq, Headline::of(st.core.doc()));
         st.log_len = 0;
         st.log_bytes = 0;
     }

@@ -22,7 +22,7 @@ impl PageData for PagesBackend {
     fn list(&self) -> BoxFuture<'_, Result<Vec<DocSummary>, String>> {
         Box::pin(async move {
             let docs = self.workspace.list().await.map_err(public)?;
-            Ok(docs.into_iter().map(|d| DocSummary::new(d.id, d.title, d.updated_at)).collect())
+            Ok(docs.into_iter().map(|d| DocSummary::new(d.id, d.title, d.excerpt, d.updated_at)).collect())
         })
     }
 

@@ -30,10 +30,30 @@ pub struct DocMeta {
     pub id: DocId,
     /// The title as of the last snapshot.
     pub title: String,
+    /// The body's first line as of the last snapshot ([`tandem_sync::document::excerpt`]).
+    pub excerpt: String,
     /// Unix time in milliseconds of the last stored change.
     pub updated_at: i64,
     /// Bytes stored for the document (snapshot plus log).
     pub size: u64,
+}
+
+/// What a snapshot records of a document for listings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headline {
+    /// The title.
+    pub title: String,
+    /// The body's first line ([`tandem_sync::document::excerpt`]).
+    pub excerpt: String,
+}
+
+impl Headline {
+    /// The headline of `doc` as it is now.
+    pub fn of(doc: &yrs::Doc) -> Self {
+        let title = tandem_sync::document::title(doc);
+        let excerpt = tandem_sync::document::excerpt(&tandem_sync::document::content(doc));
+        Headline { title, excerpt }
+    }
 }
 
 /// A document as stored: the updates that rebuild it, snapshot first.
@@ -77,8 +97,9 @@ pub enum StoreError {
 pub trait Store: Send + Sync + 'static {
     /// Queues `update` for `doc`, creating the document if needed.
     fn append(&self, doc: &DocId, update: Bytes) -> Seq;
-    /// Queues a snapshot of `doc` that replaces its log up to and including `upto`.
-    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, title: String) -> Seq;
+    /// Queues a snapshot of `doc` that replaces its log up to and including
+    /// `upto`, with the title and excerpt the listing shows until the next one.
+    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq;
     /// Queues the creation of an empty `doc` (a no-op if it exists).
     fn create(&self, doc: &DocId) -> Seq;
     /// The highest durable [`Seq`].

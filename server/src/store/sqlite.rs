@@ -1,7 +1,7 @@
 //! The embedded SQLite store: one writer thread with group commit, one reader.
 
 use super::monitor::Monitor;
-use super::{DocMeta, Seq, Store, StoreError, StoredDoc};
+use super::{DocMeta, Headline, Seq, Store, StoreError, StoredDoc};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -21,7 +21,7 @@ const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 /// Most operations committed in one transaction; more wait for the next commit.
 const MAX_BATCH: usize = 4096;
 /// Longest pause between retries of a failed commit (disk full, I/O error).
@@ -31,6 +31,7 @@ const SCHEMA: &str = "
 CREATE TABLE docs (
     id           TEXT PRIMARY KEY NOT NULL,
     title        TEXT NOT NULL DEFAULT '',
+    excerpt      TEXT NOT NULL DEFAULT '',
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL,
     snapshot     BLOB,
@@ -45,10 +46,15 @@ CREATE TABLE updates (
 CREATE INDEX updates_by_doc ON updates (doc_id, seq);
 ";
 
+/// What turns a store of schema `version` into the next one; applied in
+/// order when an older store opens. A store written before version 2 lists
+/// its documents without an excerpt until each is next snapshotted.
+const MIGRATIONS: [(i64, &str); 1] = [(1, "ALTER TABLE docs ADD COLUMN excerpt TEXT NOT NULL DEFAULT '';")];
+
 /// One queued write, in [`Seq`] order.
 enum Op {
     Append { seq: Seq, doc: DocId, data: Bytes, at: i64 },
-    Compact { seq: Seq, doc: DocId, snapshot: Vec<u8>, upto: Seq, title: String, at: i64 },
+    Compact { seq: Seq, doc: DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline, at: i64 },
     Create { seq: Seq, doc: DocId, at: i64 },
 }
 
@@ -162,12 +168,23 @@ fn lock_dir(dir: &Path) -> Result<File, StoreError> {
 /// file; anything else is refused before a single byte is written.
 fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     if !is_blank(conn) {
-        return check_ours(conn, path);
+        check_ours(conn, path)?;
+        return migrate(conn);
     }
     conn.execute_batch(&format!(
         "BEGIN; {SCHEMA} PRAGMA application_id = {APP_ID}; \
          PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
     ))?;
+    Ok(())
+}
+
+/// Brings a store of an older schema up to [`SCHEMA_VERSION`], one version per transaction.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (from, sql) in MIGRATIONS.iter().filter(|(from, _)| *from >= version) {
+        conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {}; COMMIT;", from + 1))?;
+        tracing::info!(from, to = from + 1, "store schema migrated");
+    }
     Ok(())
 }
 
@@ -265,7 +282,7 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
             tx.prepare_cached("INSERT INTO updates (seq, doc_id, data) VALUES (?1, ?2, ?3)")?
                 .execute(params![*seq as i64, doc.as_str(), data.as_ref()])?;
         }
-        Op::Compact { doc, snapshot, upto, title, at, .. } => {
+        Op::Compact { doc, snapshot, upto, headline, at, .. } => {
             upsert_doc(tx, doc, *at, 0)?;
             let current: i64 = tx
                 .prepare_cached("SELECT snapshot_seq FROM docs WHERE id = ?1")?
@@ -279,9 +296,16 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
                 .prepare_cached("SELECT coalesce(sum(length(data)), 0) FROM updates WHERE doc_id = ?1")?
                 .query_row([doc.as_str()], |r| r.get(0))?;
             tx.prepare_cached(
-                "UPDATE docs SET snapshot = ?2, snapshot_seq = ?3, title = ?4, size = ?5 WHERE id = ?1",
+                "UPDATE docs SET snapshot = ?2, snapshot_seq = ?3, title = ?4, excerpt = ?5, size = ?6 WHERE id = ?1",
             )?
-            .execute(params![doc.as_str(), snapshot, *upto as i64, title, snapshot.len() as i64 + log])?;
+            .execute(params![
+                doc.as_str(),
+                snapshot,
+                *upto as i64,
+                headline.title,
+                headline.excerpt,
+                snapshot.len() as i64 + log
+            ])?;
         }
         Op::Create { doc, at, .. } => upsert_doc(tx, doc, *at, 0)?,
     }
@@ -297,16 +321,19 @@ fn upsert_doc(tx: &Transaction<'_>, doc: &DocId, at: i64, added: usize) -> rusql
     Ok(())
 }
 
-fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, i64, i64)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+/// A listing row as read: id, title, excerpt, updated_at, size.
+type MetaRow = (String, String, String, i64, i64);
+
+fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MetaRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-fn to_meta((id, title, updated_at, size): (String, String, i64, i64)) -> Result<DocMeta, StoreError> {
+fn to_meta((id, title, excerpt, updated_at, size): MetaRow) -> Result<DocMeta, StoreError> {
     let id = DocId::parse(&id).map_err(|_| StoreError::BadId(id))?;
-    Ok(DocMeta { id, title, updated_at, size: size.max(0) as u64 })
+    Ok(DocMeta { id, title, excerpt, updated_at, size: size.max(0) as u64 })
 }
 
-const META_COLUMNS: &str = "SELECT id, title, updated_at, size FROM docs";
+const META_COLUMNS: &str = "SELECT id, title, excerpt, updated_at, size FROM docs";
 
 impl Store for SqliteStore {
     fn append(&self, doc: &DocId, update: Bytes) -> Seq {
@@ -314,9 +341,9 @@ impl Store for SqliteStore {
         self.enqueue(|seq| Op::Append { seq, doc, data: update, at })
     }
 
-    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, title: String) -> Seq {
+    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
         let (doc, at) = (doc.clone(), now_ms());
-        self.enqueue(|seq| Op::Compact { seq, doc, snapshot, upto, title, at })
+        self.enqueue(|seq| Op::Compact { seq, doc, snapshot, upto, headline, at })
     }
 
     fn create(&self, doc: &DocId) -> Seq {

@@ -9,7 +9,7 @@
 mod ids;
 
 use crate::doc::{LoadError, RoomGuard, Rooms};
-use crate::store::{self, DocMeta, StoreError};
+use crate::store::{self, DocMeta, Headline, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,19 +89,19 @@ impl Workspace {
         &self.rooms
     }
 
-    /// Every document, most recently edited first; titles of open documents are live.
+    /// Every document, most recently edited first; titles and excerpts of open documents are live.
     pub async fn list(&self) -> Result<Vec<DocMeta>, WorkspaceError> {
         let store = self.rooms.store().clone();
         let mut docs = tokio::task::spawn_blocking(move || store.list()).await??;
-        let live: HashMap<DocId, String> = self
+        let mut live: HashMap<DocId, Headline> = self
             .rooms
             .loaded()
             .into_iter()
-            .map(|room| (room.id().clone(), room.read(|core| document::title(core.doc()))))
+            .map(|room| (room.id().clone(), room.read(|core| Headline::of(core.doc()))))
             .collect();
         for doc in &mut docs {
-            if let Some(title) = live.get(&doc.id) {
-                doc.title.clone_from(title);
+            if let Some(Headline { title, excerpt }) = live.remove(&doc.id) {
+                (doc.title, doc.excerpt) = (title, excerpt);
             }
         }
         Ok(docs)
@@ -128,10 +128,16 @@ impl Workspace {
         let room = self.existing(id).await?;
         let (store, key) = (self.rooms.store().clone(), id.clone());
         let stored = tokio::task::spawn_blocking(move || store.meta(&key)).await??;
-        let title = room.read(|core| document::title(core.doc()));
+        let Headline { title, excerpt } = room.read(|core| Headline::of(core.doc()));
         // A document opened but never edited is not stored yet: nothing stored, never updated.
-        let meta = stored.unwrap_or(DocMeta { id: id.clone(), title: String::new(), updated_at: 0, size: 0 });
-        Ok(DocMeta { title, ..meta })
+        let meta = stored.unwrap_or(DocMeta {
+            id: id.clone(),
+            title: String::new(),
+            excerpt: String::new(),
+            updated_at: 0,
+            size: 0,
+        });
+        Ok(DocMeta { title, excerpt, ..meta })
     }
 
     /// The plain text of a document's body.

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use common::{Client, Ended, TestServer, api_text, doc_id, request};
 use server::config::{Limits, Settings};
 use tandem_sync::close;
-use server::store::{DocMeta, Seq, SqliteStore, Store, StoreError, StoredDoc};
+use server::store::{DocMeta, Headline, Seq, SqliteStore, Store, StoreError, StoredDoc};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -190,8 +190,8 @@ impl Store for GatedStore {
     fn append(&self, doc: &DocId, update: Bytes) -> Seq {
         self.inner.append(doc, update)
     }
-    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, title: String) -> Seq {
-        self.inner.compact(doc, snapshot, upto, title)
+    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
+        self.inner.compact(doc, snapshot, upto, headline)
     }
     fn create(&self, doc: &DocId) -> Seq {
         self.inner.create(doc)

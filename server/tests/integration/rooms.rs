@@ -52,3 +52,31 @@ async fn a_damaged_document_fails_to_load_and_leaves_nothing_behind() {
     let other = DocId::parse("healthy").unwrap();
     assert!(rooms.acquire(&other).await.is_ok(), "other documents still load");
 }
+
+#[tokio::test]
+async fn the_listing_keeps_a_body_first_line_also_in_a_store_written_before_excerpts() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = DocId::parse("untitled").unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let seq = store.append(&id, fresh_update(CONTENT, "\n# Groceries\nmilk").into());
+        assert!(server::store::wait_durable(&store, seq).await);
+        store.close();
+    }
+    // Make it a store as schema 1 left it: no excerpt column.
+    let db = rusqlite::Connection::open(dir.path().join("tandem.db")).unwrap();
+    db.execute_batch("ALTER TABLE docs DROP COLUMN excerpt; PRAGMA user_version = 1;").unwrap();
+    drop(db);
+
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let listed = store.list().unwrap();
+    assert_eq!((listed[0].id.as_str(), listed[0].excerpt.as_str()), ("untitled", ""), "migrated, no excerpt yet");
+    let rooms = Rooms::new(store.clone());
+    let room = rooms.acquire(&id).await.unwrap();
+    let replica = tandem_sync::document::new_doc();
+    tandem_sync::document::apply_v1(&replica, &room.read(|c| c.encode_state())).unwrap();
+    room.apply_update(&tandem_sync::document::insert(&replica, CONTENT, 0, "Weekly list")).unwrap();
+    drop(room);
+    assert!(server::store::settle(&*store).await);
+    assert_eq!(store.list().unwrap()[0].excerpt, "Weekly list", "the unload's snapshot stores the first line");
+}
