@@ -95,7 +95,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
         <Title text=tab_title/>
         <div class="editor-page">
             <header class="bar">
-                <a href="/" class="brand" aria-label="Back to the workspace">"Tandem"</a>
+                <a href="/" class="brand" aria-label="Tandem: back to the workspace">"Tandem"</a>
                 // Before the title, whose width absorbs the changing status texts:
                 // nothing to the left of the buttons changes size, so they never move.
                 <ModeSwitch mode/>

@@ -1,0 +1,145 @@
+// Accessibility and comfort: dark mode, focus rings on everything one can tab
+// to, readable status colors, and axe-core's checks on both pages in both schemes.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+import { test, freshId, openEditor } from './helpers';
+
+const SCHEMES = ['light', 'dark'] as const;
+
+/** Stores a document with a title and a little Markdown, and returns its path. */
+async function sampleDoc(page: Page): Promise<string> {
+  const path = `/d/${freshId('a11y')}`;
+  await page.goto(path);
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+  await page.getByTestId('doc-title').fill('Accessible');
+  await page.getByTestId('editor').fill('# Notes\n\nSome **bold** text, `code` and a [link](https://example.org).\n\n```\nblock\n```\n');
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  return path;
+}
+
+/** axe-core's serious and critical violations on the page, one line each. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * What the focused element shows: its focus ring's style, width and color,
+ * its own fill and the fill behind it (the nearest ancestor's opaque background),
+ * and the WCAG contrast of the ring against both.
+ */
+function focusRing(page: Page) {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const opaque = (c: string) => { const v = rgb(c); return v.length === 3 || v[3] > 0; };
+    const lum = (c: string) => {
+      const [r, g, b] = rgb(c).slice(0, 3).map((x) => x / 255).map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a: string, b: string) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const fillOf = (start: Element | null) => {
+      for (let e = start; e; e = e.parentElement) {
+        const bg = getComputedStyle(e).backgroundColor;
+        if (opaque(bg)) return bg;
+      }
+      return 'rgb(255, 255, 255)';
+    };
+    const style = getComputedStyle(el);
+    const again = el.dataset.tabbed === 'yes';
+    el.dataset.tabbed = 'yes';
+    const own = fillOf(el);
+    const behind = fillOf(el.parentElement);
+    return {
+      again,
+      what: `${el.tagName.toLowerCase()} "${el.getAttribute('aria-label') ?? el.textContent?.trim()}"`,
+      style: style.outlineStyle,
+      width: parseFloat(style.outlineWidth),
+      againstFill: contrast(style.outlineColor, own),
+      againstBehind: contrast(style.outlineColor, behind),
+    };
+  });
+}
+
+/** Tabs through the whole page from the top, checking each stop's focus ring. */
+async function everyFocusRing(page: Page): Promise<string[]> {
+  const problems: string[] = [];
+  let stops = 0;
+  await page.locator('body').focus();
+  for (; stops < 40; stops++) {
+    await page.keyboard.press('Tab');
+    const ring = await focusRing(page);
+    if (ring.what.startsWith('body') || ring.again) break;
+    if (ring.style === 'none' || ring.width < 2) problems.push(`${ring.what}: no visible outline`);
+    else if (Math.min(ring.againstFill, ring.againstBehind) < 3)
+      problems.push(`${ring.what}: outline contrast ${ring.againstFill.toFixed(2)} / ${ring.againstBehind.toFixed(2)}`);
+  }
+  expect(stops).toBeGreaterThanOrEqual(2);
+  return problems;
+}
+
+for (const scheme of SCHEMES) {
+  test(`the list and the editor pass axe-core with no serious violations (${scheme})`, async ({ browser }) => {
+    const page = await (await browser.newContext()).newPage();
+    await page.emulateMedia({ colorScheme: scheme });
+    const path = await sampleDoc(page);
+    await page.goto('/');
+    await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.goto(path);
+    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+    await page.getByRole('button', { name: 'Split' }).click();
+    await expect(page.getByTestId('preview')).toContainText('block');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  test(`everything one can tab to shows a focus ring that stands out (${scheme})`, async ({ browser }) => {
+    const page = await (await browser.newContext()).newPage();
+    await page.emulateMedia({ colorScheme: scheme });
+    const path = await sampleDoc(page);
+    // The pressed view button is among the stops: its ring must stand out from its own fill.
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.goto(path);
+    await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
+    expect(await everyFocusRing(page)).toEqual([]);
+
+    await page.goto('/');
+    await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+    expect(await everyFocusRing(page)).toEqual([]);
+  });
+}
+
+test('a browser set to dark gets a dark page', async ({ browser }) => {
+  const page = await openEditor(browser, `/d/${freshId('dark')}`);
+  const luminance = () =>
+    page.getByTestId('editor').evaluate((el) => {
+      const [r, g, b] = (getComputedStyle(el).backgroundColor.match(/\d+/g) ?? []).map(Number);
+      return (r + g + b) / 3 / 255;
+    });
+  expect(await luminance()).toBeGreaterThan(0.8);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect.poll(luminance).toBeLessThan(0.2);
+});
+
+test('the status texts are readable: at least 4.5:1 against the bar, in both schemes', async ({ browser }) => {
+  const page = await openEditor(browser, `/d/${freshId('status')}`);
+  for (const scheme of SCHEMES) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const id of ['connection-status', 'sync-status']) {
+      const ratio = await page.getByTestId(id).evaluate((el) => {
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+        const lum = (c: string) => {
+          const [r, g, b] = rgb(c).map((x) => x / 255).map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const [a, b] = [lum(getComputedStyle(el).color), lum(getComputedStyle(el.closest('.bar')!).backgroundColor)].sort((p, q) => q - p);
+        return (a + 0.05) / (b + 0.05);
+      });
+      expect(ratio, `${id} in ${scheme}`).toBeGreaterThanOrEqual(4.5);
+    }
+  }
+});
