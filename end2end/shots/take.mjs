@@ -1,5 +1,7 @@
-// Takes the README's screenshots from a running Tandem: the workspace, and one
-// document open in two windows with carets, a selection and the preview.
+// Takes the screenshots from a running Tandem (best a fresh one): the workspace,
+// and one document open in two windows with carets, a selection and the
+// preview; each in light and dark, on a desktop and a phone. The README shows
+// the desktop ones (editor.png, workspace.png, and their -dark twins).
 //
 //   node shots/take.mjs [--url http://127.0.0.1:3000]
 import { chromium } from '@playwright/test';
@@ -27,43 +29,74 @@ We ship **Friday**. Everyone edits this page at once; nothing is lost.
 See the [runbook](https://example.org/runbook) for the rollback steps.
 `;
 
+const VARIANTS = [
+  { suffix: '', colorScheme: 'light', viewport: { width: 1280, height: 760 } },
+  { suffix: '-dark', colorScheme: 'dark', viewport: { width: 1280, height: 760 } },
+  { suffix: '-phone', colorScheme: 'light', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+  { suffix: '-phone-dark', colorScheme: 'dark', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+];
+
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium' });
-const person = async (name, color) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 760 }, deviceScaleFactor: 1 });
+const person = async (name, color, variant = VARIANTS[0]) => {
+  const { suffix, ...options } = variant;
+  const context = await browser.newContext({ ...options, deviceScaleFactor: 1 });
   await context.addInitScript(([n, c]) => localStorage.setItem('tandem.user', JSON.stringify({ name: n, color: c })), [name, color]);
   return context.newPage();
 };
+const synced = (page) => page.getByTestId('editor').and(page.locator('[data-synced=true]')).waitFor();
+const at = (text) => body.indexOf(text);
+/** Puts `page`'s caret (or selection) at `from`..`to` of the body, as a person would. */
+const select = async (page, from, to = from) => {
+  await page.getByTestId('editor').evaluate((el, [a, b]) => { el.focus(); el.setSelectionRange(a, b); }, [from, to]);
+  await page.keyboard.press(to > from ? 'Shift+ArrowRight' : 'ArrowRight');
+  await page.keyboard.press(to > from ? 'Shift+ArrowLeft' : 'ArrowLeft');
+};
+
+// Two more documents for the list: one titled, one known by its first line.
+await fetch(`${url}/api/docs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"Team offsite agenda"}' });
+const writer = await person('Ada', '#2f6fde');
+await writer.goto(`${url}/d/ideas-${Date.now().toString(36)}`);
+await synced(writer);
+await writer.getByTestId('editor').fill('Ideas for the next release\n\n- comments in the margin\n');
+await writer.getByTestId('sync-status').and(writer.locator('[data-state=saved]')).waitFor();
+await writer.context().close();
+
 const ada = await person('Ada', '#2f6fde');
 await ada.goto(`${url}/`);
 await ada.getByTestId('new-doc').click();
 await ada.waitForURL(/\/d\//);
 const doc = ada.url();
-await ada.getByTestId('editor').and(ada.locator('[data-synced=true]')).waitFor();
+await synced(ada);
 await ada.getByTestId('doc-title').fill('Launch checklist');
 await ada.getByTestId('editor').click();
 await ada.getByTestId('editor').evaluate((el, text) => {
   el.value = text;
   el.dispatchEvent(new Event('input', { bubbles: true }));
 }, body);
+await ada.getByTestId('sync-status').and(ada.locator('[data-state=saved]')).waitFor();
+await ada.context().close();
 const grace = await person('Grace', '#c2255c');
 await grace.goto(doc);
-await grace.getByTestId('editor').and(grace.locator('[data-synced=true]')).waitFor();
+await synced(grace);
 // Grace selects "Write the release notes"; Ada's caret sits in the notes.
-const at = (text) => body.indexOf(text);
-await grace.getByTestId('editor').evaluate((el, [a, b]) => { el.focus(); el.setSelectionRange(a, b); }, [at('Write'), at('Write') + 'Write the release notes'.length]);
-await grace.keyboard.press('Shift+ArrowRight');
-await grace.keyboard.press('Shift+ArrowLeft');
-await ada.getByTestId('editor').evaluate((el, a) => { el.focus(); el.setSelectionRange(a, a); }, at('Keep it fast'));
-await ada.keyboard.press('ArrowRight');
-await ada.keyboard.press('ArrowLeft');
-await ada.locator('.modes button[data-mode=split]').click();
-await ada.locator('.caret[data-name=Grace]').waitFor();
-await ada.getByTestId('sync-status').and(ada.locator('[data-state=saved]')).waitFor();
-await ada.screenshot({ path: join(here, 'editor.png') });
+await select(grace, at('Write'), at('Write') + 'Write the release notes'.length);
 
-const list = await person('Ada', '#2f6fde');
-await list.goto(`${url}/`);
-await list.getByText('Launch checklist').first().waitFor();
-await list.screenshot({ path: join(here, 'workspace.png') });
+const written = [];
+for (const variant of VARIANTS) {
+  const page = await person('Ada', '#2f6fde', variant);
+  await page.goto(doc);
+  await synced(page);
+  await select(page, at('Keep it fast'));
+  await page.locator('.modes button[data-mode=split]').click();
+  await page.locator('.caret[data-name=Grace]').waitFor();
+  await page.getByTestId('connection-status').and(page.locator('[data-state=connected]')).waitFor();
+  await page.screenshot({ path: join(here, `editor${variant.suffix}.png`) });
+  await page.goto(`${url}/`);
+  await page.getByTestId('home').and(page.locator('[data-state=ready]')).waitFor();
+  await page.getByText('Launch checklist').first().waitFor();
+  await page.screenshot({ path: join(here, `workspace${variant.suffix}.png`) });
+  written.push(`editor${variant.suffix}.png`, `workspace${variant.suffix}.png`);
+  await page.context().close();
+}
 await browser.close();
-console.log('wrote', join(here, 'editor.png'), 'and', join(here, 'workspace.png'));
+console.log('wrote', written.map((f) => join(here, f)).join(' '));
