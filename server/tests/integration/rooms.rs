@@ -33,18 +33,10 @@ async fn concurrent_users_share_one_room_which_unloads_and_compacts_when_unused(
 
 #[tokio::test]
 async fn a_damaged_document_fails_to_load_and_leaves_nothing_behind() {
-    let dir = tempfile::tempdir().unwrap();
     let id = DocId::parse("damaged").unwrap();
-    {
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let seq = store.append(&id, fresh_update(CONTENT, "fine").into());
-        assert!(server::store::wait_durable(&store, seq).await);
-        store.close();
-    }
     // Damage the stored log behind the server's back.
-    let db = rusqlite::Connection::open(dir.path().join("tandem.db")).unwrap();
-    db.execute("INSERT INTO updates (seq, doc_id, data) VALUES (99, 'damaged', x'07010203')", []).unwrap();
-    drop(db);
+    let damage = "INSERT INTO updates (seq, doc_id, data) VALUES (99, 'damaged', x'07010203')";
+    let dir = stored_then_altered(&id, "fine", damage).await;
 
     let rooms = Rooms::new(Arc::new(SqliteStore::open(dir.path()).unwrap()));
     assert!(matches!(rooms.acquire(&id).await, Err(LoadError::Damaged(_))));
@@ -55,18 +47,10 @@ async fn a_damaged_document_fails_to_load_and_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn the_listing_keeps_a_body_first_line_also_in_a_store_written_before_excerpts() {
-    let dir = tempfile::tempdir().unwrap();
     let id = DocId::parse("untitled").unwrap();
-    {
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let seq = store.append(&id, fresh_update(CONTENT, "\n# Groceries\nmilk").into());
-        assert!(server::store::wait_durable(&store, seq).await);
-        store.close();
-    }
     // Make it a store as schema 1 left it: no excerpt column.
-    let db = rusqlite::Connection::open(dir.path().join("tandem.db")).unwrap();
-    db.execute_batch("ALTER TABLE docs DROP COLUMN excerpt; PRAGMA user_version = 1;").unwrap();
-    drop(db);
+    let v1 = "ALTER TABLE docs DROP COLUMN excerpt; PRAGMA user_version = 1;";
+    let dir = stored_then_altered(&id, "\n# Groceries\nmilk", v1).await;
 
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let listed = store.list().unwrap();
@@ -79,4 +63,18 @@ async fn the_listing_keeps_a_body_first_line_also_in_a_store_written_before_exce
     drop(room);
     assert!(server::store::settle(&*store).await);
     assert_eq!(store.list().unwrap()[0].excerpt, "Weekly list", "the unload's snapshot stores the first line");
+}
+
+/// A closed store in a new directory holding document `id` with body `text`,
+/// then changed behind the server's back by the SQL `alter`.
+async fn stored_then_altered(id: &DocId, text: &str, alter: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let seq = store.append(id, fresh_update(CONTENT, text).into());
+    assert!(server::store::wait_durable(&store, seq).await);
+    store.close();
+    drop(store);
+    let db = rusqlite::Connection::open(dir.path().join("tandem.db")).unwrap();
+    db.execute_batch(alter).unwrap();
+    dir
 }
