@@ -291,6 +291,9 @@ impl DocCore {
         if update.clients.values().any(|entry| entry.json.len() > limit) {
             return Err(CoreError::AwarenessTooLarge { limit });
         }
+        if !update.clients.values().all(|entry| is_state(&entry.json)) {
+            return Err(CoreError::BadAwareness("a state that is not a JSON object or null".into()));
+        }
         let mut delta = AwarenessDelta::default();
         for (id, entry) in &update.clients {
             let list = if &*entry.json == NULL_STATE { &mut delta.cleared } else { &mut delta.set };
@@ -304,6 +307,15 @@ impl DocCore {
         let update = self.awareness.update().ok()?;
         (!update.clients.is_empty()).then(|| Bytes::from(protocol::encode_awareness(&update.encode_v1())))
     }
+}
+
+/// Whether `json` is an awareness state stock clients can take: a JSON object,
+/// or `null` for a removal. Anything else makes every stock Yjs client in the
+/// document throw in `applyAwarenessUpdate`, so it is never relayed. Checked
+/// without building the value.
+fn is_state(json: &str) -> bool {
+    json == NULL_STATE
+        || (json.trim_start().starts_with('{') && serde_json::from_str::<serde::de::IgnoredAny>(json).is_ok())
 }
 
 #[cfg(test)]
@@ -429,6 +441,28 @@ mod tests {
         assert_eq!(CoreError::Protocol(ProtocolError::UnknownTag(9)).close_reason().0, close::UNSUPPORTED);
         assert_eq!(CoreError::Protocol(ProtocolError::TrailingBytes(1)).close_reason().0, close::PROTOCOL_ERROR);
         assert_eq!(CoreError::Panicked.close_reason().0, close::INTERNAL_ERROR);
+    }
+
+
+    #[test]
+    fn an_awareness_state_that_is_not_a_json_object_is_refused_and_not_kept() {
+        use yrs::encoding::write::Write;
+        let entry = |json: &str| {
+            let mut update = Vec::new();
+            update.write_var(1u32);
+            update.write_var(9u64);
+            update.write_var(1u32);
+            update.write_string(json);
+            Bytes::from(protocol::encode_awareness(&update))
+        };
+        let mut core = DocCore::default();
+        for bad in ["{\"name\": ", "not json", "42", "[1]", "\"a string\"", "", "{} trailing"] {
+            assert!(matches!(core.handle(&entry(bad)), Err(CoreError::BadAwareness(_))), "{bad:?} was taken");
+            assert_eq!(core.greeting().len(), 1, "{bad:?} was kept");
+        }
+        for good in ["{}", " {\"user\": {\"name\": \"Ada\"}}", "null"] {
+            assert!(core.handle(&entry(good)).is_ok(), "{good:?} was refused");
+        }
     }
 
 }

@@ -28,9 +28,19 @@ fn cases() -> Vec<(&'static str, Message, u16)> {
         ("garbage sync step 2", bin(protocol::encode_sync_step2(&[1, 250, 250, 250])), close::INVALID_PAYLOAD),
         ("garbage state vector", bin(protocol::encode_sync_step1(&[5, 1])), close::INVALID_PAYLOAD),
         ("garbage awareness", bin(protocol::encode_awareness(&[3, 1, 1])), close::INVALID_PAYLOAD),
+        // Relayed, it would make every stock Yjs client in the document throw.
+        ("awareness state that is not JSON", bin(awareness_state(b"{\"user\": ")), close::INVALID_PAYLOAD),
         ("auth from a client", bin(vec![2, 0, 0]), close::UNSUPPORTED),
         ("oversize message", bin(vec![0; MAX_MESSAGE + 1]), close::TOO_BIG),
     ]
+}
+
+/// An awareness message setting client 9's state to `json`, which must be
+/// shorter than 128 bytes (its length is one varint byte).
+fn awareness_state(json: &[u8]) -> Vec<u8> {
+    let mut update = vec![1, 9, 1, json.len() as u8];
+    update.extend_from_slice(json);
+    protocol::encode_awareness(&update)
 }
 
 /// Client 2 writes "lost" into the text, then a string whose parent is that
