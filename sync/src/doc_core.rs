@@ -5,6 +5,7 @@
 //! tested with plain byte vectors and in-memory replicas.
 
 use crate::close::{self, CloseReason};
+use crate::owners::{Owners, Sender};
 use crate::protocol::{self, Inbound, ProtocolError};
 use bytes::Bytes;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -74,6 +75,11 @@ impl CoreError {
     }
 }
 
+/// What an awareness message became once foreign entries were dropped:
+/// `None` if none were (relay the frame as it came), else the encoded update
+/// that was applied (`None` inside when nothing was left to relay).
+type Filtered = Option<Option<Vec<u8>>>;
+
 /// Awareness client ids whose state a message set or cleared.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct AwarenessDelta {
@@ -120,6 +126,8 @@ impl Default for DocLimits {
 /// One document in memory, with its awareness states.
 pub struct DocCore {
     awareness: Awareness,
+    /// Which sender introduced each awareness state.
+    owners: Owners,
     /// `SyncStep2` frames with the whole document, shared by every joiner
     /// until the next change (a new client's state vector is empty).
     full_state: Option<Vec<Bytes>>,
@@ -134,7 +142,7 @@ pub struct DocCore {
 impl Default for DocCore {
     fn default() -> Self {
         let awareness = Awareness::new(crate::document::new_doc());
-        DocCore { awareness, full_state: None, limits: DocLimits::default(), size: 0 }
+        DocCore { awareness, owners: Owners::default(), full_state: None, limits: DocLimits::default(), size: 0 }
     }
 }
 
@@ -177,8 +185,14 @@ impl DocCore {
         self.doc().transact().encode_state_as_update_v1(&StateVector::default())
     }
 
-    /// Handles one frame from a connection.
+    /// Handles one frame from the document's only sender (tests, replays).
     pub fn handle(&mut self, frame: &Bytes) -> Result<Outcome, CoreError> {
+        self.handle_from(0, frame)
+    }
+
+    /// Handles one frame from `sender`, which may set and clear only the
+    /// awareness states it introduced (see [`crate::owners`]).
+    pub fn handle_from(&mut self, sender: Sender, frame: &Bytes) -> Result<Outcome, CoreError> {
         let mut out = Outcome::default();
         match Inbound::decode(frame)? {
             Inbound::SyncStep1(sv) => out.reply = self.sync_step2_for(sv)?,
@@ -195,8 +209,13 @@ impl DocCore {
                 }
             }
             Inbound::Awareness(update) => {
-                out.awareness = self.apply_awareness(update)?;
-                out.broadcast = Some(frame.clone());
+                let (delta, filtered) = self.apply_awareness(sender, update)?;
+                out.awareness = delta;
+                // A frame whose foreign entries were dropped is relayed as what was applied.
+                out.broadcast = match filtered {
+                    None => Some(frame.clone()),
+                    Some(kept) => kept.map(|kept| Bytes::from(protocol::encode_awareness(&kept))),
+                };
             }
             Inbound::QueryAwareness => out.reply.extend(self.awareness_frame()),
             Inbound::SyncStatus(_) => out.ack = Some(frame.clone()),
@@ -257,6 +276,7 @@ impl DocCore {
         for &id in &ids {
             self.awareness.remove_state(id);
         }
+        self.owners.release(&ids.iter().map(|id| id.get()).collect::<Vec<_>>());
         let update = self.awareness.update_with_clients(ids).ok()?;
         (!update.clients.is_empty()).then(|| Bytes::from(protocol::encode_awareness(&update.encode_v1())))
     }
@@ -283,8 +303,11 @@ impl DocCore {
         crate::chunks::sync_frames(self.doc(), sv, cap).into_iter().map(Bytes::from).collect()
     }
 
-    fn apply_awareness(&mut self, bytes: &[u8]) -> Result<AwarenessDelta, CoreError> {
-        let update = catch_unwind(|| AwarenessUpdate::decode_v1(bytes))
+    /// Applies `sender`'s awareness update, less its entries for states another
+    /// sender introduced. Returns what changed, and — when entries were dropped —
+    /// the encoding of what was applied (`None` inside: nothing was left).
+    fn apply_awareness(&mut self, sender: Sender, bytes: &[u8]) -> Result<(AwarenessDelta, Filtered), CoreError> {
+        let mut update = catch_unwind(|| AwarenessUpdate::decode_v1(bytes))
             .map_err(|_| CoreError::BadAwareness("undecodable".into()))?
             .map_err(|e| CoreError::BadAwareness(e.to_string()))?;
         let limit = self.limits.max_awareness_bytes;
@@ -294,13 +317,17 @@ impl DocCore {
         if !update.clients.values().all(|entry| is_state(&entry.json)) {
             return Err(CoreError::BadAwareness("a state that is not a JSON object or null".into()));
         }
+        let filtered = self.owners.keep_own(sender, &mut update).then(|| {
+            (!update.clients.is_empty()).then(|| update.encode_v1())
+        });
         let mut delta = AwarenessDelta::default();
         for (id, entry) in &update.clients {
             let list = if &*entry.json == NULL_STATE { &mut delta.cleared } else { &mut delta.set };
             list.push(id.get());
         }
         self.awareness.apply_update(update).map_err(|e| CoreError::BadAwareness(e.to_string()))?;
-        Ok(delta)
+        self.owners.record(sender, &delta.set, &delta.cleared);
+        Ok((delta, filtered))
     }
 
     fn awareness_frame(&self) -> Option<Bytes> {
@@ -463,6 +490,35 @@ mod tests {
         for good in ["{}", " {\"user\": {\"name\": \"Ada\"}}", "null"] {
             assert!(core.handle(&entry(good)).is_ok(), "{good:?} was refused");
         }
+    }
+
+
+    #[test]
+    fn a_sender_cannot_change_or_clear_a_state_another_introduced() {
+        use yrs::encoding::write::Write;
+        let entries = |items: &[(u64, u32, &str)]| {
+            let mut update = Vec::new();
+            update.write_var(items.len() as u32);
+            for &(id, clock, json) in items {
+                update.write_var(id);
+                update.write_var(clock);
+                update.write_string(json);
+            }
+            Bytes::from(protocol::encode_awareness(&update))
+        };
+        let mut core = DocCore::default();
+        let own = entries(&[(7, 1, "{\"name\":\"Ada\"}")]);
+        assert_eq!(core.handle_from(1, &own).unwrap().broadcast, Some(own.clone()));
+        let forged = core.handle_from(2, &entries(&[(7, 5, "null"), (8, 1, "{\"name\":\"Bob\"}")])).unwrap();
+        assert_eq!(forged.awareness, AwarenessDelta { set: vec![8], cleared: vec![] });
+        assert_eq!(forged.broadcast, Some(entries(&[(8, 1, "{\"name\":\"Bob\"}")])), "only its own entry is relayed");
+        let only_foreign = core.handle_from(2, &entries(&[(7, 6, "{\"name\":\"Eve\"}")])).unwrap();
+        assert_eq!((only_foreign.broadcast, only_foreign.awareness), (None, AwarenessDelta::default()));
+        let states = core.awareness.iter().filter_map(|(id, s)| Some((id.get(), s.data?.to_string()))).collect::<Vec<_>>();
+        assert!(states.contains(&(7, "{\"name\":\"Ada\"}".to_owned())), "{states:?}");
+        // Once its connection is gone, the id is free for whoever comes back with it.
+        assert!(core.remove_awareness(&[7]).is_some());
+        assert!(core.handle_from(2, &entries(&[(7, 9, "{\"name\":\"Ada\"}")])).unwrap().broadcast.is_some());
     }
 
 }

@@ -8,6 +8,8 @@
 //! - [`document`]: the shape of a document (root text names, UTF-16 offsets).
 //! - [`doc_core`]: the sans-IO core — what one document does with one message
 //!   (not on the browser's target).
+//! - [`owners`]: which sender introduced each awareness state; only it may change
+//!   or clear that state (with the core, not on the browser's target).
 //! - [`chunks`]: a large document's state split into several sync messages.
 //! - [`close`]: the WebSocket close codes and which one a rejected message earns.
 //! - [`session`]: the browser session's sync state machine — acknowledgements,
@@ -23,6 +25,8 @@ pub mod close;
 pub mod doc_core;
 pub mod doc_id;
 pub mod document;
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub mod owners;
 pub mod protocol;
 pub mod session;
 #[cfg(all(feature = "testing", not(all(target_family = "wasm", target_os = "unknown"))))]

@@ -160,7 +160,7 @@ impl Room {
             return Err(Rejected { code: close::INTERNAL_ERROR, reason: "internal error", error: CoreError::Panicked });
         }
         let started = Instant::now();
-        let out = st.core.handle(frame).map_err(|e| self.reject(&mut st, e))?;
+        let out = st.core.handle_from(conn.0, frame).map_err(|e| self.reject(&mut st, e))?;
         if out.persist.is_some() {
             self.metrics.update_apply.observe(started.elapsed());
         }

@@ -92,6 +92,37 @@ async fn awareness_is_relayed_and_removed_on_close() {
     server.stop().await;
 }
 
+/// Another connection cannot clear or overwrite a state it did not introduce:
+/// the forged entry is neither applied nor relayed, and the forger stays connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_cannot_clear_or_change_another_connections_presence() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let doc = doc_id("forged-aware");
+    let mut ada = Client::connect(&server.ws_url(&doc)).await;
+    let mut watcher = Client::connect(&server.ws_url(&doc)).await;
+    let mut forger = Client::connect(&server.ws_url(&doc)).await;
+    let state = r##"{"user":{"name":"Ada","color":"#f80"}}"##;
+    ada.send(tandem_sync::protocol::encode_awareness(&awareness_entry(4242, 1, state))).await;
+    watcher.pump_until(|c| awareness_states(&c.replica.awareness).contains(&(4242, state.to_string()))).await;
+
+    forger.send(tandem_sync::protocol::encode_awareness(&awareness_entry(4242, 2, "null"))).await;
+    forger.send(tandem_sync::protocol::encode_awareness(&awareness_entry(4242, 3, r#"{"user":{"name":"Eve"}}"#))).await;
+    let own = r#"{"user":{"name":"Bob"}}"#;
+    forger.send(tandem_sync::protocol::encode_awareness(&awareness_entry(5151, 1, own))).await;
+    // The forger's own state arrives after its forged ones would have.
+    watcher.pump_until(|c| awareness_states(&c.replica.awareness).contains(&(5151, own.to_string()))).await;
+    let seen = awareness_states(&watcher.replica.awareness);
+    assert!(seen.iter().all(|(id, _)| *id != 4242 || seen.contains(&(4242, state.to_string()))), "{seen:?}");
+    assert_eq!(seen.iter().filter(|(id, _)| *id == 4242).count(), 1, "a forged entry was relayed: {seen:?}");
+
+    let mut late = Client::open(&server.ws_url(&doc)).await;
+    late.sync().await;
+    late.pump_until(|c| awareness_states(&c.replica.awareness).contains(&(4242, state.to_string()))).await;
+    assert!(!awareness_states(&late.replica.awareness).iter().any(|(id, json)| *id == 4242 && json != state));
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_with_the_same_data_dir_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
