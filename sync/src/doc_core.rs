@@ -395,18 +395,23 @@ mod tests {
         assert_eq!(crate::document::content(&b), server);
     }
 
-    #[test]
-    fn awareness_changes_are_reported_per_client_id() {
+    /// An awareness frame with `(client id, clock, state JSON)` entries.
+    fn awareness(items: &[(u64, u32, &str)]) -> Bytes {
         use yrs::encoding::write::Write;
-        let mut core = DocCore::default();
         let mut update = Vec::new();
-        update.write_var(2u32);
-        for (id, json) in [(7u64, "{\"a\":1}"), (8, "null")] {
+        update.write_var(items.len() as u32);
+        for &(id, clock, json) in items {
             update.write_var(id);
-            update.write_var(1u32);
+            update.write_var(clock);
             update.write_string(json);
         }
-        let out = core.handle(&Bytes::from(protocol::encode_awareness(&update))).unwrap();
+        Bytes::from(protocol::encode_awareness(&update))
+    }
+
+    #[test]
+    fn awareness_changes_are_reported_per_client_id() {
+        let mut core = DocCore::default();
+        let out = core.handle(&awareness(&[(7, 1, "{\"a\":1}"), (8, 1, "null")])).unwrap();
         assert_eq!(out.awareness, AwarenessDelta { set: vec![7], cleared: vec![8] });
         assert!(core.greeting().len() == 2, "newcomers get the live state");
         assert!(core.remove_awareness(&[7]).is_some());
@@ -473,15 +478,7 @@ mod tests {
 
     #[test]
     fn an_awareness_state_that_is_not_a_json_object_is_refused_and_not_kept() {
-        use yrs::encoding::write::Write;
-        let entry = |json: &str| {
-            let mut update = Vec::new();
-            update.write_var(1u32);
-            update.write_var(9u64);
-            update.write_var(1u32);
-            update.write_string(json);
-            Bytes::from(protocol::encode_awareness(&update))
-        };
+        let entry = |json: &str| awareness(&[(9, 1, json)]);
         let mut core = DocCore::default();
         for bad in ["{\"name\": ", "not json", "42", "[1]", "\"a string\"", "", "{} trailing"] {
             assert!(matches!(core.handle(&entry(bad)), Err(CoreError::BadAwareness(_))), "{bad:?} was taken");
@@ -495,30 +492,19 @@ mod tests {
 
     #[test]
     fn a_sender_cannot_change_or_clear_a_state_another_introduced() {
-        use yrs::encoding::write::Write;
-        let entries = |items: &[(u64, u32, &str)]| {
-            let mut update = Vec::new();
-            update.write_var(items.len() as u32);
-            for &(id, clock, json) in items {
-                update.write_var(id);
-                update.write_var(clock);
-                update.write_string(json);
-            }
-            Bytes::from(protocol::encode_awareness(&update))
-        };
         let mut core = DocCore::default();
-        let own = entries(&[(7, 1, "{\"name\":\"Ada\"}")]);
+        let own = awareness(&[(7, 1, "{\"name\":\"Ada\"}")]);
         assert_eq!(core.handle_from(1, &own).unwrap().broadcast, Some(own.clone()));
-        let forged = core.handle_from(2, &entries(&[(7, 5, "null"), (8, 1, "{\"name\":\"Bob\"}")])).unwrap();
+        let forged = core.handle_from(2, &awareness(&[(7, 5, "null"), (8, 1, "{\"name\":\"Bob\"}")])).unwrap();
         assert_eq!(forged.awareness, AwarenessDelta { set: vec![8], cleared: vec![] });
-        assert_eq!(forged.broadcast, Some(entries(&[(8, 1, "{\"name\":\"Bob\"}")])), "only its own entry is relayed");
-        let only_foreign = core.handle_from(2, &entries(&[(7, 6, "{\"name\":\"Eve\"}")])).unwrap();
+        assert_eq!(forged.broadcast, Some(awareness(&[(8, 1, "{\"name\":\"Bob\"}")])), "only its own entry is relayed");
+        let only_foreign = core.handle_from(2, &awareness(&[(7, 6, "{\"name\":\"Eve\"}")])).unwrap();
         assert_eq!((only_foreign.broadcast, only_foreign.awareness), (None, AwarenessDelta::default()));
         let states = core.awareness.iter().filter_map(|(id, s)| Some((id.get(), s.data?.to_string()))).collect::<Vec<_>>();
         assert!(states.contains(&(7, "{\"name\":\"Ada\"}".to_owned())), "{states:?}");
         // Once its connection is gone, the id is free for whoever comes back with it.
         assert!(core.remove_awareness(&[7]).is_some());
-        assert!(core.handle_from(2, &entries(&[(7, 9, "{\"name\":\"Ada\"}")])).unwrap().broadcast.is_some());
+        assert!(core.handle_from(2, &awareness(&[(7, 9, "{\"name\":\"Ada\"}")])).unwrap().broadcast.is_some());
     }
 
 }
