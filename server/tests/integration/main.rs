@@ -22,3 +22,4 @@ mod rooms;
 mod security;
 mod sync;
 mod throttle;
+mod upgrade;
