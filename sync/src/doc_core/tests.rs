@@ -1,0 +1,161 @@
+//! The core's unit tests: frames in, outcomes and replicas out.
+
+use super::*;
+use yrs::{Text, WriteTxn};
+
+fn edit(doc: &yrs::Doc, s: &str) -> Bytes {
+    let mut txn = doc.transact_mut();
+    let text = txn.get_or_insert_text(crate::document::CONTENT);
+    text.insert(&mut txn, 0, s);
+    Bytes::from(protocol::encode_update(&txn.encode_update_v1()))
+}
+
+#[test]
+fn an_update_is_relayed_as_is_stored_and_answered_in_sync_step2() {
+    let mut core = DocCore::default();
+    let frame = edit(&crate::document::new_doc(), "hello");
+    let out = core.handle(&frame).unwrap();
+    assert_eq!(out.broadcast.as_ref(), Some(&frame));
+    assert!(out.persist.is_some() && out.reply.is_empty());
+    assert_eq!(crate::document::content(core.doc()), "hello");
+
+    let step1 = Bytes::from(protocol::encode_sync_step1(&[0]));
+    let reply = core.handle(&step1).unwrap().reply.remove(0);
+    let Ok(Inbound::SyncStep2(update)) = Inbound::decode(&reply) else { panic!("not a SyncStep2") };
+    let replica = DocCore::from_updates([update]).unwrap();
+    assert_eq!(crate::document::content(replica.doc()), "hello");
+}
+
+#[test]
+fn empty_updates_are_neither_relayed_nor_stored() {
+    let mut core = DocCore::default();
+    let out = core.handle(&Bytes::from(protocol::encode_sync_step2(&[0, 0]))).unwrap();
+    assert!(out.broadcast.is_none() && out.persist.is_none());
+}
+
+#[test]
+fn two_replicas_converge_through_the_core() {
+    let (a, b) = (crate::document::new_doc(), crate::document::new_doc());
+    let mut core = DocCore::default();
+    let from_a = core.handle(&edit(&a, "a😀")).unwrap().broadcast.unwrap();
+    let from_b = core.handle(&edit(&b, "b")).unwrap().broadcast.unwrap();
+    for (doc, frame) in [(&a, from_b), (&b, from_a)] {
+        let Ok(Inbound::Update(u)) = Inbound::decode(&frame) else { panic!() };
+        doc.transact_mut().apply_update(Update::decode_v1(u).unwrap()).unwrap();
+    }
+    let server = crate::document::content(core.doc());
+    assert_eq!(crate::document::content(&a), server);
+    assert_eq!(crate::document::content(&b), server);
+}
+
+/// An awareness frame with `(client id, clock, state JSON)` entries.
+fn awareness(items: &[(u64, u32, &str)]) -> Bytes {
+    use yrs::encoding::write::Write;
+    let mut update = Vec::new();
+    update.write_var(items.len() as u32);
+    for &(id, clock, json) in items {
+        update.write_var(id);
+        update.write_var(clock);
+        update.write_string(json);
+    }
+    Bytes::from(protocol::encode_awareness(&update))
+}
+
+#[test]
+fn awareness_changes_are_reported_per_client_id() {
+    let mut core = DocCore::default();
+    let out = core.handle(&awareness(&[(7, 1, "{\"a\":1}"), (8, 1, "null")])).unwrap();
+    assert_eq!(out.awareness, AwarenessDelta { set: vec![7], cleared: vec![8] });
+    assert!(core.greeting().len() == 2, "newcomers get the live state");
+    assert!(core.remove_awareness(&[7]).is_some());
+    assert_eq!(core.greeting().len(), 1);
+}
+
+#[test]
+fn a_sync_status_request_is_echoed_byte_for_byte_as_an_ack() {
+    let mut core = DocCore::default();
+    let frame = Bytes::from(protocol::encode_sync_status(&protocol::sync_status_payload(300)));
+    assert_eq!(core.handle(&frame).unwrap().ack, Some(frame));
+}
+
+/// An update of client 2 from `clock`: `good` strings into the text, then
+/// one string under client 2's first item (an item that cannot be a parent),
+/// which yrs refuses only after it integrated the ones before.
+fn faulty_update(clock: u32, good: &[&str]) -> Vec<u8> {
+    use yrs::encoding::write::Write;
+    let mut u = Vec::new();
+    u.write_var(1u32); // one client
+    u.write_var(good.len() as u32 + 1);
+    u.write_var(2u64); // client 2
+    u.write_var(clock);
+    for s in good {
+        u.write_u8(4); // a string, no origins: the parent follows
+        u.write_var(1u32); // the parent is a root type, by name
+        u.write_string(crate::document::CONTENT);
+        u.write_string(s);
+    }
+    u.write_u8(4);
+    u.write_var(0u32); // the parent is an item, by id
+    u.write_var(2u64);
+    u.write_var(0u32); // client 2's first string: not a type
+    u.write_string("bad");
+    u.write_var(0u32); // no deletions
+    u
+}
+
+#[test]
+fn a_faulty_update_that_yrs_applied_in_part_asks_for_a_reload() {
+    let mut core = DocCore::default();
+    let frame = Bytes::from(protocol::encode_update(&faulty_update(0, &["ok"])));
+    assert!(matches!(core.handle(&frame), Err(CoreError::PartlyApplied(_))));
+}
+
+#[test]
+fn a_faulty_update_that_changed_nothing_is_refused_as_invalid() {
+    let mut core = DocCore::default();
+    let _ = core.handle(&Bytes::from(protocol::encode_update(&faulty_update(0, &["ok"]))));
+    let before = core.encode_state();
+    let result = core.handle(&Bytes::from(protocol::encode_update(&faulty_update(2, &[]))));
+    assert!(matches!(result, Err(CoreError::BadUpdate(_))), "{result:?}");
+    assert_eq!(core.encode_state(), before);
+}
+
+#[test]
+fn each_rejection_earns_its_close_code() {
+    assert_eq!(CoreError::DocTooLarge { limit: 1 }.close_reason(), (close::TOO_BIG, "document too large"));
+    assert_eq!(CoreError::Protocol(ProtocolError::UnknownTag(9)).close_reason().0, close::UNSUPPORTED);
+    assert_eq!(CoreError::Protocol(ProtocolError::TrailingBytes(1)).close_reason().0, close::PROTOCOL_ERROR);
+    assert_eq!(CoreError::Panicked.close_reason().0, close::INTERNAL_ERROR);
+}
+
+
+#[test]
+fn an_awareness_state_that_is_not_a_json_object_is_refused_and_not_kept() {
+    let entry = |json: &str| awareness(&[(9, 1, json)]);
+    let mut core = DocCore::default();
+    for bad in ["{\"name\": ", "not json", "42", "[1]", "\"a string\"", "", "{} trailing"] {
+        assert!(matches!(core.handle(&entry(bad)), Err(CoreError::BadAwareness(_))), "{bad:?} was taken");
+        assert_eq!(core.greeting().len(), 1, "{bad:?} was kept");
+    }
+    for good in ["{}", " {\"user\": {\"name\": \"Ada\"}}", "null"] {
+        assert!(core.handle(&entry(good)).is_ok(), "{good:?} was refused");
+    }
+}
+
+
+#[test]
+fn a_sender_cannot_change_or_clear_a_state_another_introduced() {
+    let mut core = DocCore::default();
+    let own = awareness(&[(7, 1, "{\"name\":\"Ada\"}")]);
+    assert_eq!(core.handle_from(1, &own).unwrap().broadcast, Some(own.clone()));
+    let forged = core.handle_from(2, &awareness(&[(7, 5, "null"), (8, 1, "{\"name\":\"Bob\"}")])).unwrap();
+    assert_eq!(forged.awareness, AwarenessDelta { set: vec![8], cleared: vec![] });
+    assert_eq!(forged.broadcast, Some(awareness(&[(8, 1, "{\"name\":\"Bob\"}")])), "only its own entry is relayed");
+    let only_foreign = core.handle_from(2, &awareness(&[(7, 6, "{\"name\":\"Eve\"}")])).unwrap();
+    assert_eq!((only_foreign.broadcast, only_foreign.awareness), (None, AwarenessDelta::default()));
+    let states = core.awareness.iter().filter_map(|(id, s)| Some((id.get(), s.data?.to_string()))).collect::<Vec<_>>();
+    assert!(states.contains(&(7, "{\"name\":\"Ada\"}".to_owned())), "{states:?}");
+    // Once its connection is gone, the id is free for whoever comes back with it.
+    assert!(core.remove_awareness(&[7]).is_some());
+    assert!(core.handle_from(2, &awareness(&[(7, 9, "{\"name\":\"Ada\"}")])).unwrap().broadcast.is_some());
+}
