@@ -41,6 +41,8 @@ pub enum Command {
     Backup(crate::commands::BackupArgs),
     /// Install a backup as the store in --data-dir; no server may be running on it.
     Restore(crate::commands::RestoreArgs),
+    /// Manage accounts in the store in --data-dir; no server may be running on it.
+    User(crate::commands::UserArgs),
 }
 
 impl Config {

@@ -8,6 +8,7 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     ("metrics", &[]),
     ("store", &["metrics"]),
+    ("accounts", &["metrics", "store"]),
     ("doc", &["metrics", "store"]),
     ("conn", &["metrics", "store", "doc"]),
     ("workspace", &["metrics", "store", "doc"]),

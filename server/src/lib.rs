@@ -7,6 +7,8 @@
 //!
 //! - [`metrics`]: what a Prometheus scrape reads; every layer counts into it.
 //! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
+//! - [`accounts`]: the rules for sign-in names and passwords; password hashing
+//!   (the store keeps the accounts).
 //! - [`doc`]: loaded documents — one room per document, the registry that
 //!   loads each once, and the room's bounded queue to each connection.
 //! - [`conn`]: one WebSocket connection driven by a single future; admission
@@ -16,7 +18,7 @@
 //! - [`http`]: routes, the API, the WebSocket endpoint, the pages' glue, web
 //!   security, operator endpoints and the accept loop.
 //! - [`config`]: command-line flags and the settings they make;
-//!   [`commands`]: the `backup` and `restore` subcommands.
+//!   [`commands`]: the `backup`, `restore` and `user` subcommands.
 //! - `testing` (feature `testing`): the test harness — an in-process server,
 //!   a test client, HTTP and `/metrics` helpers — for this crate's tests and
 //!   the benchmark's; never in the production binary.
@@ -25,6 +27,7 @@
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
+pub mod accounts;
 pub mod commands;
 pub mod config;
 pub mod conn;

@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
+mod accounts;
 mod backup;
 
 pub use backup::{Copied, Restored};
@@ -21,7 +22,7 @@ const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 /// Most operations committed in one transaction; more wait for the next commit.
 const MAX_BATCH: usize = 4096;
 /// Longest pause between retries of a failed commit (disk full, I/O error).
@@ -44,12 +45,27 @@ CREATE TABLE updates (
     data   BLOB NOT NULL
 );
 CREATE INDEX updates_by_doc ON updates (doc_id, seq);
+CREATE TABLE users (
+    username      TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    admin         INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// What turns a store of schema `version` into the next one; applied in
 /// order when an older store opens. A store written before version 2 lists
-/// its documents without an excerpt until each is next snapshotted.
-const MIGRATIONS: [(i64, &str); 1] = [(1, "ALTER TABLE docs ADD COLUMN excerpt TEXT NOT NULL DEFAULT '';")];
+/// its documents without an excerpt until each is next snapshotted; version 3
+/// adds accounts.
+const MIGRATIONS: [(i64, &str); 2] = [
+    (1, "ALTER TABLE docs ADD COLUMN excerpt TEXT NOT NULL DEFAULT '';"),
+    (
+        2,
+        "CREATE TABLE IF NOT EXISTS users (
+            username TEXT PRIMARY KEY NOT NULL COLLATE NOCASE, password_hash TEXT NOT NULL,
+            admin INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL) WITHOUT ROWID;",
+    ),
+];
 
 /// One queued write, in [`Seq`] order.
 enum Op {
@@ -85,6 +101,11 @@ pub struct SqliteStore {
     /// The read connection; std mutex because it is used only inside
     /// `spawn_blocking`, for one query or read transaction at a time.
     reader: Mutex<Connection>,
+    /// The accounts connection: account writes are rare and must report
+    /// their outcome (a name already taken), so each is one synchronous
+    /// transaction here rather than a queued document write. Std mutex: used
+    /// only inside `spawn_blocking` or a command, one transaction at a time.
+    accounts: Mutex<Connection>,
     writer: Mutex<Option<JoinHandle<()>>>,
     /// The writer's health and timings.
     monitor: Monitor,
@@ -119,6 +140,9 @@ impl SqliteStore {
         )? as Seq;
         let reader = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         reader.busy_timeout(Duration::from_secs(10))?;
+        let accounts = Connection::open(&path)?;
+        accounts.execute_batch("PRAGMA synchronous = FULL;")?;
+        accounts.busy_timeout(Duration::from_secs(10))?;
         let (tx, rx) = mpsc::channel();
         let (durable, _) = watch::channel(last);
         let monitor = Monitor::default();
@@ -127,6 +151,7 @@ impl SqliteStore {
             queue: Mutex::new(Queue { next: last + 1, tx: Some(tx) }),
             durable,
             reader: Mutex::new(reader),
+            accounts: Mutex::new(accounts),
             writer: Mutex::new(Some(writer)),
             monitor,
             _lock: lock,
