@@ -35,20 +35,21 @@ impl ConnState {
     }
 }
 
-/// Whether every local change is durably stored on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SaveState {
-    /// Every local change is durably stored.
-    Saved,
-    /// Some local changes are on their way.
-    Saving,
-    /// Some local changes wait for the connection to come back.
-    Offline,
+/// Whether every local change is durably stored on the server: the session
+/// core's own state, shown by the page through [`SaveView`].
+pub use tandem_sync::session::SaveState;
+
+/// How the page shows a [`SaveState`].
+pub trait SaveView {
+    /// The `data-state` value.
+    fn as_str(self) -> &'static str;
+    /// Words for people; `kept` says whether unsaved changes are at least
+    /// stored in this browser.
+    fn label(self, kept: bool) -> &'static str;
 }
 
-impl SaveState {
-    /// The `data-state` value.
-    pub fn as_str(self) -> &'static str {
+impl SaveView for SaveState {
+    fn as_str(self) -> &'static str {
         match self {
             SaveState::Saved => "saved",
             SaveState::Saving => "saving",
@@ -56,9 +57,7 @@ impl SaveState {
         }
     }
 
-    /// Words for people; `kept` says whether unsaved changes are at least
-    /// stored in this browser.
-    pub fn label(self, kept: bool) -> &'static str {
+    fn label(self, kept: bool) -> &'static str {
         match (self, kept) {
             (SaveState::Saved, _) => "All changes saved",
             (SaveState::Saving, _) => "Saving…",

@@ -75,11 +75,6 @@ impl CoreError {
     }
 }
 
-/// What an awareness message became once foreign entries were dropped:
-/// `None` if none were (relay the frame as it came), else the encoded update
-/// that was applied (`None` inside when nothing was left to relay).
-type Filtered = Option<Option<Vec<u8>>>;
-
 /// Awareness client ids whose state a message set or cleared.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct AwarenessDelta {
@@ -208,15 +203,7 @@ impl DocCore {
                     out.persist = Some(frame.slice_ref(update));
                 }
             }
-            Inbound::Awareness(update) => {
-                let (delta, filtered) = self.apply_awareness(sender, update)?;
-                out.awareness = delta;
-                // A frame whose foreign entries were dropped is relayed as what was applied.
-                out.broadcast = match filtered {
-                    None => Some(frame.clone()),
-                    Some(kept) => kept.map(|kept| Bytes::from(protocol::encode_awareness(&kept))),
-                };
-            }
+            Inbound::Awareness(update) => (out.awareness, out.broadcast) = self.apply_awareness(sender, frame, update)?,
             Inbound::QueryAwareness => out.reply.extend(self.awareness_frame()),
             Inbound::SyncStatus(_) => out.ack = Some(frame.clone()),
             Inbound::Auth => return Err(CoreError::Unexpected("auth")),
@@ -272,11 +259,11 @@ impl DocCore {
     /// Removes the awareness states of `ids` (a closed connection's) and
     /// returns the frame that tells everyone else.
     pub fn remove_awareness(&mut self, ids: &[u64]) -> Option<Bytes> {
+        self.owners.release(ids);
         let ids: Vec<_> = ids.iter().map(|&id| yrs::ClientID::new(id)).collect();
         for &id in &ids {
             self.awareness.remove_state(id);
         }
-        self.owners.release(&ids.iter().map(|id| id.get()).collect::<Vec<_>>());
         let update = self.awareness.update_with_clients(ids).ok()?;
         (!update.clients.is_empty()).then(|| Bytes::from(protocol::encode_awareness(&update.encode_v1())))
     }
@@ -303,10 +290,16 @@ impl DocCore {
         crate::chunks::sync_frames(self.doc(), sv, cap).into_iter().map(Bytes::from).collect()
     }
 
-    /// Applies `sender`'s awareness update, less its entries for states another
-    /// sender introduced. Returns what changed, and — when entries were dropped —
-    /// the encoding of what was applied (`None` inside: nothing was left).
-    fn apply_awareness(&mut self, sender: Sender, bytes: &[u8]) -> Result<(AwarenessDelta, Filtered), CoreError> {
+    /// Applies `sender`'s awareness update (`bytes`, inside `frame`), less its
+    /// entries for states another sender introduced. Returns what changed and
+    /// the frame to relay: `frame` itself, or — when entries were dropped — one
+    /// of what was applied (none if nothing was left).
+    fn apply_awareness(
+        &mut self,
+        sender: Sender,
+        frame: &Bytes,
+        bytes: &[u8],
+    ) -> Result<(AwarenessDelta, Option<Bytes>), CoreError> {
         let mut update = catch_unwind(|| AwarenessUpdate::decode_v1(bytes))
             .map_err(|_| CoreError::BadAwareness("undecodable".into()))?
             .map_err(|e| CoreError::BadAwareness(e.to_string()))?;
@@ -317,9 +310,13 @@ impl DocCore {
         if !update.clients.values().all(|entry| is_state(&entry.json)) {
             return Err(CoreError::BadAwareness("a state that is not a JSON object or null".into()));
         }
-        let filtered = self.owners.keep_own(sender, &mut update).then(|| {
-            (!update.clients.is_empty()).then(|| update.encode_v1())
-        });
+        let relay = if !self.owners.keep_own(sender, &mut update) {
+            Some(frame.clone())
+        } else if update.clients.is_empty() {
+            None
+        } else {
+            Some(Bytes::from(protocol::encode_awareness(&update.encode_v1())))
+        };
         let mut delta = AwarenessDelta::default();
         for (id, entry) in &update.clients {
             let list = if &*entry.json == NULL_STATE { &mut delta.cleared } else { &mut delta.set };
@@ -327,7 +324,7 @@ impl DocCore {
         }
         self.awareness.apply_update(update).map_err(|e| CoreError::BadAwareness(e.to_string()))?;
         self.owners.record(sender, &delta.set, &delta.cleared);
-        Ok((delta, filtered))
+        Ok((delta, relay))
     }
 
     fn awareness_frame(&self) -> Option<Bytes> {

@@ -2,7 +2,7 @@
 //! records to the journal, states to the page, timers to the browser.
 
 use super::Session;
-use crate::status::{ConnState, SaveState};
+use crate::status::ConnState;
 use leptos::prelude::*;
 use std::rc::Weak;
 use std::time::Duration;
@@ -36,7 +36,7 @@ impl Session {
             Effect::ForgetPeers => self.forget_peers(),
             Effect::PublishPresence => self.publish_presence(),
             Effect::Link(link) => self.signals.conn.set(conn_state(link)),
-            Effect::Save(save) => self.signals.save.set(save_state(save)),
+            Effect::Save(save) => self.signals.save.set(save),
             Effect::Warn(warning) => leptos::logging::warn!("{warning}"),
         }
     }
@@ -59,13 +59,5 @@ fn conn_state(link: session::LinkState) -> ConnState {
         session::LinkState::Connected => ConnState::Connected,
         session::LinkState::Reconnecting => ConnState::Reconnecting,
         session::LinkState::Offline => ConnState::Offline,
-    }
-}
-
-fn save_state(save: session::SaveState) -> SaveState {
-    match save {
-        session::SaveState::Saved => SaveState::Saved,
-        session::SaveState::Saving => SaveState::Saving,
-        session::SaveState::Offline => SaveState::Offline,
     }
 }

@@ -6,7 +6,7 @@ use crate::markdown;
 use crate::model::display_title;
 use crate::presence::{Peer, User};
 use crate::server_fns::open_doc;
-use crate::status::{ConnState, SaveState};
+use crate::status::{ConnState, SaveState, SaveView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -29,18 +29,15 @@ fn cases() -> Vec<(&'static str, Message, u16)> {
         ("garbage state vector", bin(protocol::encode_sync_step1(&[5, 1])), close::INVALID_PAYLOAD),
         ("garbage awareness", bin(protocol::encode_awareness(&[3, 1, 1])), close::INVALID_PAYLOAD),
         // Relayed, it would make every stock Yjs client in the document throw.
-        ("awareness state that is not JSON", bin(awareness_state(b"{\"user\": ")), close::INVALID_PAYLOAD),
+        ("awareness state that is not JSON", bin(awareness_state("{\"user\": ")), close::INVALID_PAYLOAD),
         ("auth from a client", bin(vec![2, 0, 0]), close::UNSUPPORTED),
         ("oversize message", bin(vec![0; MAX_MESSAGE + 1]), close::TOO_BIG),
     ]
 }
 
-/// An awareness message setting client 9's state to `json`, which must be
-/// shorter than 128 bytes (its length is one varint byte).
-fn awareness_state(json: &[u8]) -> Vec<u8> {
-    let mut update = vec![1, 9, 1, json.len() as u8];
-    update.extend_from_slice(json);
-    protocol::encode_awareness(&update)
+/// An awareness message setting client 9's state to `json`.
+fn awareness_state(json: &str) -> Vec<u8> {
+    protocol::encode_awareness(&tandem_sync::testing::awareness_update(&[(9, 1, json)]))
 }
 
 /// Client 2 writes "lost" into the text, then a string whose parent is that

@@ -16,16 +16,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tandem_sync::document::{CONTENT, fresh_update};
-use yrs::encoding::write::Write;
 
 /// An awareness message setting client `id`'s state to `json`.
 fn awareness(id: u64, json: &str) -> Vec<u8> {
-    let mut update = Vec::new();
-    update.write_var(1u32);
-    update.write_var(id);
-    update.write_var(1u32);
-    update.write_string(json);
-    protocol::encode_awareness(&update)
+    protocol::encode_awareness(&tandem_sync::testing::awareness_update(&[(id, 1, json)]))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

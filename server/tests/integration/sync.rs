@@ -53,13 +53,7 @@ async fn late_joiner_receives_the_full_state() {
 
 /// An awareness update with one entry: `varUint(1) · id · clock · varString(json)`.
 fn awareness_entry(id: u64, clock: u32, json: &str) -> Vec<u8> {
-    use yrs::encoding::write::Write;
-    let mut out = Vec::new();
-    out.write_var(1u32);
-    out.write_var(id);
-    out.write_var(clock);
-    out.write_string(json);
-    out
+    tandem_sync::testing::awareness_update(&[(id, clock, json)])
 }
 
 fn awareness_states(frames: &[Vec<u8>]) -> Vec<(u64, String)> {

@@ -49,16 +49,8 @@ fn two_replicas_converge_through_the_core() {
 }
 
 /// An awareness frame with `(client id, clock, state JSON)` entries.
-fn awareness(items: &[(u64, u32, &str)]) -> Bytes {
-    use yrs::encoding::write::Write;
-    let mut update = Vec::new();
-    update.write_var(items.len() as u32);
-    for &(id, clock, json) in items {
-        update.write_var(id);
-        update.write_var(clock);
-        update.write_string(json);
-    }
-    Bytes::from(protocol::encode_awareness(&update))
+fn awareness(entries: &[(u64, u32, &str)]) -> Bytes {
+    Bytes::from(protocol::encode_awareness(&crate::testing::awareness_update(entries)))
 }
 
 #[test]

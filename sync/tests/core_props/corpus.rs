@@ -47,11 +47,5 @@ fn frames() -> Vec<(&'static str, Vec<u8>)> {
 
 /// One awareness entry: client 12345, clock 1, a presence state.
 fn awareness() -> Vec<u8> {
-    use yrs::encoding::write::Write;
-    let mut out = Vec::new();
-    out.write_var(1u32);
-    out.write_var(12345u64);
-    out.write_var(1u32);
-    out.write_string(r##"{"user":{"name":"Ada","color":"#e66"}}"##);
-    out
+    tandem_sync::testing::awareness_update(&[(12345, 1, r##"{"user":{"name":"Ada","color":"#e66"}}"##)])
 }
