@@ -19,16 +19,26 @@ pub struct DocSummary {
     pub updated: String,
     /// That time in ISO 8601, for `<time datetime>`.
     pub updated_iso: String,
+    /// What the reader may do with it.
+    pub role: Role,
+    /// The sign-in name of its owner (empty in open mode).
+    pub owner: String,
 }
 
 #[cfg(feature = "ssr")]
 impl DocSummary {
     /// The summary of document `id` with `title` and body `excerpt`, last
     /// changed at `updated_at` (Unix milliseconds).
+    /// The reader has the owner's rights until [`DocSummary::with_access`] says otherwise.
     pub fn new(id: DocId, title: String, excerpt: String, updated_at: i64) -> Self {
         let updated = format_time(updated_at, UTC_FOR_PEOPLE);
         let updated_iso = format_time(updated_at, ISO_8601);
-        DocSummary { id, title, excerpt, updated_at, updated, updated_iso }
+        DocSummary { id, title, excerpt, updated_at, updated, updated_iso, role: Role::Owner, owner: String::new() }
+    }
+
+    /// The same summary for a reader with `role` on a document `owner` owns.
+    pub fn with_access(self, role: Role, owner: String) -> Self {
+        DocSummary { role, owner, ..self }
     }
 }
 
@@ -62,7 +72,72 @@ pub struct DocSnapshot {
     pub title: String,
     /// The body (the `content` text).
     pub text: String,
+    /// What the reader may do with the document.
+    pub role: Role,
 }
+
+/// What a person may do with a document. Ordered: each role may do what
+/// the ones before it may.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads the document and sees who is here; cannot change it.
+    Viewer,
+    /// Reads and edits.
+    Editor,
+    /// Edits, and decides who else may read or edit (admins have this role on every document).
+    #[default]
+    Owner,
+}
+
+impl Role {
+    /// Whether the role may change the document.
+    pub fn can_edit(self) -> bool {
+        self >= Role::Editor
+    }
+
+    /// The role's name as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+/// The signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// Their sign-in name.
+    pub username: String,
+    /// Whether they administer the workspace (members, invites, every document).
+    pub admin: bool,
+}
+
+/// Who is looking at a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSession {
+    /// The server runs in open mode: no accounts, everyone may do everything.
+    pub open: bool,
+    /// The signed-in person, if any (never in open mode).
+    pub me: Option<Me>,
+}
+
+/// A document opened through a share link (`/s/{token}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedDoc {
+    /// The document the link opens.
+    pub id: DocId,
+    /// Its text and the link's role.
+    pub snapshot: DocSnapshot,
+}
+
+/// The error text of a page call for a document the caller may not see (or
+/// that does not exist): pages show "Not found".
+pub const NOT_FOUND: &str = "not found";
+/// The error text of a page call made without a valid sign-in: pages go to `/signin`.
+pub const SIGN_IN: &str = "sign in required";
 
 /// The title to show for `title`: "Untitled" when it is blank.
 pub fn display_title(title: &str) -> &str {

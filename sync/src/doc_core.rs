@@ -206,7 +206,7 @@ impl DocCore {
             Inbound::Awareness(update) => (out.awareness, out.broadcast) = self.apply_awareness(sender, frame, update)?,
             Inbound::QueryAwareness => out.reply.extend(self.awareness_frame()),
             Inbound::SyncStatus(_) => out.ack = Some(frame.clone()),
-            Inbound::Auth => return Err(CoreError::Unexpected("auth")),
+            Inbound::Auth(_) => return Err(CoreError::Unexpected("auth")),
         }
         Ok(out)
     }

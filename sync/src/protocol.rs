@@ -24,6 +24,12 @@ pub const SYNC_STEP1: u64 = 0;
 pub const SYNC_STEP2: u64 = 1;
 /// Sync sub-tag: an incremental update.
 pub const SYNC_UPDATE: u64 = 2;
+/// Auth sub-tag (y-protocols): the server refused something; a reason follows.
+/// Tandem sends it when a read-only connection's update was not applied.
+pub const AUTH_PERMISSION_DENIED: u64 = 0;
+/// Auth sub-tag Tandem adds: the connection may write again; a reason follows.
+/// Stock clients ignore auth sub-tags they do not know.
+pub const AUTH_PERMISSION_GRANTED: u64 = 1;
 
 /// One decoded protocol message; every slice borrows from the frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +46,9 @@ pub enum Inbound<'a> {
     QueryAwareness,
     /// A durable-acknowledgement request; the payload is echoed back once durable.
     SyncStatus(&'a [u8]),
-    /// An auth message (clients have no business sending one).
-    Auth,
+    /// An auth message with its sub-tag ([`AUTH_PERMISSION_DENIED`],
+    /// [`AUTH_PERMISSION_GRANTED`]); the server sends them, clients do not.
+    Auth(u64),
 }
 
 /// Why a frame is not a protocol message.
@@ -80,10 +87,10 @@ impl<'a> Inbound<'a> {
             },
             MSG_AWARENESS => Inbound::Awareness(read_buf(&mut cur, frame)?),
             MSG_AUTH => {
-                // An auth message carries a sub-tag and a reason string; skip both.
-                let _: u64 = cur.read_var()?;
+                // An auth message carries a sub-tag and a reason string (skipped).
+                let sub: u64 = cur.read_var()?;
                 read_buf(&mut cur, frame)?;
-                Inbound::Auth
+                Inbound::Auth(sub)
             }
             MSG_QUERY_AWARENESS => Inbound::QueryAwareness,
             MSG_SYNC_STATUS => Inbound::SyncStatus(read_buf(&mut cur, frame)?),
@@ -146,6 +153,16 @@ pub fn sync_status_payload(counter: u64) -> Vec<u8> {
     out
 }
 
+/// The y-protocols permission-denied message with `reason` (`[2, 0, varString]`).
+pub fn encode_permission_denied(reason: &str) -> Vec<u8> {
+    frame(MSG_AUTH, Some(AUTH_PERMISSION_DENIED), reason.as_bytes())
+}
+
+/// Tandem's permission-granted message with `reason` (`[2, 1, varString]`).
+pub fn encode_permission_granted(reason: &str) -> Vec<u8> {
+    frame(MSG_AUTH, Some(AUTH_PERMISSION_GRANTED), reason.as_bytes())
+}
+
 /// An awareness frame with no entries: a harmless keepalive every client accepts.
 pub fn encode_keepalive() -> Vec<u8> {
     encode_awareness(&[0])
@@ -154,6 +171,16 @@ pub fn encode_keepalive() -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn permission_denied_bytes_match_y_protocols_auth() {
+        let frame = encode_permission_denied("read-only");
+        assert_eq!(&frame[..3], [2, 0, 9]);
+        assert_eq!(&frame[3..], b"read-only");
+        assert_eq!(Inbound::decode(&frame), Ok(Inbound::Auth(AUTH_PERMISSION_DENIED)));
+        let granted = encode_permission_granted("read-write");
+        assert_eq!(Inbound::decode(&granted), Ok(Inbound::Auth(AUTH_PERMISSION_GRANTED)));
+    }
 
     #[test]
     fn empty_document_handshake_bytes_match_yjs() {

@@ -45,7 +45,7 @@ impl Kind {
             Kind::Awareness(p) => Inbound::Awareness(p),
             Kind::SyncStatus(_) => Inbound::SyncStatus(&[]),
             Kind::QueryAwareness => Inbound::QueryAwareness,
-            Kind::Auth(_) => Inbound::Auth,
+            Kind::Auth(_) => Inbound::Auth(protocol::AUTH_PERMISSION_DENIED),
         }
     }
 }

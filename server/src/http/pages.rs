@@ -3,7 +3,8 @@
 
 use crate::workspace::Workspace;
 use app::backend::{BoxFuture, PageData};
-use app::model::{DocSnapshot, DocSummary};
+use app::model::{DocSnapshot, DocSummary, PageSession, Role, SharedDoc, NOT_FOUND};
+use axum::http::HeaderMap;
 use tandem_sync::DocId;
 
 /// Serves the pages' server functions.
@@ -19,21 +20,29 @@ fn public(e: impl std::fmt::Display) -> String {
 }
 
 impl PageData for PagesBackend {
-    fn list(&self) -> BoxFuture<'_, Result<Vec<DocSummary>, String>> {
+    fn session(&self, _headers: HeaderMap) -> BoxFuture<'_, Result<PageSession, String>> {
+        Box::pin(async move { Ok(PageSession { open: true, me: None }) })
+    }
+
+    fn list(&self, _headers: HeaderMap) -> BoxFuture<'_, Result<Vec<DocSummary>, String>> {
         Box::pin(async move {
             let docs = self.workspace.list().await.map_err(public)?;
             Ok(docs.into_iter().map(|d| DocSummary::new(d.id, d.title, d.excerpt, d.updated_at)).collect())
         })
     }
 
-    fn create(&self) -> BoxFuture<'_, Result<DocId, String>> {
+    fn create(&self, _headers: HeaderMap) -> BoxFuture<'_, Result<DocId, String>> {
         Box::pin(async move { self.workspace.create("").await.map_err(public) })
     }
 
-    fn snapshot(&self, id: DocId) -> BoxFuture<'_, Result<DocSnapshot, String>> {
+    fn snapshot(&self, _headers: HeaderMap, id: DocId) -> BoxFuture<'_, Result<DocSnapshot, String>> {
         Box::pin(async move {
             let snapshot = self.workspace.snapshot(&id).await.map_err(public)?;
-            Ok(DocSnapshot { title: snapshot.title, text: snapshot.text })
+            Ok(DocSnapshot { title: snapshot.title, text: snapshot.text, role: Role::Owner })
         })
+    }
+
+    fn shared(&self, _headers: HeaderMap, _token: String) -> BoxFuture<'_, Result<SharedDoc, String>> {
+        Box::pin(async move { Err(NOT_FOUND.to_owned()) })
     }
 }
