@@ -1,6 +1,7 @@
 //! What pages show about documents; shared by the server functions and the pages.
 
 use tandem_sync::DocId;
+pub use tandem_sync::Role;
 use serde::{Deserialize, Serialize};
 
 /// A document in the workspace list.
@@ -74,36 +75,6 @@ pub struct DocSnapshot {
     pub text: String,
     /// What the reader may do with the document.
     pub role: Role,
-}
-
-/// What a person may do with a document. Ordered: each role may do what
-/// the ones before it may.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Reads the document and sees who is here; cannot change it.
-    Viewer,
-    /// Reads and edits.
-    Editor,
-    /// Edits, and decides who else may read or edit (admins have this role on every document).
-    #[default]
-    Owner,
-}
-
-impl Role {
-    /// Whether the role may change the document.
-    pub fn can_edit(self) -> bool {
-        self >= Role::Editor
-    }
-
-    /// The role's name as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Owner => "owner",
-        }
-    }
 }
 
 /// The signed-in person.

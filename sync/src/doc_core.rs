@@ -99,6 +99,21 @@ pub struct Outcome {
     pub awareness: AwarenessDelta,
 }
 
+/// What a sender may do with the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rights {
+    /// Change the document.
+    Write,
+    /// Only read it: an update that would change it is answered with the
+    /// permission-denied message and neither applied, stored nor relayed.
+    /// Awareness, state vectors and updates that change nothing are handled
+    /// as for a writer (a stock client's handshake always sends a `SyncStep2`).
+    Read,
+}
+
+/// The reason in the permission-denied message a read-only sender's update gets.
+pub const READ_ONLY: &str = "read-only";
+
 /// What one document accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct DocLimits {
@@ -188,8 +203,18 @@ impl DocCore {
     /// Handles one frame from `sender`, which may set and clear only the
     /// awareness states it introduced (see [`crate::owners`]).
     pub fn handle_from(&mut self, sender: Sender, frame: &Bytes) -> Result<Outcome, CoreError> {
+        self.handle_as(sender, Rights::Write, frame)
+    }
+
+    /// Handles one frame from `sender`, which has `rights` on the document.
+    pub fn handle_as(&mut self, sender: Sender, rights: Rights, frame: &Bytes) -> Result<Outcome, CoreError> {
         let mut out = Outcome::default();
         match Inbound::decode(frame)? {
+            Inbound::SyncStep2(update) | Inbound::Update(update) if rights == Rights::Read => {
+                if !self.changes_nothing(update)? {
+                    out.reply.push(Bytes::from(protocol::encode_permission_denied(READ_ONLY)));
+                }
+            }
             Inbound::SyncStep1(sv) => out.reply = self.sync_step2_for(sv)?,
             Inbound::SyncStep2(update) => {
                 if self.apply_limited(update)? {
@@ -229,6 +254,28 @@ impl DocCore {
         self.full_state = None;
         self.size += update.len();
         Ok(true)
+    }
+
+    /// Whether `update` holds nothing the document lacks: every block it
+    /// inserts is known and every deletion it carries is applied.
+    fn changes_nothing(&self, update: &[u8]) -> Result<bool, CoreError> {
+        if update == EMPTY_UPDATE {
+            return Ok(true);
+        }
+        let decoded = catch_unwind(|| Update::decode_v1(update))
+            .map_err(|_| CoreError::BadUpdate("undecodable".into()))?
+            .map_err(|e| CoreError::BadUpdate(e.to_string()))?;
+        let txn = self.doc().transact();
+        let known = txn.state_vector();
+        let inserts_known = decoded
+            .insertions(true)
+            .iter()
+            .all(|(client, ranges)| ranges.iter().all(|range| range.end <= known.get(client)));
+        // A stock client sends its whole delete set with every `SyncStep2`;
+        // the document's own is computed only when there is one to compare.
+        let deletes_known =
+            inserts_known && (decoded.delete_set().is_empty() || decoded.delete_set().diff(&txn.snapshot().delete_set).is_empty());
+        Ok(inserts_known && deletes_known)
     }
 
     /// The error for an update yrs refused: nothing changed, or its blocks

@@ -12,6 +12,7 @@
 //!   or clear that state (with the core, not on the browser's target).
 //! - [`chunks`]: a large document's state split into several sync messages.
 //! - [`close`]: the WebSocket close codes and which one a rejected message earns.
+//! - [`role`]: what a person may do with a document (viewer, editor, owner).
 //! - [`session`]: the browser session's sync state machine — acknowledgements,
 //!   the journal's bookkeeping, deferred remote updates, reconnect backoff.
 //! - `testing` (feature `testing`): the core's invariants and fixtures for
@@ -28,6 +29,7 @@ pub mod document;
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 pub mod owners;
 pub mod protocol;
+pub mod role;
 pub mod session;
 #[cfg(all(feature = "testing", not(all(target_family = "wasm", target_os = "unknown"))))]
 pub mod testing;
@@ -35,3 +37,4 @@ pub mod testing;
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 pub use doc_core::DocCore;
 pub use doc_id::DocId;
+pub use role::Role;

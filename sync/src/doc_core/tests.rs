@@ -151,3 +151,61 @@ fn a_sender_cannot_change_or_clear_a_state_another_introduced() {
     assert!(core.remove_awareness(&[7]).is_some());
     assert!(core.handle_from(2, &awareness(&[(7, 9, "{\"name\":\"Ada\"}")])).unwrap().broadcast.is_some());
 }
+
+/// The whole state of `doc` as a `SyncStep2`, as a stock client answers our `SyncStep1`.
+fn full_step2(doc: &yrs::Doc) -> Bytes {
+    let state = doc.transact().encode_state_as_update_v1(&StateVector::default());
+    Bytes::from(protocol::encode_sync_step2(&state))
+}
+
+#[test]
+fn a_readers_change_is_denied_in_its_reply_and_neither_applied_stored_nor_relayed() {
+    let mut core = DocCore::default();
+    let out = core.handle_as(1, Rights::Read, &edit(&crate::document::new_doc(), "vandal")).unwrap();
+    assert_eq!(out.reply, vec![Bytes::from(protocol::encode_permission_denied(READ_ONLY))]);
+    assert!(out.broadcast.is_none() && out.persist.is_none());
+    assert_eq!(crate::document::content(core.doc()), "");
+}
+
+#[test]
+fn a_readers_handshake_that_changes_nothing_passes_silently() {
+    let writer = crate::document::new_doc();
+    let mut core = DocCore::default();
+    core.handle(&edit(&writer, "hello world")).unwrap();
+    // A deletion, so the reader's state carries a delete set like a stock client's.
+    let deletion = {
+        let mut txn = writer.transact_mut();
+        let text = txn.get_or_insert_text(crate::document::CONTENT);
+        text.remove_range(&mut txn, 0, 6);
+        Bytes::from(protocol::encode_update(&txn.encode_update_v1()))
+    };
+    core.handle(&deletion).unwrap();
+    for frame in [Bytes::from(protocol::encode_sync_step2(EMPTY_UPDATE)), full_step2(&writer)] {
+        let out = core.handle_as(2, Rights::Read, &frame).unwrap();
+        assert!(out.reply.is_empty() && out.broadcast.is_none() && out.persist.is_none());
+    }
+    assert_eq!(crate::document::content(core.doc()), "world");
+    // A reader that also deleted something is refused, though it inserts nothing new.
+    let reader = crate::document::new_doc();
+    reader.transact_mut().apply_update(Update::decode_v1(&core.encode_state()).unwrap()).unwrap();
+    {
+        let mut txn = reader.transact_mut();
+        let text = txn.get_or_insert_text(crate::document::CONTENT);
+        text.remove_range(&mut txn, 0, 1);
+    }
+    let out = core.handle_as(2, Rights::Read, &full_step2(&reader)).unwrap();
+    assert_eq!(out.reply.len(), 1, "denied");
+    assert_eq!(crate::document::content(core.doc()), "world");
+}
+
+#[test]
+fn a_reader_still_syncs_shares_presence_and_gets_acks() {
+    let mut core = DocCore::default();
+    core.handle(&edit(&crate::document::new_doc(), "text")).unwrap();
+    let step1 = Bytes::from(protocol::encode_sync_step1(&[0]));
+    assert!(!core.handle_as(3, Rights::Read, &step1).unwrap().reply.is_empty());
+    let out = core.handle_as(3, Rights::Read, &awareness(&[(9, 1, "{\"user\":{}}")])).unwrap();
+    assert!(out.broadcast.is_some());
+    let ack = Bytes::from(protocol::encode_sync_status(&protocol::sync_status_payload(4)));
+    assert_eq!(core.handle_as(3, Rights::Read, &ack).unwrap().ack, Some(ack));
+}
