@@ -5,7 +5,9 @@ use crate::conn::ConnSettings;
 use tandem_sync::doc_core::DocLimits;
 use crate::conn::throttle::Rate;
 use crate::doc::queue::QueueLimits;
+use crate::workspace::AccessSettings;
 use clap::{Parser, Subcommand};
+use tandem_sync::Role;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -29,6 +31,9 @@ pub struct Config {
     /// Who may talk to the server from a browser.
     #[command(flatten)]
     pub security: Security,
+    /// Who may use the server.
+    #[command(flatten)]
+    pub access: AccessFlags,
     /// Something to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -48,17 +53,59 @@ pub enum Command {
 impl Config {
     /// What [`crate::run`] needs from the configuration.
     pub fn settings(&self) -> Settings {
-        Settings { limits: self.limits.clone(), security: self.security.clone() }
+        Settings { limits: self.limits.clone(), security: self.security.clone(), access: self.access.settings() }
     }
 }
 
-/// The settings a running server uses: its limits and its web security.
-#[derive(Debug, Clone, Default)]
+/// The settings a running server uses: its limits, web security and access.
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Limits that protect the server.
     pub limits: Limits,
     /// Who may talk to the server from a browser.
     pub security: Security,
+    /// Who may use the server.
+    pub access: AccessSettings,
+}
+
+impl Default for Settings {
+    /// Default limits in open mode: what tests and embedders start from. The
+    /// `tandem` binary starts from its flags instead, in accounts mode.
+    fn default() -> Self {
+        Settings { limits: Limits::default(), security: Security::default(), access: AccessSettings::open() }
+    }
+}
+
+/// Who may use the server: accounts (the default) or open mode.
+#[derive(Debug, Clone, Parser)]
+pub struct AccessFlags {
+    /// Open mode: no accounts; everyone who reaches the server may read and
+    /// edit everything. For a personal instance on loopback.
+    #[arg(long, env = "TANDEM_OPEN")]
+    pub open: bool,
+    /// What every member may do with a new document: none, viewer or editor
+    /// (its owner can change it in the Share dialog).
+    #[arg(long, env = "TANDEM_DEFAULT_WORKSPACE_ACCESS", default_value = "editor", value_parser = parse_workspace_access)]
+    pub default_workspace_access: WorkspaceAccess,
+    /// The URL people use to reach the server (`https://notes.example.com`);
+    /// with https, session cookies are marked `Secure`.
+    #[arg(long, env = "TANDEM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// Workspace access as a flag value: `None` is `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkspaceAccess(pub Option<Role>);
+
+fn parse_workspace_access(raw: &str) -> Result<WorkspaceAccess, String> {
+    crate::workspace::sharing::parse_workspace(raw).map(WorkspaceAccess).map_err(|e| e.to_string())
+}
+
+impl AccessFlags {
+    /// The access settings these flags make.
+    pub fn settings(&self) -> AccessSettings {
+        AccessSettings { open: self.open, default_workspace: self.default_workspace_access.0, public_url: self.public_url.clone() }
+    }
 }
 
 /// Web security settings.

@@ -54,20 +54,26 @@ use store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use workspace::Workspace;
+use workspace::{Directory, People, Workspace};
 
 pub use http::{app, leptos_options};
 
 /// Serves on `listener` until `shutdown` is cancelled; then closes every
 /// connection with 1001, flushes every room and closes the store.
+///
+/// In accounts mode with no account yet, it prints (and logs) the one-time
+/// setup link that creates the first administrator.
 pub async fn run(
     listener: TcpListener,
     store: Arc<dyn Store>,
+    directory: Arc<dyn Directory>,
     settings: Settings,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let header_timeout = settings.limits.handshake_timeout();
-    let state = state(store.clone(), settings, shutdown.clone())?;
+    let public_url = settings.access.public_url.clone();
+    let state = state(store.clone(), directory, settings, shutdown.clone())?;
+    announce_setup(&state, public_url, &listener).await?;
     let tasks = state.tasks.clone();
     http::accept::serve(listener, app(state), shutdown, header_timeout).await;
     tasks.close();
@@ -75,8 +81,22 @@ pub async fn run(
     tokio::task::spawn_blocking(move || store.close()).await.map_err(std::io::Error::other)
 }
 
+/// Prints and logs the setup link if the store has no account (accounts mode).
+async fn announce_setup(state: &AppState, public_url: Option<String>, listener: &TcpListener) -> std::io::Result<()> {
+    let token = state.workspace.people().start_setup().await.map_err(std::io::Error::other)?;
+    let Some(token) = token else { return Ok(()) };
+    let base = match public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    let url = format!("{base}/setup?token={token}");
+    println!("No account yet: create the first administrator at {url}");
+    tracing::warn!(%url, "no account yet: open the setup link to create the first administrator");
+    Ok(())
+}
+
 /// What the handlers share, with every metric registered.
-fn state(store: Arc<dyn Store>, settings: Settings, shutdown: CancellationToken) -> std::io::Result<AppState> {
+fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Settings, shutdown: CancellationToken) -> std::io::Result<AppState> {
     let metrics = Arc::new(Metrics::default());
     let mut registry = Registry::with_prefix(metrics::PREFIX);
     metrics.register(&mut registry);
@@ -85,7 +105,7 @@ fn state(store: Arc<dyn Store>, settings: Settings, shutdown: CancellationToken)
     let rooms = Rooms::configured(store, metrics.clone(), settings.limits.doc_limits());
     Ok(AppState {
         leptos: leptos_options()?,
-        workspace: Workspace::new(rooms, tasks.clone(), shutdown.clone()),
+        workspace: Workspace::new(rooms, Arc::new(People::new(directory, settings.access, Arc::default())), tasks.clone(), shutdown.clone()),
         admission: Admission::new(settings.limits.connection_caps()),
         limits: Arc::new(settings.limits),
         shutdown,

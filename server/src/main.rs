@@ -33,7 +33,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "tandem listening on http://{addr}");
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
-    server::run(listener, Arc::new(store), config.settings(), shutdown).await?;
+    let store = Arc::new(store);
+    server::run(listener, store.clone(), store, config.settings(), shutdown).await?;
     tracing::info!("stopped; every document is stored");
     Ok(())
 }

@@ -20,3 +20,8 @@ pub const TOO_BIG: u16 = 1009;
 pub const INTERNAL_ERROR: u16 = 1011;
 /// The connection could not keep up with its outbound queue; reconnect to resync.
 pub const TRY_AGAIN_LATER: u16 = 1013;
+/// The credential that opened the connection was revoked (signed out, account
+/// deleted, API token revoked). Clients must not reconnect with it.
+pub const REVOKED: u16 = 4401;
+/// The connection's person or link lost access to the document. Clients must not reconnect.
+pub const NO_ACCESS: u16 = 4403;

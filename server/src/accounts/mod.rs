@@ -4,8 +4,11 @@
 //! - [`username`]: [`Username`], a sign-in name validated once at the edge.
 //! - [`password`]: [`Password`] (at least [`password::MIN_CHARS`] characters),
 //!   hashing with Argon2id and checking a password against its hash.
+//! - [`token`]: random secret tokens (sessions, API tokens, invites, share
+//!   links) and the hash the store keeps of each.
 
 pub mod password;
+pub mod token;
 pub mod username;
 
 pub use password::Password;

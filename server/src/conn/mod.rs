@@ -19,6 +19,7 @@ use crate::doc::queue::{CloseOnWake, CloseSignal, ConnId, ConnHandle, QueueLimit
 use tandem_sync::close::{self, CloseReason};
 use crate::doc::Room;
 use crate::conn::throttle::Rate;
+use tandem_sync::doc_core::Rights;
 use axum::extract::ws::Message;
 use futures_util::{Sink, Stream};
 use std::ops::Deref;
@@ -91,11 +92,30 @@ where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
     R: Deref<Target = Room> + Send,
 {
-    let conn = ConnId::next();
+    serve_as(socket, early, room, Joining { conn: ConnId::next(), rights: Rights::Write }, settings, shutdown)
+}
+
+/// Who joins a room: the connection's id (by which the room can later change
+/// its rights or close it) and what it may do.
+#[derive(Debug, Clone, Copy)]
+pub struct Joining {
+    /// The connection's id.
+    pub conn: ConnId,
+    /// Whether its updates are applied.
+    pub rights: Rights,
+}
+
+/// Serves one connection as [`serve_with_early`] does, joining the room as `joining`.
+pub fn serve_as<S, R>(socket: S, early: Early, room: R, joining: Joining, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
+    R: Deref<Target = Room> + Send,
+{
+    let Joining { conn, rights } = joining;
     let span = tracing::info_span!("conn", doc = %room.id(), conn = %conn);
     let (peer, queue) = ConnHandle::new(settings.queue);
     let close = queue.close.clone();
-    if !room.join(conn, peer) {
+    if !room.join(conn, peer, rights) {
         close.close((close::INTERNAL_ERROR, "document unavailable"));
     }
     let mut connection = drive::Connection::new(socket, early, room, conn, queue, &settings);

@@ -73,6 +73,13 @@ pub struct RoomGuard {
     room: Arc<Room>,
 }
 
+impl RoomGuard {
+    /// The room itself, for what must reach it without keeping it loaded.
+    pub fn room(&self) -> &Arc<Room> {
+        &self.room
+    }
+}
+
 impl std::ops::Deref for RoomGuard {
     type Target = Room;
     fn deref(&self) -> &Room {

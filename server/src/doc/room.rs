@@ -1,6 +1,6 @@
 //! A room: one loaded document, its connections, and its write-through to storage.
 
-use tandem_sync::doc_core::{CoreError, DocCore};
+use tandem_sync::doc_core::{CoreError, DocCore, Rights};
 use crate::metrics::Metrics;
 use crate::doc::queue::{ConnId, Outbound, ConnHandle};
 use tandem_sync::close;
@@ -25,6 +25,8 @@ struct Member {
     /// The store seq an ack on this connection waits for: its last update's,
     /// or, before it sent one, the document's when it joined.
     last_seq: Seq,
+    /// Whether its updates are applied; changed in place when its access changes.
+    rights: Rights,
 }
 
 struct RoomState {
@@ -127,9 +129,10 @@ impl Room {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds a connection: it receives our `SyncStep1` and every awareness state
-    /// first, then every later broadcast, in one step so nothing slips between.
-    pub fn join(&self, conn: ConnId, peer: ConnHandle) -> bool {
+    /// Adds a connection with `rights`: it receives our `SyncStep1` and every
+    /// awareness state first (and, if it may only read, the permission-denied
+    /// message), then every later broadcast, in one step so nothing slips between.
+    pub fn join(&self, conn: ConnId, peer: ConnHandle, rights: Rights) -> bool {
         let mut st = self.lock();
         if st.poisoned {
             return false;
@@ -137,12 +140,32 @@ impl Room {
         for frame in st.core.greeting() {
             let _ = peer.frame(frame);
         }
+        if rights == Rights::Read {
+            let _ = peer.frame(rights_frame(rights));
+        }
         // Acks start from everything queued so far: a reconnecting client may
         // have sent part of it on its earlier connection, and an ack it gets
         // here must cover that too.
         let last_seq = st.last_seq;
-        st.members.insert(conn, Member { peer, awareness_ids: HashSet::new(), last_seq });
+        st.members.insert(conn, Member { peer, awareness_ids: HashSet::new(), last_seq, rights });
         true
+    }
+
+    /// Changes a connection's rights in place and tells it (permission denied
+    /// or granted); updates it sends from now on are handled accordingly.
+    pub fn set_rights(&self, conn: ConnId, rights: Rights) {
+        let mut st = self.lock();
+        if let Some(member) = st.members.get_mut(&conn).filter(|m| m.rights != rights) {
+            member.rights = rights;
+            let _ = member.peer.frame(rights_frame(rights));
+        }
+    }
+
+    /// Closes one connection with `code` and `reason`.
+    pub fn close_member(&self, conn: ConnId, code: u16, reason: &'static str) {
+        if let Some(member) = self.lock().members.get(&conn) {
+            member.peer.close(code, reason);
+        }
     }
 
     /// Removes a connection and tells the others that its awareness states are gone.
@@ -160,7 +183,8 @@ impl Room {
             return Err(Rejected { code: close::INTERNAL_ERROR, reason: "internal error", error: CoreError::Panicked });
         }
         let started = Instant::now();
-        let out = st.core.handle_from(conn.0, frame).map_err(|e| self.reject(&mut st, e))?;
+        let rights = st.members.get(&conn).map_or(Rights::Read, |m| m.rights);
+        let out = st.core.handle_as(conn.0, rights, frame).map_err(|e| self.reject(&mut st, e))?;
         if out.persist.is_some() {
             self.metrics.update_apply.observe(started.elapsed());
         }
@@ -260,6 +284,15 @@ impl Room {
         }
         let (code, reason) = error.close_reason();
         Rejected { code, reason, error }
+    }
+}
+
+/// What tells a connection it now has `rights`.
+fn rights_frame(rights: Rights) -> Bytes {
+    use tandem_sync::{doc_core::READ_ONLY, protocol};
+    match rights {
+        Rights::Read => Bytes::from(protocol::encode_permission_denied(READ_ONLY)),
+        Rights::Write => Bytes::from(protocol::encode_permission_granted("read-write")),
     }
 }
 

@@ -1,9 +1,10 @@
-//! The HTTP API under `/api`: list, create and read documents, apply updates.
+//! The HTTP API under `/api`: list, create and read documents, apply updates;
+//! [`crate::http::api_people`] and [`crate::http::api_sharing`] add accounts and sharing.
 
 use crate::config::MAX_FORM_BYTES;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::store::DocMeta;
+use crate::workspace::{Caller, Listed};
 use tandem_sync::DocId;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
@@ -25,24 +26,31 @@ pub fn router(max_body: usize) -> Router<AppState> {
         .route("/docs/{id}", get(meta))
         .route("/docs/{id}/text", get(text))
         .route("/docs/{id}/state", get(state))
+        .merge(crate::http::api_people::router())
+        .merge(crate::http::api_sharing::router())
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         // Added after the layer above, so that only its own, larger limit applies.
         .route("/docs/{id}/update", post(update).layer(DefaultBodyLimit::max(max_body)))
 }
 
-fn parse_id(raw: &str) -> Result<DocId, ApiError> {
+/// The document id in a path, or 400.
+pub fn parse_id(raw: &str) -> Result<DocId, ApiError> {
     DocId::parse(raw).map_err(|_| ApiError::bad_id())
 }
 
-/// Every document, most recently edited first; titles of open documents are live.
-async fn list(State(app): State<AppState>) -> Result<Json<Vec<DocMeta>>, ApiError> {
-    Ok(Json(app.workspace.list().await?))
+/// Every document the caller may see, most recently edited first, with their
+/// role; titles of open documents are live.
+async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<Vec<Listed>>, ApiError> {
+    Ok(Json(app.workspace.list(&caller).await?))
 }
 
 /// Server-sent events: a `changed` message whenever a document appears or is
 /// renamed (coalesced; sent once the change is stored, so a refetch sees it).
 /// The stream ends when the server shuts down.
-async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn events(State(app): State<AppState>, caller: Caller) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    if matches!(caller, Caller::Anonymous) {
+        return Err(crate::workspace::WorkspaceError::Unauthorized.into());
+    }
     let state = (app.workspace.changes(), app.workspace.clone(), app.shutdown.clone());
     let stream = futures_util::stream::unfold(state, |(mut changes, workspace, shutdown)| async move {
         tokio::select! {
@@ -52,7 +60,7 @@ async fn events(State(app): State<AppState>) -> Sse<impl Stream<Item = Result<Ev
         workspace.settled().await;
         Some((Ok(Event::default().data("changed")), (changes, workspace, shutdown)))
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// Body of `POST /api/docs`.
@@ -71,31 +79,31 @@ struct Created {
 }
 
 /// Creates a document (with an optional title) and answers its id once it is durable.
-async fn create(State(app): State<AppState>, body: Option<Json<CreateDoc>>) -> Result<impl IntoResponse, ApiError> {
+async fn create(State(app): State<AppState>, caller: Caller, body: Option<Json<CreateDoc>>) -> Result<impl IntoResponse, ApiError> {
     let Json(body) = body.unwrap_or_default();
-    let id = app.workspace.create(&body.title).await?;
+    let id = app.workspace.create(&caller, &body.title).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 /// One document's listing entry, with its live title if it is open.
-async fn meta(State(app): State<AppState>, Path(raw): Path<String>) -> Result<Json<DocMeta>, ApiError> {
-    Ok(Json(app.workspace.meta(&parse_id(&raw)?).await?))
+async fn meta(State(app): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<Json<Listed>, ApiError> {
+    Ok(Json(app.workspace.meta(&caller, &parse_id(&raw)?).await?))
 }
 
 /// The plain text of the document's `content`.
-async fn text(State(app): State<AppState>, Path(raw): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let text = app.workspace.text(&parse_id(&raw)?).await?;
+async fn text(State(app): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let text = app.workspace.text(&caller, &parse_id(&raw)?).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text))
 }
 
 /// The whole document as one Yjs v1 update.
-async fn state(State(app): State<AppState>, Path(raw): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let bytes = app.workspace.state(&parse_id(&raw)?).await?;
+async fn state(State(app): State<AppState>, caller: Caller, Path(raw): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let bytes = app.workspace.state(&caller, &parse_id(&raw)?).await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
 }
 
 /// Applies a Yjs v1 update; answers once it is durable. Connected clients receive it.
-async fn update(State(app): State<AppState>, Path(raw): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
-    app.workspace.apply(&parse_id(&raw)?, &body).await?;
+async fn update(State(app): State<AppState>, caller: Caller, Path(raw): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
+    app.workspace.apply(&caller, &parse_id(&raw)?, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }

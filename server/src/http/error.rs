@@ -3,6 +3,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use crate::accounts::AccountError;
+use crate::store::StoreError;
 use crate::workspace::WorkspaceError;
 use serde::Serialize;
 use tandem_sync::doc_core::CoreError;
@@ -54,6 +56,11 @@ impl ApiError {
         ApiError { id: Some(id), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error") }
     }
 
+    /// 400: a body that is not the JSON the route takes.
+    pub fn bad_json(detail: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not the JSON this route takes: {detail}"))
+    }
+
     /// 503: the server is shutting down.
     pub fn unavailable() -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is shutting down")
@@ -80,6 +87,17 @@ impl From<WorkspaceError> for ApiError {
                 tracing::debug!(error = %refused, "update refused");
                 ApiError::new(StatusCode::BAD_REQUEST, "invalid_update", "the update does not decode or apply")
             }
+            WorkspaceError::Unauthorized => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()),
+            WorkspaceError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", e.to_string()),
+            WorkspaceError::TooManyAttempts => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", e.to_string()),
+            WorkspaceError::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            WorkspaceError::Invalid(message) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message),
+            WorkspaceError::Account(AccountError::BadUsername) => ApiError::new(StatusCode::BAD_REQUEST, "bad_username", e.to_string()),
+            WorkspaceError::Account(AccountError::ShortPassword) => ApiError::new(StatusCode::BAD_REQUEST, "weak_password", e.to_string()),
+            WorkspaceError::Store(StoreError::NameTaken(_)) => ApiError::new(StatusCode::CONFLICT, "name_taken", "that user name is taken"),
+            WorkspaceError::NoSuchUser => ApiError::new(StatusCode::NOT_FOUND, "no_such_user", e.to_string()),
+            WorkspaceError::InviteInvalid => ApiError::new(StatusCode::NOT_FOUND, "invite_invalid", e.to_string()),
+            WorkspaceError::BadSetupToken => ApiError::new(StatusCode::FORBIDDEN, "bad_setup_token", e.to_string()),
             other => ApiError::internal(other),
         }
     }

@@ -3,7 +3,11 @@
 //! the [`crate::workspace::Workspace`] service.
 //!
 //! - [`accept`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
-//! - [`api`]: the JSON API under `/api`; [`error`] is its error type.
+//! - [`api`]: the JSON API under `/api` for documents; [`api_people`] for
+//!   accounts, sessions, tokens and invites; [`api_sharing`] for a document's
+//!   access and share links; [`error`] is their error type, [`json`] their body extractor.
+//! - [`auth`]: credentials (session cookie, bearer token), the caller
+//!   extractor, and the redirect of signed-out page views.
 //! - [`ws`]: `GET /ws/{id}` — admits, upgrades and hands a socket to [`crate::conn`].
 //! - [`pages`]: the pages' server functions, served by the workspace.
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators.
@@ -14,8 +18,12 @@
 
 pub mod accept;
 pub mod api;
+pub mod api_people;
+pub mod api_sharing;
+pub mod auth;
 pub mod error;
 pub mod headers;
+pub mod json;
 pub mod ops;
 pub mod origin;
 pub mod owner_scope;
@@ -68,6 +76,7 @@ fn site(state: &AppState) -> Router<AppState> {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(owner_scope::own_owner))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::pages_guard))
 }
 
 /// Leptos settings: from the `LEPTOS_*` variables cargo-leptos sets, or, in a

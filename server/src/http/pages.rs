@@ -1,9 +1,10 @@
 //! The pages' server functions ([`app::backend::PageData`]), served by the
-//! workspace service.
+//! workspace service for the person whose request it is.
 
-use crate::workspace::Workspace;
+use crate::http::auth::presented;
+use crate::workspace::{Caller, Workspace, WorkspaceError};
 use app::backend::{BoxFuture, PageData};
-use app::model::{DocSnapshot, DocSummary, PageSession, Role, SharedDoc, NOT_FOUND};
+use app::model::{DocSnapshot, DocSummary, Me, NOT_FOUND, PageSession, SIGN_IN, SharedDoc};
 use axum::http::HeaderMap;
 use tandem_sync::DocId;
 
@@ -13,36 +14,68 @@ pub struct PagesBackend {
     pub workspace: Workspace,
 }
 
-/// Logs `e` and returns the message pages may show.
-fn public(e: impl std::fmt::Display) -> String {
-    tracing::error!(error = %e, "page data failed");
-    "internal error".to_owned()
+/// The message pages may show for `e`; internal causes are logged, not shown.
+fn public(e: WorkspaceError) -> String {
+    match e {
+        WorkspaceError::NotFound => NOT_FOUND.to_owned(),
+        WorkspaceError::Unauthorized => SIGN_IN.to_owned(),
+        WorkspaceError::Forbidden(message) | WorkspaceError::Invalid(message) => message.to_owned(),
+        other => {
+            tracing::error!(error = %other, "page data failed");
+            "internal error".to_owned()
+        }
+    }
+}
+
+impl PagesBackend {
+    async fn caller(&self, headers: &HeaderMap) -> Result<Caller, String> {
+        self.workspace.people().caller(presented(headers, None)).await.map_err(public)
+    }
 }
 
 impl PageData for PagesBackend {
-    fn session(&self, _headers: HeaderMap) -> BoxFuture<'_, Result<PageSession, String>> {
-        Box::pin(async move { Ok(PageSession { open: true, me: None }) })
-    }
-
-    fn list(&self, _headers: HeaderMap) -> BoxFuture<'_, Result<Vec<DocSummary>, String>> {
+    fn session(&self, headers: HeaderMap) -> BoxFuture<'_, Result<PageSession, String>> {
         Box::pin(async move {
-            let docs = self.workspace.list().await.map_err(public)?;
-            Ok(docs.into_iter().map(|d| DocSummary::new(d.id, d.title, d.excerpt, d.updated_at)).collect())
+            let open = self.workspace.people().settings().open;
+            let me = match self.caller(&headers).await? {
+                Caller::Member(m) => Some(Me { username: m.username, admin: m.admin }),
+                _ => None,
+            };
+            Ok(PageSession { open, me })
         })
     }
 
-    fn create(&self, _headers: HeaderMap) -> BoxFuture<'_, Result<DocId, String>> {
-        Box::pin(async move { self.workspace.create("").await.map_err(public) })
-    }
-
-    fn snapshot(&self, _headers: HeaderMap, id: DocId) -> BoxFuture<'_, Result<DocSnapshot, String>> {
+    fn list(&self, headers: HeaderMap) -> BoxFuture<'_, Result<Vec<DocSummary>, String>> {
         Box::pin(async move {
-            let snapshot = self.workspace.snapshot(&id).await.map_err(public)?;
-            Ok(DocSnapshot { title: snapshot.title, text: snapshot.text, role: Role::Owner })
+            let caller = self.caller(&headers).await?;
+            let docs = self.workspace.list(&caller).await.map_err(public)?;
+            let summary = |d: crate::workspace::Listed| {
+                DocSummary::new(d.meta.id, d.meta.title, d.meta.excerpt, d.meta.updated_at).with_access(d.role, d.owner)
+            };
+            Ok(docs.into_iter().map(summary).collect())
         })
     }
 
-    fn shared(&self, _headers: HeaderMap, _token: String) -> BoxFuture<'_, Result<SharedDoc, String>> {
-        Box::pin(async move { Err(NOT_FOUND.to_owned()) })
+    fn create(&self, headers: HeaderMap) -> BoxFuture<'_, Result<DocId, String>> {
+        Box::pin(async move {
+            let caller = self.caller(&headers).await?;
+            self.workspace.create(&caller, "").await.map_err(public)
+        })
+    }
+
+    fn snapshot(&self, headers: HeaderMap, id: DocId) -> BoxFuture<'_, Result<DocSnapshot, String>> {
+        Box::pin(async move {
+            let caller = self.caller(&headers).await?;
+            let snapshot = self.workspace.snapshot(&caller, &id).await.map_err(public)?;
+            Ok(DocSnapshot { title: snapshot.title, text: snapshot.text, role: snapshot.role })
+        })
+    }
+
+    fn shared(&self, _headers: HeaderMap, token: String) -> BoxFuture<'_, Result<SharedDoc, String>> {
+        Box::pin(async move {
+            let (id, guest) = self.workspace.shared(&token).await.map_err(public)?;
+            let snapshot = self.workspace.snapshot(&guest, &id).await.map_err(public)?;
+            Ok(SharedDoc { id, snapshot: DocSnapshot { title: snapshot.title, text: snapshot.text, role: snapshot.role } })
+        })
     }
 }

@@ -5,7 +5,15 @@
 //! [`crate::conn::websocket`] upgrades it and sends large messages in fragments.
 
 use crate::conn::admission::{Refused, Ticket};
-use crate::conn::{ConnSettings, Early};
+use crate::conn::{ConnSettings, Early, Joining};
+use crate::doc::queue::ConnId;
+use crate::http::auth::presented;
+use crate::workspace::Caller;
+use crate::workspace::live::Registered;
+use axum::extract::Query;
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use tandem_sync::doc_core::Rights;
 use crate::http::error::ApiError;
 use tandem_sync::close::{self, CloseReason};
 use crate::doc::{LoadError, RoomGuard};
@@ -30,15 +38,28 @@ use tokio_util::sync::CancellationToken;
 /// connection's memory.
 const READ_BUFFER_BYTES: usize = 256;
 
-/// Validates the id, admits the connection, upgrades, loads the document,
-/// then serves the connection.
+/// The query of a WebSocket URL: an API or share-link token, as
+/// `new WebsocketProvider(url, room, doc, { params: { token } })` sends it.
+#[derive(Debug, Default, Deserialize)]
+pub struct WsQuery {
+    token: Option<String>,
+}
+
+/// Validates the id, checks the caller's access (401 without credentials,
+/// 404 for a document they may not see), admits the connection, upgrades,
+/// loads the document, then serves the connection.
 pub async fn handler(
     State(app): State<AppState>,
     Path(raw): Path<String>,
+    Query(query): Query<WsQuery>,
+    headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     upgrade: Result<Upgrade, NotUpgrade>,
 ) -> Result<Response, ApiError> {
     let id = DocId::parse(&raw).map_err(|_| ApiError::bad_id())?;
+    let epoch = app.workspace.people().live().epoch();
+    let caller = app.workspace.people().caller(presented(&headers, query.token)).await?;
+    let role = app.workspace.admit(&caller, &id).await?;
     let upgrade = upgrade.map_err(|e| ApiError::new(e.status(), "websocket_required", e.body_text()))?;
     let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     let ticket = app.admission.admit(ip, &id).map_err(|refused| {
@@ -48,7 +69,8 @@ pub async fn handler(
     let max = app.limits.max_message_bytes;
     let upgrade = upgrade.config(max, READ_BUFFER_BYTES);
     let tasks = app.tasks.clone();
-    let opening = Box::new(Opening { app, id, ticket });
+    let rights = if role.can_edit() { Rights::Write } else { Rights::Read };
+    let opening = Box::new(Opening { app, id, ticket, caller, rights, epoch });
     Ok(upgrade.on_upgrade(move |socket| tasks.track_future(run(socket, opening))))
 }
 
@@ -60,6 +82,12 @@ struct Opening {
     id: DocId,
     /// Holds the connection's slot against the caps until it ends.
     ticket: Ticket,
+    /// Who opened it (revocation finds the connection by it).
+    caller: Caller,
+    /// What it may do when it joins.
+    rights: Rights,
+    /// [`crate::workspace::live::Live::epoch`] before its access was checked.
+    epoch: u64,
 }
 
 /// A connection whose document is loaded: what serving it needs.
@@ -69,7 +97,10 @@ struct Opened {
     early: Early,
     settings: ConnSettings,
     shutdown: CancellationToken,
+    joining: Joining,
     _ticket: Ticket,
+    /// Keeps the connection where revocation finds it (accounts mode).
+    _registered: Option<Registered>,
 }
 
 /// The answer to a connection over a cap: 429 for one client's own excess,
@@ -88,13 +119,13 @@ async fn run(socket: Box<Socket>, opening: Box<Opening>) {
     // Boxed: opening is the largest state of a connection's task and is over
     // once the document is loaded, so it should not stay in every task's size.
     let Some(opened) = Box::pin(open(socket, opening)).await else { return };
-    let Opened { socket, room, early, settings, shutdown, _ticket } = opened;
-    crate::conn::serve_with_early(socket, early, room, settings, shutdown).await;
+    let Opened { socket, room, early, settings, shutdown, joining, _ticket, _registered } = opened;
+    crate::conn::serve_as(socket, early, room, joining, settings, shutdown).await;
 }
 
 /// Loads the connection's document; on failure closes the socket and gives `None`.
 async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> {
-    let Opening { app, id, ticket } = *opening;
+    let Opening { app, id, ticket, caller, rights, epoch } = *opening;
     if app.shutdown.is_cancelled() {
         close(socket, (close::GOING_AWAY, "server shutting down")).await;
         return None;
@@ -102,7 +133,14 @@ async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> 
     let settings = app.limits.conn_settings();
     match load(&mut socket, &app, &id, &settings).await {
         Ok((room, early)) => {
-            Some(Opened { socket, room, early, settings, shutdown: app.shutdown.clone(), _ticket: ticket })
+            let joining = Joining { conn: ConnId::next(), rights };
+            let live = app.workspace.people().live();
+            let registered = (caller != Caller::Open).then(|| live.register(joining.conn, &id, &caller, room.room()));
+            if registered.is_some() && live.epoch() != epoch {
+                recheck(&app, joining.conn, &caller, &id).await;
+            }
+            let shutdown = app.shutdown.clone();
+            Some(Opened { socket, room, early, settings, shutdown, joining, _ticket: ticket, _registered: registered })
         }
         Err(reason) => {
             close(socket, reason).await;
@@ -148,6 +186,15 @@ async fn load(
                 early.items.push(item);
             }
         }
+    }
+}
+
+/// Applies a revocation or access change that came between the access check
+/// and the registration (the connection has joined its room by then? no: it
+/// joins when served, so the check's outcome is queued for it first).
+async fn recheck(app: &AppState, conn: ConnId, caller: &Caller, id: &DocId) {
+    if let Err(e) = app.workspace.recheck(conn, caller, id).await {
+        tracing::warn!(doc = %id, error = %e, "access could not be checked again");
     }
 }
 

@@ -7,12 +7,16 @@
 //!
 //! - `sqlite`: [`SqliteStore`], the embedded store — one writer thread with group
 //!   commit, one reader, and (in `sqlite/backup.rs`) online backup and verified restore.
-//! - `sqlite/accounts.rs`: [`Accounts`] on the SQLite store.
+//! - `accounts`: the [`Accounts`] and [`Access`] traits — people, sessions,
+//!   tokens, invites; who may see each document — and what they store.
+//! - `sqlite/accounts.rs`, `sqlite/access.rs`: those traits on the SQLite store.
 //! - `monitor`: what the writer reports while it works, for `/readyz` and `/metrics`.
 
+mod accounts;
 mod monitor;
 mod sqlite;
 
+pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, UserInfo};
 pub use sqlite::{Copied, Restored, SqliteStore};
 
 use tandem_sync::DocId;
@@ -94,39 +98,6 @@ pub enum StoreError {
     /// An account with this name exists already.
     #[error("user {0} already exists")]
     NameTaken(String),
-}
-
-/// An account to store; the password only as its hash.
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    /// The sign-in name (unique, compared without regard to case).
-    pub username: String,
-    /// The password's Argon2id hash in PHC string form.
-    pub password_hash: String,
-    /// Whether the account administers the workspace.
-    pub admin: bool,
-}
-
-/// An account as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredUser {
-    /// The sign-in name as it was created.
-    pub username: String,
-    /// The password's Argon2id hash in PHC string form.
-    pub password_hash: String,
-    /// Whether the account administers the workspace.
-    pub admin: bool,
-}
-
-/// Stored accounts. Each call is one synchronous transaction (account writes
-/// are rare and must report their outcome): call from a blocking context.
-pub trait Accounts: Send + Sync + 'static {
-    /// Stores a new account; [`StoreError::NameTaken`] if the name is in use.
-    fn add_user(&self, user: &NewUser) -> Result<(), StoreError>;
-    /// The account named `username` (without regard to case), if any.
-    fn user(&self, username: &str) -> Result<Option<StoredUser>, StoreError>;
-    /// How many accounts exist.
-    fn user_count(&self) -> Result<u64, StoreError>;
 }
 
 /// Durable document storage. Queue operations never block; reads may, so call

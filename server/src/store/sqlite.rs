@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
+mod access;
 mod accounts;
 mod backup;
 
@@ -22,7 +23,7 @@ const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 /// Most operations committed in one transaction; more wait for the next commit.
 const MAX_BATCH: usize = 4096;
 /// Longest pause between retries of a failed commit (disk full, I/O error).
@@ -53,11 +54,61 @@ CREATE TABLE users (
 ) WITHOUT ROWID;
 ";
 
+/// Sessions, API tokens, invites and who may see each document (schema 4).
+/// Every token is stored as its SHA-256 hash only. A document without an
+/// `access` row (one written before accounts, or created in open mode) is
+/// owned by the first administrator and has the server's default workspace
+/// access; `owner` is NULL once its owner's account is deleted (the same).
+const ACCESS_SCHEMA: &str = "
+CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY NOT NULL,
+    username   TEXT NOT NULL COLLATE NOCASE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions (username);
+CREATE TABLE api_tokens (
+    id         INTEGER PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    username   TEXT NOT NULL COLLATE NOCASE,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE invites (
+    id         INTEGER PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    admin      INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE access (
+    doc       TEXT PRIMARY KEY NOT NULL,
+    owner     TEXT COLLATE NOCASE,
+    workspace TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE members (
+    doc      TEXT NOT NULL,
+    username TEXT NOT NULL COLLATE NOCASE,
+    role     TEXT NOT NULL,
+    PRIMARY KEY (doc, username)
+) WITHOUT ROWID;
+CREATE INDEX members_by_user ON members (username);
+CREATE TABLE links (
+    id         INTEGER PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    doc        TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX links_by_doc ON links (doc);
+";
+
 /// What turns a store of schema `version` into the next one; applied in
 /// order when an older store opens. A store written before version 2 lists
 /// its documents without an excerpt until each is next snapshotted; version 3
-/// adds accounts.
-const MIGRATIONS: [(i64, &str); 2] = [
+/// adds accounts, version 4 sessions, tokens and access.
+const MIGRATIONS: [(i64, &str); 3] = [
     (1, "ALTER TABLE docs ADD COLUMN excerpt TEXT NOT NULL DEFAULT '';"),
     (
         2,
@@ -65,6 +116,7 @@ const MIGRATIONS: [(i64, &str); 2] = [
             username TEXT PRIMARY KEY NOT NULL COLLATE NOCASE, password_hash TEXT NOT NULL,
             admin INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL) WITHOUT ROWID;",
     ),
+    (3, ACCESS_SCHEMA),
 ];
 
 /// One queued write, in [`Seq`] order.
@@ -197,7 +249,7 @@ fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         return migrate(conn);
     }
     conn.execute_batch(&format!(
-        "BEGIN; {SCHEMA} PRAGMA application_id = {APP_ID}; \
+        "BEGIN; {SCHEMA} {ACCESS_SCHEMA} PRAGMA application_id = {APP_ID}; \
          PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
     ))?;
     Ok(())

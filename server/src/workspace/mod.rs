@@ -4,17 +4,32 @@
 //! whatever must be checked for every use of a document (permissions,
 //! history) has one place to live.
 //!
-//! `ids` makes new document ids.
+//! - `ids`: new document ids.
+//! - [`caller`]: who is asking and the rules for their role on a document (pure).
+//! - [`people`]: first start, sign-in, sessions, API tokens, members, invites.
+//! - [`sharing`]: a document's owner, workspace access, members and share links.
+//! - [`live`]: the open connections revocation reaches.
+//!
+//! Every operation takes the [`Caller`]. A document the caller may not see is
+//! [`WorkspaceError::NotFound`], exactly like one that does not exist.
 
+pub mod caller;
 mod ids;
+pub mod live;
+pub mod people;
+pub mod sharing;
 
+pub use caller::{Caller, Credential, DocRights, Member};
+pub use people::{AccessSettings, Directory, People, Presented};
+
+use crate::accounts::AccountError;
 use crate::doc::{LoadError, RoomGuard, Rooms};
 use crate::store::{self, DocMeta, Headline, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tandem_sync::doc_core::CoreError;
-use tandem_sync::{DocId, document};
+use tandem_sync::{DocId, Role, document};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -46,6 +61,33 @@ pub enum WorkspaceError {
     /// The server is shutting down: the store closed before the change was durable.
     #[error("the server is shutting down")]
     Closed,
+    /// No valid credentials (accounts mode).
+    #[error("sign in, or send an API token")]
+    Unauthorized,
+    /// A wrong name or password (which of the two is not told).
+    #[error("wrong user name or password")]
+    InvalidCredentials,
+    /// Too many failed sign-ins for this name lately.
+    #[error("too many failed sign-ins for this name; try again in 15 minutes")]
+    TooManyAttempts,
+    /// The caller may see the document (or is signed in) but may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// A request that breaks a rule (its message says which).
+    #[error("{0}")]
+    Invalid(&'static str),
+    /// A name or password that breaks the account rules.
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    /// No account by that name.
+    #[error("no such user")]
+    NoSuchUser,
+    /// The invite is unknown, used or expired.
+    #[error("this invite link was used already or has expired")]
+    InviteInvalid,
+    /// The setup token is wrong.
+    #[error("the setup link is not valid; use the one in the server's log")]
+    BadSetupToken,
 }
 
 impl From<LoadError> for WorkspaceError {
@@ -64,6 +106,20 @@ pub struct Snapshot {
     pub title: String,
     /// The body text.
     pub text: String,
+    /// What the caller may do with it.
+    pub role: Role,
+}
+
+/// A document in a listing, with the caller's role and its owner.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Listed {
+    /// What the store knows about it, with live titles.
+    #[serde(flatten)]
+    pub meta: DocMeta,
+    /// What the caller may do with it.
+    pub role: Role,
+    /// Its owner's sign-in name (empty in open mode, or when it has none).
+    pub owner: String,
 }
 
 /// The workspace service; cheap to clone.
@@ -76,12 +132,19 @@ pub struct Workspace {
     tasks: TaskTracker,
     /// Cancelled at shutdown: lingering documents are released at once.
     shutdown: CancellationToken,
+    /// Who may do what.
+    people: Arc<People>,
 }
 
 impl Workspace {
-    /// The workspace over `rooms`; lingering tasks run on `tasks` until `shutdown`.
-    pub fn new(rooms: Arc<Rooms>, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
-        Workspace { rooms, tasks, shutdown }
+    /// The workspace over `rooms` with `people`; lingering tasks run on `tasks` until `shutdown`.
+    pub fn new(rooms: Arc<Rooms>, people: Arc<People>, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
+        Workspace { rooms, tasks, shutdown, people }
+    }
+
+    /// People, their credentials, and the settings that decide access.
+    pub fn people(&self) -> &Arc<People> {
+        &self.people
     }
 
     /// The loaded documents (for metrics and tests).
@@ -89,8 +152,10 @@ impl Workspace {
         &self.rooms
     }
 
-    /// Every document, most recently edited first; titles and excerpts of open documents are live.
-    pub async fn list(&self) -> Result<Vec<DocMeta>, WorkspaceError> {
+    /// Every document the caller may see, most recently edited first, with
+    /// their role; titles and excerpts of open documents are live.
+    pub async fn list(&self, caller: &Caller) -> Result<Vec<Listed>, WorkspaceError> {
+        let roles = sharing::Roles::of(&self.people, caller).await?;
         let store = self.rooms.store().clone();
         let mut docs = tokio::task::spawn_blocking(move || store.list()).await??;
         let mut live: HashMap<DocId, Headline> = self
@@ -104,12 +169,13 @@ impl Workspace {
                 (doc.title, doc.excerpt) = (title, excerpt);
             }
         }
-        Ok(docs)
+        Ok(docs.into_iter().filter_map(|meta| roles.listed(caller, meta)).collect())
     }
 
-    /// Creates a document with `title` and returns its id once it is durable.
-    pub async fn create(&self, title: &str) -> Result<DocId, WorkspaceError> {
+    /// Creates a document with `title`, owned by the caller, and returns its id once it is durable.
+    pub async fn create(&self, caller: &Caller, title: &str) -> Result<DocId, WorkspaceError> {
         let id = ids::new_id();
+        self.claim(caller, &id).await?;
         let room = self.rooms.acquire(&id).await?;
         let seq = if title.is_empty() {
             room.store().create(&id)
@@ -123,8 +189,9 @@ impl Workspace {
         Ok(id)
     }
 
-    /// One document's listing entry, with its live title.
-    pub async fn meta(&self, id: &DocId) -> Result<DocMeta, WorkspaceError> {
+    /// One document's listing entry, with its live title and the caller's role.
+    pub async fn meta(&self, caller: &Caller, id: &DocId) -> Result<Listed, WorkspaceError> {
+        let (role, owner) = self.role_and_owner(caller, id).await?;
         let room = self.existing(id).await?;
         let (store, key) = (self.rooms.store().clone(), id.clone());
         let stored = tokio::task::spawn_blocking(move || store.meta(&key)).await??;
@@ -137,33 +204,39 @@ impl Workspace {
             updated_at: 0,
             size: 0,
         });
-        Ok(DocMeta { title, excerpt, ..meta })
+        Ok(Listed { meta: DocMeta { title, excerpt, ..meta }, role, owner: owner.unwrap_or_default() })
     }
 
     /// The plain text of a document's body.
-    pub async fn text(&self, id: &DocId) -> Result<String, WorkspaceError> {
+    pub async fn text(&self, caller: &Caller, id: &DocId) -> Result<String, WorkspaceError> {
+        self.role(caller, id).await?;
         Ok(self.existing(id).await?.read(|core| document::content(core.doc())))
     }
 
     /// The whole document as one v1 update.
-    pub async fn state(&self, id: &DocId) -> Result<Vec<u8>, WorkspaceError> {
+    pub async fn state(&self, caller: &Caller, id: &DocId) -> Result<Vec<u8>, WorkspaceError> {
+        self.role(caller, id).await?;
         Ok(self.existing(id).await?.read(|core| core.encode_state()))
     }
 
     /// The title and body a page renders before its editor connects (empty
     /// for a document that does not exist yet). The document stays loaded for
     /// a few seconds (`PAGE_LINGER`), so the page's WebSocket does not load it again.
-    pub async fn snapshot(&self, id: &DocId) -> Result<Snapshot, WorkspaceError> {
-        let Some(room) = self.rooms.acquire_existing(id).await? else { return Ok(Snapshot::default()) };
+    pub async fn snapshot(&self, caller: &Caller, id: &DocId) -> Result<Snapshot, WorkspaceError> {
+        let role = self.role(caller, id).await?;
+        let Some(room) = self.rooms.acquire_existing(id).await? else { return Ok(Snapshot { role, ..Snapshot::default() }) };
         let snapshot =
-            room.read(|core| Snapshot { title: document::title(core.doc()), text: document::content(core.doc()) });
+            room.read(|core| Snapshot { title: document::title(core.doc()), text: document::content(core.doc()), role });
         self.linger(room);
         Ok(snapshot)
     }
 
-    /// Applies a v1 update to a document (created if new); returns once it is durable.
-    /// Connected clients receive it.
-    pub async fn apply(&self, id: &DocId, update: &[u8]) -> Result<(), WorkspaceError> {
+    /// Applies a v1 update to a document (created if new, for those who may
+    /// create); returns once it is durable. Connected clients receive it.
+    pub async fn apply(&self, caller: &Caller, id: &DocId, update: &[u8]) -> Result<(), WorkspaceError> {
+        if !self.role_or_claim(caller, id).await?.can_edit() {
+            return Err(WorkspaceError::Forbidden("you may only read this document"));
+        }
         let room = self.rooms.acquire(id).await?;
         let seq = room.apply_update(update)?;
         if !store::wait_durable(&**room.store(), seq).await {
@@ -172,10 +245,65 @@ impl Workspace {
         Ok(())
     }
 
+    /// The caller's role on a document they may open on a live connection:
+    /// an existing one they may see, or a new one they may create (it becomes theirs).
+    pub async fn admit(&self, caller: &Caller, id: &DocId) -> Result<Role, WorkspaceError> {
+        self.role_or_claim(caller, id).await
+    }
+
     /// Opens a document (created if new) for a live connection; it stays
-    /// loaded while the guard lives.
+    /// loaded while the guard lives. Admit the caller first ([`Workspace::admit`]).
     pub async fn open(&self, id: &DocId) -> Result<RoomGuard, LoadError> {
         self.rooms.acquire(id).await
+    }
+
+    /// The caller's role on `id`; `NotFound` if they may not see it,
+    /// `Unauthorized` without credentials.
+    pub async fn role(&self, caller: &Caller, id: &DocId) -> Result<Role, WorkspaceError> {
+        Ok(self.role_and_owner(caller, id).await?.0)
+    }
+
+    /// The caller's role on `id` and the document's owner.
+    async fn role_and_owner(&self, caller: &Caller, id: &DocId) -> Result<(Role, Option<String>), WorkspaceError> {
+        if matches!(caller, Caller::Anonymous) {
+            return Err(WorkspaceError::Unauthorized);
+        }
+        if matches!(caller, Caller::Open) {
+            return Ok((Role::Owner, None));
+        }
+        let rights = sharing::rights(&self.people, caller, id).await?;
+        let role = caller.role_on(id, &rights).ok_or(WorkspaceError::NotFound)?;
+        Ok((role, rights.owner))
+    }
+
+    /// The caller's role on an existing document; on a new one, for a caller
+    /// who may create documents, the owner's (and it is recorded as theirs).
+    async fn role_or_claim(&self, caller: &Caller, id: &DocId) -> Result<Role, WorkspaceError> {
+        if matches!(caller, Caller::Open) || self.exists(id).await? {
+            return self.role(caller, id).await;
+        }
+        self.claim(caller, id).await?;
+        self.role(caller, id).await
+    }
+
+    /// Records the caller as the owner of the new document `id`, with the
+    /// default workspace access (nothing to record in open mode).
+    async fn claim(&self, caller: &Caller, id: &DocId) -> Result<(), WorkspaceError> {
+        match caller {
+            Caller::Open => Ok(()),
+            Caller::Anonymous => Err(WorkspaceError::Unauthorized),
+            Caller::Guest { .. } => Err(WorkspaceError::Forbidden("only members create documents")),
+            Caller::Member(member) => sharing::claim(&self.people, &member.username, id).await,
+        }
+    }
+
+    /// Whether `id` exists: loaded, stored, or claimed by its creator.
+    async fn exists(&self, id: &DocId) -> Result<bool, WorkspaceError> {
+        if self.rooms.is_loaded(id) {
+            return Ok(true);
+        }
+        let (store, directory, key) = (self.rooms.store().clone(), self.people.directory().clone(), id.clone());
+        people::blocking(move || Ok(directory.access(&key)?.is_some() || store.meta(&key)?.is_some())).await
     }
 
     /// Changes to the listing: the value changes whenever a document appears
