@@ -20,3 +20,12 @@ pub const TOO_BIG: u16 = 1009;
 pub const INTERNAL_ERROR: u16 = 1011;
 /// The connection could not keep up with its outbound queue; reconnect to resync.
 pub const TRY_AGAIN_LATER: u16 = 1013;
+
+// Codes 4000-4999 are the application's own (RFC 6455 §7.4.2). Clients do not
+// reconnect after either of these: trying again would be refused again.
+
+/// The person was signed out, or the credential the connection used (a
+/// session, a token, a share link) was revoked.
+pub const SIGNED_OUT: u16 = 4401;
+/// The person's access to the document was removed.
+pub const ACCESS_REMOVED: u16 = 4403;

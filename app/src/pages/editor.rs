@@ -3,7 +3,7 @@
 
 use tandem_sync::DocId;
 use crate::markdown;
-use crate::model::display_title;
+use crate::model::{DocSnapshot, display_title};
 use crate::presence::{Peer, User};
 use crate::server_fns::open_doc;
 use crate::status::{ConnState, SaveState, SaveView};
@@ -26,7 +26,7 @@ pub fn Editor() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted page">"Opening…"</p> }>
             {move || Suspend::new(async move {
                 match (id(), snapshot.await) {
-                    (Some(id), Some(snap)) => view! { <EditorView id title=snap.title text=snap.text/> }.into_any(),
+                    (Some(id), Some(snap)) => view! { <EditorView id snapshot=snap/> }.into_any(),
                     _ => view! {
                         <main class="page"><h1>"No such document"</h1><p><a href="/">"Back to the workspace"</a></p></main>
                     }.into_any(),
@@ -38,7 +38,9 @@ pub fn Editor() -> impl IntoView {
 
 /// The editor for one document, starting from its server-rendered text.
 #[component]
-fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
+fn EditorView(id: DocId, snapshot: DocSnapshot, #[prop(optional)] link: Option<String>) -> impl IntoView {
+    let DocSnapshot { title, text, role } = snapshot;
+    let read_only = RwSignal::new(!role.can_edit());
     let conn = RwSignal::new(ConnState::Connecting);
     let save = RwSignal::new(SaveState::Saved);
     let kept = RwSignal::new(true);
@@ -63,9 +65,11 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
             if let (Some(body), Some(title), Some(mirror), Some(carets), Some(presence)) = elements {
                 let user = RwSignal::new(crate::client::local_user());
                 Effect::new(move || me.set(Some(user.get())));
-                let signals = crate::client::Signals { conn, save, kept, synced, title: live_title, body: body_text, me: user, peers };
+                let signals = crate::client::Signals {
+                    conn, save, kept, synced, read_only, title: live_title, body: body_text, me: user, peers,
+                };
                 let fields = crate::client::Fields { body, mirror: mirror.into(), title, carets: carets.into(), presence: presence.into() };
-                let started = crate::client::Session::start(&id, fields, signals);
+                let started = crate::client::Session::start(&id, link.as_deref(), fields, signals);
                 session.set_value(Some(started.clone()));
                 // Leaving the page stops the session: its socket, timers and
                 // listeners must not outlive the signals they write to.
@@ -78,7 +82,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     };
     #[cfg(not(feature = "hydrate"))]
     let rename = {
-        let _ = (&id, textarea, title_input, mirror, live_title, peers);
+        let _ = (&id, &link, textarea, title_input, mirror, live_title, peers);
         |_: String| {}
     };
     // The server renders the title as it is; only the browser follows it live
@@ -106,17 +110,18 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     aria-label="Title"
                     placeholder="Untitled"
                     value=title
-                    readonly=move || !synced.get()
+                    readonly=move || !synced.get() || read_only.get()
                     on:keydown=move |ev| enter_moves_to(&ev, textarea)
                 />
+                <Show when=move || read_only.get()>
+                    <span class="badge" data-testid="view-only">"View only"</span>
+                </Show>
                 <PresenceBar me rename node_ref=presence/>
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>
                     {move || save.get().label(kept.get())}
                 </span>
-                <span class="status conn" data-testid="connection-status" data-state=move || conn.get().as_str()>
-                    {move || conn.get().label()}
-                </span>
+                <ConnStatus conn/>
             </header>
             <div class="workarea" data-mode=move || mode.get().as_str()>
                 <div class="editor-wrap">
@@ -128,8 +133,9 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                         aria-label="Document text"
                         placeholder="Start writing. Markdown works: # Heading, **bold**, - list"
                         spellcheck="false"
-                        // Editable once the live document has arrived, so no keystroke is lost.
-                        readonly=move || !synced.get()
+                        // Editable once the live document has arrived, so no keystroke is
+                        // lost, and while the server lets this person write.
+                        readonly=move || !synced.get() || read_only.get()
                     >
                         // Leptos writes <textarea> children unescaped (it treats them like
                         // <script>), so escape here: document text must never become markup.
@@ -146,6 +152,21 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 ></article>
             </div>
         </div>
+    }
+}
+
+/// The connection's state; once the server has ended it for good, why, and
+/// after a sign-out a link to sign in again (back to this page).
+#[component]
+fn ConnStatus(conn: RwSignal<ConnState>) -> impl IntoView {
+    view! {
+        <span class="status conn" data-testid="connection-status" data-state=move || conn.get().as_str()
+            role=move || conn.get().ended().then_some("alert")>
+            {move || conn.get().label()}
+            <Show when=move || conn.get() == ConnState::SignedOut>
+                <a href=super::nav::signin_href()>"Sign in"</a>
+            </Show>
+        </span>
     }
 }
 

@@ -4,6 +4,7 @@
 //! - `editor`: `/d/{id}`, the editor with its bar, presence and preview.
 
 mod editor;
+mod nav;
 mod workspace;
 
 use leptos::prelude::*;
