@@ -5,6 +5,8 @@
 
 mod editor;
 mod nav;
+
+pub use nav::encode_component;
 mod workspace;
 
 use leptos::prelude::*;

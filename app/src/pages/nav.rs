@@ -67,7 +67,7 @@ pub(super) fn safe_next(next: Option<&str>) -> &str {
 }
 
 /// `s` percent-encoded for a URL's query or path segment (every byte but the unreserved ones).
-pub(super) fn encode_component(s: &str) -> String {
+pub fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
