@@ -301,6 +301,7 @@ async fn call_empty(method: &str, path: &str, body: Option<serde_json::Value>) -
 const UNREADABLE: &str = "The server's answer could not be read.";
 
 /// The error a failed answer with `status` and `body` means.
+#[cfg(any(feature = "hydrate", test))]
 fn error_of(status: u16, body: &str) -> ApiError {
     #[derive(Deserialize)]
     struct Wrapper {

@@ -43,18 +43,18 @@ pub(super) fn GoSignIn() -> impl IntoView {
     let href = signin_href();
     #[cfg(feature = "ssr")]
     leptos_axum::redirect(&href);
-    #[cfg(feature = "hydrate")]
-    {
-        let href = href.clone();
-        Effect::new(move || go(&href));
-    }
+    let to = href.clone();
+    Effect::new(move || go(&to));
     view! { <main class="page"><p><a href=href>"Sign in to continue"</a></p></main> }
 }
 
-/// Loads `href` as a new page (after a sign-in or sign-out: every page's data changes).
-#[cfg(feature = "hydrate")]
+/// Loads `href` as a new page (after a sign-in or sign-out: every page's data
+/// changes). Only the browser navigates; on the server this does nothing.
 pub(super) fn go(href: &str) {
+    #[cfg(feature = "hydrate")]
     let _ = window().location().set_href(href);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = href;
 }
 
 /// Where to go after signing in: `next` if it is a path on this site, else `/`.
