@@ -17,6 +17,8 @@ mod forms;
 mod invite;
 mod nav;
 mod setup;
+mod share;
+mod shared;
 mod signin;
 
 pub use nav::encode_component;
@@ -41,6 +43,7 @@ pub fn App() -> impl IntoView {
                 // Async: the first paint already holds the data, readable before the wasm loads.
                 <Route path=StaticSegment("") view=workspace::Workspace ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("d"), ParamSegment("id")) view=editor::Editor ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("s"), ParamSegment("token")) view=shared::Shared ssr=SsrMode::Async/>
                 <Route path=StaticSegment("signin") view=signin::SignIn/>
                 <Route path=StaticSegment("setup") view=setup::Setup/>
                 <Route path=(StaticSegment("invite"), ParamSegment("token")) view=invite::Invite/>
