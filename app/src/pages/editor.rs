@@ -151,7 +151,7 @@ pub(super) fn EditorView(
                 <Show when=move || read_only.get()>
                     <span class="badge" data-testid="view-only">"View only"</span>
                 </Show>
-                <PresenceBar me rename=rename.clone() hidden=asking_name node_ref=presence/>
+                <PresenceBar me rename hidden=asking_name node_ref=presence/>
                 {share.map(|doc| view! { <ShareButton doc/> })}
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>
@@ -161,7 +161,7 @@ pub(super) fn EditorView(
                 {account.map(|me| view! { <AccountMenu me/> })}
             </header>
             <Show when=move || asking_name.get()>
-                <NamePrompt rename=rename.clone() asking=asking_name/>
+                <NamePrompt rename asking=asking_name/>
             </Show>
             <div class="workarea" data-mode=move || mode.get().as_str()>
                 <div class="editor-wrap">

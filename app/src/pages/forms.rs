@@ -56,7 +56,7 @@ pub(super) fn CopyField(label: &'static str, value: String, note: &'static str) 
             <label>
                 <span>{label}</span>
                 <input node_ref=field type="text" readonly value=value data-testid="secret" on:focus=move |ev| {
-                    let _ = event_target::<leptos::web_sys::HtmlInputElement>(&ev).select();
+                    event_target::<leptos::web_sys::HtmlInputElement>(&ev).select();
                 }/>
             </label>
             <button type="button" class="secondary" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
