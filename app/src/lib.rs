@@ -5,6 +5,7 @@
 //!
 //! - [`model`]: what pages show about documents; [`status`]: connection and saving states;
 //!   [`presence`]: who is here; [`local_time`]: times in the reader's zone, relative when recent.
+//! - [`api`]: the browser's calls to the JSON API (accounts, members, sharing).
 //! - [`server_fns`]: the pages' calls into the server; `backend` (server only) is the
 //!   `PageData` trait the server implements to answer them.
 //! - [`pages`]: the Leptos components; [`shell`] is the server-rendered HTML frame.
@@ -14,6 +15,7 @@
 //!   lines start in a UTF-16 text, kept up to date across edits (for the caret mirror).
 //! - [`markdown`]: the preview renderer (safe by construction).
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "hydrate")]

@@ -11,6 +11,10 @@ pub enum ConnState {
     Connected,
     /// The browser is offline; edits are kept and merged on reconnect.
     Offline,
+    /// The server closed the connection for good: the person was signed out.
+    SignedOut,
+    /// The server closed the connection for good: the person's access was removed.
+    NoAccess,
 }
 
 impl ConnState {
@@ -21,6 +25,8 @@ impl ConnState {
             ConnState::Reconnecting => "reconnecting",
             ConnState::Connected => "connected",
             ConnState::Offline => "offline",
+            ConnState::SignedOut => "signed-out",
+            ConnState::NoAccess => "no-access",
         }
     }
 
@@ -31,7 +37,14 @@ impl ConnState {
             ConnState::Reconnecting => "Reconnecting…",
             ConnState::Connected => "Connected",
             ConnState::Offline => "Offline",
+            ConnState::SignedOut => "You were signed out",
+            ConnState::NoAccess => "You no longer have access to this document",
         }
+    }
+
+    /// Whether the connection ended for good (no reconnecting).
+    pub fn ended(self) -> bool {
+        matches!(self, ConnState::SignedOut | ConnState::NoAccess)
     }
 }
 
@@ -54,6 +67,7 @@ impl SaveView for SaveState {
             SaveState::Saved => "saved",
             SaveState::Saving => "saving",
             SaveState::Offline => "offline",
+            SaveState::Withheld => "withheld",
         }
     }
 
@@ -63,6 +77,8 @@ impl SaveView for SaveState {
             (SaveState::Saving, _) => "Saving…",
             (SaveState::Offline, true) => "Offline · changes kept in this browser",
             (SaveState::Offline, false) => "Offline · changes not saved yet",
+            (SaveState::Withheld, true) => "Not saved · view only, changes kept in this browser",
+            (SaveState::Withheld, false) => "Not saved · view only",
         }
     }
 }

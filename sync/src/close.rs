@@ -20,8 +20,12 @@ pub const TOO_BIG: u16 = 1009;
 pub const INTERNAL_ERROR: u16 = 1011;
 /// The connection could not keep up with its outbound queue; reconnect to resync.
 pub const TRY_AGAIN_LATER: u16 = 1013;
-/// The credential that opened the connection was revoked (signed out, account
-/// deleted, API token revoked). Clients must not reconnect with it.
-pub const REVOKED: u16 = 4401;
-/// The connection's person or link lost access to the document. Clients must not reconnect.
-pub const NO_ACCESS: u16 = 4403;
+
+// Codes 4000-4999 are the application's own (RFC 6455 §7.4.2). Clients do not
+// reconnect after either of these: trying again would be refused again.
+
+/// The person was signed out, their account deleted, or the API token the
+/// connection used was revoked.
+pub const SIGNED_OUT: u16 = 4401;
+/// The person's (or share link's) access to the document was removed, or the link revoked.
+pub const ACCESS_REMOVED: u16 = 4403;

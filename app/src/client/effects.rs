@@ -32,6 +32,7 @@ impl Session {
             Effect::FlushSoon => self.flush_soon(),
             Effect::TextChanged => self.place_carets(),
             Effect::Synced => self.signals.synced.set(true),
+            Effect::ReadOnly(read_only) => self.signals.read_only.set(read_only),
             Effect::Awareness(update) => self.on_awareness(&update),
             Effect::ForgetPeers => self.forget_peers(),
             Effect::PublishPresence => self.publish_presence(),
@@ -59,5 +60,7 @@ fn conn_state(link: session::LinkState) -> ConnState {
         session::LinkState::Connected => ConnState::Connected,
         session::LinkState::Reconnecting => ConnState::Reconnecting,
         session::LinkState::Offline => ConnState::Offline,
+        session::LinkState::SignedOut => ConnState::SignedOut,
+        session::LinkState::NoAccess => ConnState::NoAccess,
     }
 }

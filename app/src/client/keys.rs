@@ -1,6 +1,7 @@
 //! Keyboard handling of the bound fields: undo and redo of one's own changes.
 
 use super::Session;
+use leptos::prelude::GetUntracked;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{EventTarget, KeyboardEvent};
@@ -49,7 +50,11 @@ impl Session {
         });
     }
 
+    /// Runs `cmd`, unless the document is read-only here (undo would change it).
     fn run(&self, cmd: Command) {
+        if self.signals.read_only.get_untracked() {
+            return;
+        }
         match cmd {
             Command::Undo => self.undo(),
             Command::Redo => self.redo(),

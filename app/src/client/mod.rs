@@ -29,7 +29,7 @@ mod mirror;
 mod presence;
 mod socket;
 
-pub use presence::local_user;
+pub use presence::{guest_user, local_user, saved_user};
 
 use tandem_sync::DocId;
 use crate::status::{ConnState, SaveState};
@@ -61,6 +61,9 @@ pub struct Signals {
     pub kept: RwSignal<bool>,
     /// Whether the document has been received from the server at least once.
     pub synced: RwSignal<bool>,
+    /// Whether the document is read-only here: the page's role said so at
+    /// first, then the server does. The fields are read-only meanwhile.
+    pub read_only: RwSignal<bool>,
     /// The document's title, live.
     pub title: RwSignal<String>,
     /// The document's body, live (for the preview).
@@ -118,8 +121,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts the session of document `id` with the page's `fields`.
-    pub fn start(id: &DocId, fields: Fields, signals: Signals) -> Rc<Session> {
+    /// Starts the session of document `id` with the page's `fields`; over a
+    /// share link's connection if `link` holds its token.
+    pub fn start(id: &DocId, link: Option<&str>, fields: Fields, signals: Signals) -> Rc<Session> {
         let doc = tandem_sync::document::new_doc();
         let body_text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let title_text = doc.get_or_insert_text(tandem_sync::document::TITLE);
@@ -133,7 +137,7 @@ impl Session {
         });
         let session = Rc::new_cyclic(|me| Session {
             me: me.clone(),
-            url: socket_url(id),
+            url: socket_url(id, link),
             body: Binding::new(
                 fields.body,
                 Some(mirror::Mirror::new(fields.mirror)),
@@ -142,7 +146,7 @@ impl Session {
             ),
             title: Binding::new(fields.title, None, title_text, Box::new(move |value| signals.title.set(value()))),
             presence: presence::Presence::new(&doc, fields.presence),
-            core: RefCell::new(SessionCore::new(doc.clone())),
+            core: RefCell::new(new_core(&doc, signals.read_only.get_untracked())),
             doc,
             undo: RefCell::new(undo),
             socket: RefCell::new(None),
@@ -256,12 +260,21 @@ fn preview_feed(doc: &Doc, text: yrs::TextRef, preview: RwSignal<String>) -> bin
     })
 }
 
-/// `ws(s)://<this host>/ws/<id>`.
-fn socket_url(id: &DocId) -> String {
+/// The core of a session editing `doc`, read-only from the start if the page's role says so.
+fn new_core(doc: &Doc, read_only: bool) -> SessionCore {
+    let core = SessionCore::new(doc.clone());
+    if read_only { core.presumed_read_only() } else { core }
+}
+
+/// `ws(s)://<this host>/ws/<id>`, with `?token=<link>` for a share link's connection.
+fn socket_url(id: &DocId, link: Option<&str>) -> String {
     let location = window().location();
     let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
     let host = location.host().unwrap_or_default();
-    format!("{scheme}://{host}/ws/{id}")
+    match link {
+        Some(token) => format!("{scheme}://{host}/ws/{id}?token={}", js_sys::encode_uri_component(token)),
+        None => format!("{scheme}://{host}/ws/{id}"),
+    }
 }
 
 /// Whether the browser believes it is online.

@@ -18,14 +18,26 @@ const RENEW_EVERY: Duration = Duration::from_secs(15);
 
 /// The user kept in this browser, or a friendly new one (saved for next time).
 pub fn local_user() -> User {
-    let storage = window().local_storage().ok().flatten();
-    let saved = storage.as_ref().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
-    if let Some(user) = saved.and_then(|json| serde_json::from_str::<User>(&json).ok()) {
+    if let Some(user) = saved_user() {
         return user;
     }
     let user = User::friendly(js_sys::Math::random(), js_sys::Math::random());
     save_user(&user);
     user
+}
+
+/// The user kept in this browser, if a name was ever chosen or given here.
+pub fn saved_user() -> Option<User> {
+    let storage = window().local_storage().ok().flatten()?;
+    let json = storage.get_item(STORAGE_KEY).ok().flatten()?;
+    serde_json::from_str(&json).ok()
+}
+
+/// Someone who opened a share link and has not chosen a name yet: "Guest",
+/// in a color of their own (not saved: they are asked for a name).
+pub fn guest_user() -> User {
+    let color = User::friendly(js_sys::Math::random(), js_sys::Math::random()).color;
+    User { name: "Guest".into(), color }
 }
 
 fn save_user(user: &User) {

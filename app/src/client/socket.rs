@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{BinaryType, MessageEvent, WebSocket};
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 /// How often silence is checked (the core knows how long is too long).
 const SILENCE_CHECK: Duration = Duration::from_secs(5);
@@ -40,7 +40,7 @@ impl Socket {
         let handlers = [
             handler(|me, _| me.drive(|core| core.opened(js_sys::Date::now())), session.clone()),
             handler(|me, ev| me.on_message(ev.unchecked_into()), session.clone()),
-            handler(|me, _| me.drive(|core| core.closed(online(), js_sys::Math::random())), session.clone()),
+            handler(|me, ev| me.on_close(ev.unchecked_into()), session.clone()),
         ];
         ws.set_onopen(Some(handlers[0].as_ref().unchecked_ref()));
         ws.set_onmessage(Some(handlers[1].as_ref().unchecked_ref()));
@@ -89,6 +89,11 @@ impl Session {
             let Some(me) = me.upgrade() else { return };
             me.drive(|core| core.tick(js_sys::Date::now(), online(), js_sys::Math::random()));
         });
+    }
+
+    /// The socket closed; its code says whether the server ended the session for good.
+    fn on_close(&self, ev: CloseEvent) {
+        self.drive(|core| core.closed_with(ev.code(), online(), js_sys::Math::random()));
     }
 
     fn on_message(&self, ev: MessageEvent) {

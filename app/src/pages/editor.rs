@@ -3,9 +3,12 @@
 
 use tandem_sync::DocId;
 use crate::markdown;
-use crate::model::display_title;
+use super::account_menu::AccountMenu;
+use super::nav::{Failure, GoSignIn};
+use super::share::ShareButton;
+use crate::model::{DocSnapshot, Me, Role, display_title};
 use crate::presence::{Peer, User};
-use crate::server_fns::open_doc;
+use crate::server_fns::{current_session, open_doc};
 use crate::status::{ConnState, SaveState, SaveView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,18 +21,26 @@ pub fn Editor() -> impl IntoView {
     let id = move || DocId::parse(&params.read().get("id").unwrap_or_default()).ok();
     let snapshot = Resource::new(id, |id| async move {
         match id {
-            Some(id) => open_doc(id).await.ok(),
-            None => None,
+            Some(id) => open_doc(id).await.map(Some),
+            None => Ok(None),
         }
     });
+    let session = Resource::new(|| (), |_| current_session());
     view! {
         <Suspense fallback=|| view! { <p class="muted page">"Opening…"</p> }>
             {move || Suspend::new(async move {
+                let me = session.await.ok().and_then(|s| s.me);
                 match (id(), snapshot.await) {
-                    (Some(id), Some(snap)) => view! { <EditorView id title=snap.title text=snap.text/> }.into_any(),
-                    _ => view! {
-                        <main class="page"><h1>"No such document"</h1><p><a href="/">"Back to the workspace"</a></p></main>
+                    (Some(id), Ok(Some(snapshot))) => match me {
+                        Some(me) => view! { <EditorView id snapshot account=me/> }.into_any(),
+                        None => view! { <EditorView id snapshot/> }.into_any(),
+                    },
+                    (_, Err(e)) if Failure::of(&e) == Failure::SignIn => view! { <GoSignIn/> }.into_any(),
+                    (_, Err(e)) if Failure::of(&e) == Failure::Other => view! {
+                        <main class="page"><h1>"The document could not be opened"</h1>
+                            <p><a href="/">"Back to the workspace"</a></p></main>
                     }.into_any(),
+                    _ => view! { <super::NotFound/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -37,8 +48,21 @@ pub fn Editor() -> impl IntoView {
 }
 
 /// The editor for one document, starting from its server-rendered text.
+/// `account` is the signed-in person (none in open mode and through a share
+/// link); `link` the share link's token the page was opened with.
 #[component]
-fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
+pub(super) fn EditorView(
+    id: DocId,
+    snapshot: DocSnapshot,
+    #[prop(optional)] account: Option<Me>,
+    #[prop(optional)] link: Option<String>,
+) -> impl IntoView {
+    let DocSnapshot { title, text, role } = snapshot;
+    let share = (account.is_some() && role == Role::Owner && link.is_none()).then(|| id.clone());
+    let guest = link.is_some();
+    // Someone who came by a share link and never chose a name here is asked once.
+    let asking_name = RwSignal::new(false);
+    let read_only = RwSignal::new(!role.can_edit());
     let conn = RwSignal::new(ConnState::Connecting);
     let save = RwSignal::new(SaveState::Saved);
     let kept = RwSignal::new(true);
@@ -61,11 +85,21 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
         Effect::new(move || {
             let elements = (textarea.get(), title_input.get(), mirror.get(), carets.get(), presence.get());
             if let (Some(body), Some(title), Some(mirror), Some(carets), Some(presence)) = elements {
-                let user = RwSignal::new(crate::client::local_user());
+                let user = match (guest, crate::client::saved_user()) {
+                    (false, _) => crate::client::local_user(),
+                    (true, Some(saved)) => saved,
+                    (true, None) => {
+                        asking_name.set(true);
+                        crate::client::guest_user()
+                    }
+                };
+                let user = RwSignal::new(user);
                 Effect::new(move || me.set(Some(user.get())));
-                let signals = crate::client::Signals { conn, save, kept, synced, title: live_title, body: body_text, me: user, peers };
+                let signals = crate::client::Signals {
+                    conn, save, kept, synced, read_only, title: live_title, body: body_text, me: user, peers,
+                };
                 let fields = crate::client::Fields { body, mirror: mirror.into(), title, carets: carets.into(), presence: presence.into() };
-                let started = crate::client::Session::start(&id, fields, signals);
+                let started = crate::client::Session::start(&id, link.as_deref(), fields, signals);
                 session.set_value(Some(started.clone()));
                 // Leaving the page stops the session: its socket, timers and
                 // listeners must not outlive the signals they write to.
@@ -78,7 +112,7 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
     };
     #[cfg(not(feature = "hydrate"))]
     let rename = {
-        let _ = (&id, textarea, title_input, mirror, live_title, peers);
+        let _ = (&id, &link, textarea, title_input, mirror, live_title, peers, guest);
         |_: String| {}
     };
     // The server renders the title as it is; only the browser follows it live
@@ -95,7 +129,12 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
         <Title text=tab_title/>
         <div class="editor-page">
             <header class="bar">
-                <a href="/" class="brand" aria-label="Tandem: back to the workspace">"Tandem"</a>
+                {if guest {
+                    // No way to the workspace: a link guest may see only this document.
+                    view! { <span class="brand">"Tandem"</span> }.into_any()
+                } else {
+                    view! { <a href="/" class="brand" aria-label="Tandem: back to the workspace">"Tandem"</a> }.into_any()
+                }}
                 // Before the title, whose width absorbs the changing status texts:
                 // nothing to the left of the buttons changes size, so they never move.
                 <ModeSwitch mode/>
@@ -106,18 +145,24 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                     aria-label="Title"
                     placeholder="Untitled"
                     value=title
-                    readonly=move || !synced.get()
+                    readonly=move || !synced.get() || read_only.get()
                     on:keydown=move |ev| enter_moves_to(&ev, textarea)
                 />
-                <PresenceBar me rename node_ref=presence/>
+                <Show when=move || read_only.get()>
+                    <span class="badge" data-testid="view-only">"View only"</span>
+                </Show>
+                <PresenceBar me rename hidden=asking_name node_ref=presence/>
+                {share.map(|doc| view! { <ShareButton doc/> })}
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>
                     {move || save.get().label(kept.get())}
                 </span>
-                <span class="status conn" data-testid="connection-status" data-state=move || conn.get().as_str()>
-                    {move || conn.get().label()}
-                </span>
+                <ConnStatus conn/>
+                {account.map(|me| view! { <AccountMenu me/> })}
             </header>
+            <Show when=move || asking_name.get()>
+                <NamePrompt rename asking=asking_name/>
+            </Show>
             <div class="workarea" data-mode=move || mode.get().as_str()>
                 <div class="editor-wrap">
                     <textarea
@@ -128,8 +173,9 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                         aria-label="Document text"
                         placeholder="Start writing. Markdown works: # Heading, **bold**, - list"
                         spellcheck="false"
-                        // Editable once the live document has arrived, so no keystroke is lost.
-                        readonly=move || !synced.get()
+                        // Editable once the live document has arrived, so no keystroke is
+                        // lost, and while the server lets this person write.
+                        readonly=move || !synced.get() || read_only.get()
                     >
                         // Leptos writes <textarea> children unescaped (it treats them like
                         // <script>), so escape here: document text must never become markup.
@@ -146,6 +192,21 @@ fn EditorView(id: DocId, title: String, text: String) -> impl IntoView {
                 ></article>
             </div>
         </div>
+    }
+}
+
+/// The connection's state; once the server has ended it for good, why, and
+/// after a sign-out a link to sign in again (back to this page).
+#[component]
+fn ConnStatus(conn: RwSignal<ConnState>) -> impl IntoView {
+    view! {
+        <span class="status conn" data-testid="connection-status" data-state=move || conn.get().as_str()
+            role=move || conn.get().ended().then_some("alert")>
+            {move || conn.get().label()}
+            <Show when=move || conn.get() == ConnState::SignedOut>
+                <a href=super::nav::signin_href()>"Sign in"</a>
+            </Show>
+        </span>
     }
 }
 
@@ -180,12 +241,14 @@ fn enter_moves_to(ev: &leptos::ev::KeyboardEvent, body: NodeRef<leptos::html::Te
 fn PresenceBar(
     me: RwSignal<Option<User>>,
     rename: impl Fn(String) + Clone + Send + Sync + 'static,
+    /// Whether this person's own entry is hidden (while they are asked for their name).
+    hidden: RwSignal<bool>,
     node_ref: NodeRef<leptos::html::Div>,
 ) -> impl IntoView {
     let color = move || me.get().map(|u| format!("--c: {}", u.color)).unwrap_or_default();
     view! {
         <div class="presence" data-testid="presence" role="group" aria-label="People in this document" node_ref=node_ref>
-            <span class="me-entry">
+            <span class="me-entry" hidden=move || hidden.get()>
                 <input
                     class="me"
                     aria-label="Your name"
@@ -196,6 +259,26 @@ fn PresenceBar(
                 <span class="you">"(you)"</span>
             </span>
         </div>
+    }
+}
+
+/// Asks someone who came by a share link for the name others see ("Guest"
+/// unless they change it), once: the name is kept in this browser.
+#[component]
+fn NamePrompt(rename: impl Fn(String) + Clone + Send + Sync + 'static, asking: RwSignal<bool>) -> impl IntoView {
+    let name = RwSignal::new("Guest".to_owned());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let chosen = name.get_untracked();
+        rename(if chosen.trim().is_empty() { "Guest".into() } else { chosen });
+        asking.set(false);
+    };
+    view! {
+        <form class="name-prompt" on:submit=submit data-testid="name-prompt">
+            <label>"Your name" <input required maxlength="40" bind:value=name/></label>
+            <button type="submit" class="primary">"Join"</button>
+            <span class="muted">"Others in this document see this name."</span>
+        </form>
     }
 }
 

@@ -1,9 +1,27 @@
 //! The pages of the app and their routes.
 //!
 //! - `workspace`: `/`, every document and a "New document" action.
-//! - `editor`: `/d/{id}`, the editor with its bar, presence and preview.
+//! - `editor`: `/d/{id}`, the editor with its bar, presence and preview;
+//!   `share`: its Share dialog; `shared`: `/s/{token}`, the editor opened by a share link.
+//! - `signin`: `/signin`; `setup`: `/setup`, the first administrator; `invite`:
+//!   `/invite/{token}`, joining with an invite.
+//! - `account`: `/account`; `admin`: `/admin`, members and invites;
+//!   `account_menu`: the person's menu in the top bar.
+//! - `nav`: sign-in redirects and safe return paths; `forms`: what the forms share.
 
+mod account;
+mod account_menu;
+mod admin;
 mod editor;
+mod forms;
+mod invite;
+mod nav;
+mod setup;
+mod share;
+mod shared;
+mod signin;
+
+pub use nav::encode_component;
 mod workspace;
 
 use leptos::prelude::*;
@@ -25,6 +43,12 @@ pub fn App() -> impl IntoView {
                 // Async: the first paint already holds the data, readable before the wasm loads.
                 <Route path=StaticSegment("") view=workspace::Workspace ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("d"), ParamSegment("id")) view=editor::Editor ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("s"), ParamSegment("token")) view=shared::Shared ssr=SsrMode::Async/>
+                <Route path=StaticSegment("signin") view=signin::SignIn/>
+                <Route path=StaticSegment("setup") view=setup::Setup/>
+                <Route path=(StaticSegment("invite"), ParamSegment("token")) view=invite::Invite/>
+                <Route path=StaticSegment("account") view=account::Account ssr=SsrMode::Async/>
+                <Route path=StaticSegment("admin") view=admin::Admin ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

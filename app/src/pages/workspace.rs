@@ -1,7 +1,9 @@
 //! `/`: the documents of the workspace and a "New document" action.
 
-use crate::model::DocSummary;
-use crate::server_fns::{create_doc, list_docs};
+use super::account_menu::AccountMenu;
+use super::nav::{Failure, GoSignIn};
+use crate::model::{DocSummary, Role};
+use crate::server_fns::{create_doc, current_session, list_docs};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -9,6 +11,7 @@ use leptos_router::hooks::use_navigate;
 #[component]
 pub fn Workspace() -> impl IntoView {
     let docs = Resource::new(|| (), |_| list_docs());
+    let session = Resource::new(|| (), |_| current_session());
     #[cfg(feature = "hydrate")]
     refetch_on_changes(docs);
     let hydrated = super::hydrated();
@@ -21,13 +24,21 @@ pub fn Workspace() -> impl IntoView {
                     <h1>"Tandem"</h1>
                     <p class="lede">"Write documents together, live."</p>
                 </div>
-                <NewDocButton/>
+                <div class="head-actions">
+                    <NewDocButton/>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            session.await.ok().and_then(|s| s.me).map(|me| view! { <AccountMenu me/> })
+                        })}
+                    </Suspense>
+                </div>
             </header>
             // A transition keeps the current list on screen while a live update refetches it.
             <Transition fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
                 {move || Suspend::new(async move {
                     match docs.await {
                         Ok(list) => view! { <DocList docs=list now/> }.into_any(),
+                        Err(e) if Failure::of(&e) == Failure::SignIn => view! { <GoSignIn/> }.into_any(),
                         Err(_) => view! { <p class="error">"The documents could not be loaded."</p> }.into_any(),
                     }
                 })}
@@ -98,12 +109,28 @@ fn DocList(docs: Vec<DocSummary>, now: RwSignal<Option<f64>>) -> impl IntoView {
             {docs.into_iter().map(|doc| view! {
                 <li>
                     <a href=format!("/d/{}", doc.id) class:untitled=doc.title.trim().is_empty()>{doc.name().to_owned()}</a>
-                    <Updated ms=doc.updated_at utc=doc.updated iso=doc.updated_iso now/>
+                    <span class="doc-meta">
+                        {access_label(doc.role, &doc.owner).map(|label| view! { <span class="muted access">{label}</span> })}
+                        <Updated ms=doc.updated_at utc=doc.updated iso=doc.updated_iso now/>
+                    </span>
                 </li>
             }).collect_view()}
         </ul>
     }
     .into_any()
+}
+
+/// Who owns a document and what the reader may do with it; nothing in open
+/// mode (no owners there).
+fn access_label(role: Role, owner: &str) -> Option<String> {
+    if owner.is_empty() {
+        return None;
+    }
+    Some(match role {
+        Role::Owner => format!("Owner: {owner}"),
+        Role::Editor => format!("Owner: {owner} · you can edit"),
+        Role::Viewer => format!("Owner: {owner} · view only"),
+    })
 }
 
 /// When a document was last changed: the server's UTC text until `now` is

@@ -9,7 +9,7 @@ use crate::doc::queue::ConnId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use tandem_sync::close::{NO_ACCESS, REVOKED};
+use tandem_sync::close::{ACCESS_REMOVED, SIGNED_OUT};
 use tandem_sync::doc_core::Rights;
 use tandem_sync::{DocId, Role};
 
@@ -67,21 +67,21 @@ impl Live {
         Registered { live: self.clone(), conn }
     }
 
-    /// Closes with [`REVOKED`] every connection opened with credential `via`.
+    /// Closes with [`SIGNED_OUT`] every connection opened with credential `via`.
     pub fn revoke_credential(&self, via: &Credential) {
-        self.close_where(REVOKED, "signed out", |e| e.caller.member().is_some_and(|m| &m.via == via));
+        self.close_where(SIGNED_OUT, "signed out", |e| e.caller.member().is_some_and(|m| &m.via == via));
     }
 
-    /// Closes with [`REVOKED`] every connection of `username`.
+    /// Closes with [`SIGNED_OUT`] every connection of `username`.
     pub fn revoke_user(&self, username: &str) {
-        self.close_where(REVOKED, "account deleted", |e| {
+        self.close_where(SIGNED_OUT, "account deleted", |e| {
             e.caller.member().is_some_and(|m| m.username.eq_ignore_ascii_case(username))
         });
     }
 
-    /// Closes with [`NO_ACCESS`] every connection opened through share link `link`.
+    /// Closes with [`ACCESS_REMOVED`] every connection opened through share link `link`.
     pub fn revoke_link(&self, link: i64) {
-        self.close_where(NO_ACCESS, "link revoked", |e| matches!(e.caller, Caller::Guest { link: l, .. } if l == link));
+        self.close_where(ACCESS_REMOVED, "link revoked", |e| matches!(e.caller, Caller::Guest { link: l, .. } if l == link));
     }
 
     /// The callers connected to `doc`, by connection.
@@ -90,12 +90,12 @@ impl Live {
     }
 
     /// Applies `role` (`None`: no access) to connection `conn`: closes it with
-    /// [`NO_ACCESS`], or makes it read-only or writable in place.
+    /// [`ACCESS_REMOVED`], or makes it read-only or writable in place.
     pub fn apply(&self, conn: ConnId, role: Option<Role>) {
         let room = self.lock().get(&conn).and_then(|e| e.room.upgrade());
         let Some(room) = room else { return };
         match role {
-            None => room.close_member(conn, NO_ACCESS, "access removed"),
+            None => room.close_member(conn, ACCESS_REMOVED, "access removed"),
             Some(role) => room.set_rights(conn, if role.can_edit() { Rights::Write } else { Rights::Read }),
         }
     }

@@ -243,8 +243,8 @@ impl Workspace {
         .await?;
         let live = self.people.live();
         match (valid, caller) {
-            (false, Caller::Member(_)) => live.close(conn, tandem_sync::close::REVOKED, "signed out"),
-            (false, _) => live.close(conn, tandem_sync::close::NO_ACCESS, "access removed"),
+            (false, Caller::Member(_)) => live.close(conn, tandem_sync::close::SIGNED_OUT, "signed out"),
+            (false, _) => live.close(conn, tandem_sync::close::ACCESS_REMOVED, "access removed"),
             (true, _) => live.apply(conn, caller.role_on(id, &rights(&self.people, caller, id).await?)),
         }
         Ok(())

@@ -39,6 +39,12 @@ impl Durable {
         protocol::encode_sync_status(&protocol::sync_status_payload(self.requested))
     }
 
+    /// Voids the last request: its echo will cover nothing (the server
+    /// refused changes it was to cover, and may still echo it).
+    pub(super) fn void(&mut self) {
+        self.requested += 1;
+    }
+
     /// Takes in an echoed `payload`. Only the echo of the last request counts
     /// (an older one says nothing about the changes sent after it): returns
     /// how many of the journal's oldest records it covers, which may be fewer

@@ -36,6 +36,9 @@ pub enum Effect {
     Link(LinkState),
     /// The saving state is now this.
     Save(SaveState),
+    /// The server now lets this connection change the document (`false`) or
+    /// not (`true`): the fields are to be read-only while it does not.
+    ReadOnly(bool),
     /// Something went wrong that only a developer needs to know: log it.
     Warn(String),
 }
@@ -49,6 +52,11 @@ pub enum LinkState {
     Reconnecting,
     /// Lost while the browser is offline.
     Offline,
+    /// Closed by the server for good: the person was signed out or their
+    /// credential revoked. No reconnecting.
+    SignedOut,
+    /// Closed by the server for good: the person's access was removed. No reconnecting.
+    NoAccess,
 }
 
 /// Whether this session's changes are durably stored on the server.
@@ -60,6 +68,9 @@ pub enum SaveState {
     Saving,
     /// Some local changes wait for the connection to come back.
     Offline,
+    /// Some local changes are withheld: the server does not let this
+    /// connection write (they stay in the browser's journal).
+    Withheld,
 }
 
 impl SaveState {

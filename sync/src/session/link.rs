@@ -21,6 +21,8 @@ enum Socket {
     Opening,
     /// Open: frames can be sent.
     Open,
+    /// Closed by the server for good (signed out, access removed): never reopened.
+    Ended,
 }
 
 /// The connection's state between events.
@@ -41,7 +43,12 @@ impl Link {
 
     /// Whether a socket is open or opening.
     pub(super) fn is_live(&self) -> bool {
-        self.socket != Socket::Down
+        matches!(self.socket, Socket::Opening | Socket::Open)
+    }
+
+    /// Whether the server closed the socket for good.
+    pub(super) fn is_ended(&self) -> bool {
+        self.socket == Socket::Ended
     }
 
     /// Whether frames can be sent.
@@ -51,7 +58,7 @@ impl Link {
 
     /// Asks for a socket at `now` unless one is live; `true` if one is to be opened.
     pub(super) fn connect(&mut self, now: f64) -> bool {
-        if self.is_live() {
+        if self.socket != Socket::Down {
             return false;
         }
         self.socket = Socket::Opening;
@@ -77,10 +84,17 @@ impl Link {
         self.is_live() && now - self.heard_at > SILENCE_LIMIT_MS
     }
 
+    /// The server closed the socket for good: no socket is asked for again.
+    pub(super) fn end(&mut self) {
+        self.socket = Socket::Ended;
+    }
+
     /// The socket is gone (or could not be made): the wait before the next
     /// attempt, scaled by `jitter` (in `[0, 1)`).
     pub(super) fn lost(&mut self, jitter: f64) -> Duration {
-        self.socket = Socket::Down;
+        if self.socket != Socket::Ended {
+            self.socket = Socket::Down;
+        }
         let n = self.failures;
         self.failures = n.saturating_add(1);
         backoff(n, jitter)

@@ -11,11 +11,14 @@
 //! - `inbox`: remote updates applied once per frame, held during a composition.
 //! - `presence`: the clock of this page's own awareness entry, so that others
 //!   accept its announcements after a reconnect.
+//! - `access`: whether the server lets this connection write; what was
+//!   withheld while it did not is sent once it does.
 //! - [`effect`]: what the core asks of the browser, and the states it reports.
 
 pub mod effect;
 pub mod link;
 
+mod access;
 mod durable;
 mod inbox;
 mod presence;
@@ -24,7 +27,9 @@ mod tests;
 
 pub use effect::{Effect, LinkState, SaveState};
 
+use crate::close;
 use crate::protocol::{self, Inbound};
+use access::Access;
 use durable::Durable;
 use inbox::Inbox;
 use link::Link;
@@ -57,13 +62,28 @@ pub struct SessionCore {
     inbox: Inbox,
     /// Our own awareness entry's clock.
     presence: OwnPresence,
+    /// Whether the server lets this connection write.
+    access: Access,
 }
 
 impl SessionCore {
     /// The core of a session editing `doc`, not yet connected.
     pub fn new(doc: Doc) -> Self {
         let presence = OwnPresence::new(doc.client_id());
-        SessionCore { doc, link: Link::new(), durable: Durable::default(), inbox: Inbox::default(), presence }
+        let access = Access::default();
+        SessionCore { doc, link: Link::new(), durable: Durable::default(), inbox: Inbox::default(), presence, access }
+    }
+
+    /// The same core, read-only from the start (the page's role said so) until
+    /// a connection's sync completes without the server restating it.
+    pub fn presumed_read_only(self) -> Self {
+        SessionCore { access: Access::presumed_read_only(), ..self }
+    }
+
+    /// Whether local changes are withheld because the server does not let
+    /// this connection write. The page makes its fields read-only meanwhile.
+    pub fn read_only(&self) -> bool {
+        self.access.read_only()
     }
 
     /// Whether some local change is not yet acknowledged as durable.
@@ -85,6 +105,7 @@ impl SessionCore {
     /// The socket opened at `now`: greets the server.
     pub fn opened(&mut self, now: f64) -> Vec<Effect> {
         self.link.opened(now);
+        self.access.opened();
         let sv = self.doc.transact().state_vector().encode_v1();
         let step1 = Effect::Send(protocol::encode_sync_step1(&sv));
         vec![Effect::Link(LinkState::Connected), step1, Effect::PublishPresence, self.save_state()]
@@ -93,10 +114,27 @@ impl SessionCore {
     /// The socket closed. `online` says whether the browser believes it is
     /// online; `jitter` is a random number in `[0, 1)`.
     pub fn closed(&mut self, online: bool, jitter: f64) -> Vec<Effect> {
+        if self.link.is_ended() {
+            return Vec::new();
+        }
         let retry = self.link.lost(jitter);
         self.presence.lost();
         let link = if online { LinkState::Reconnecting } else { LinkState::Offline };
         vec![Effect::Close, Effect::ForgetPeers, Effect::Link(link), self.save_state(), Effect::RetryIn(retry)]
+    }
+
+    /// The socket closed with close `code`: as [`SessionCore::closed`], except
+    /// for [`close::SIGNED_OUT`] and [`close::ACCESS_REMOVED`], after which the
+    /// session never reconnects (the server would refuse it again).
+    pub fn closed_with(&mut self, code: u16, online: bool, jitter: f64) -> Vec<Effect> {
+        let state = match code {
+            close::SIGNED_OUT => LinkState::SignedOut,
+            close::ACCESS_REMOVED => LinkState::NoAccess,
+            _ => return self.closed(online, jitter),
+        };
+        self.link.end();
+        self.presence.lost();
+        vec![Effect::Close, Effect::ForgetPeers, Effect::Link(state), self.save_state()]
     }
 
     /// Closes a live socket at once (the browser went offline: a socket the
@@ -131,6 +169,9 @@ impl SessionCore {
                 self.defer(update, &mut out);
                 out.extend(self.flush());
                 out.push(Effect::Synced);
+                if self.access.synced() {
+                    self.allowed(&mut out);
+                }
             }
             Ok(Inbound::Update(update)) => self.defer(update, &mut out),
             Ok(Inbound::SyncStatus(payload)) => self.acknowledged(payload, &mut out),
@@ -138,6 +179,12 @@ impl SessionCore {
                 out.push(Effect::Awareness(update.to_vec()));
                 if self.presence.overruled_by(update) {
                     out.push(Effect::PublishPresence);
+                }
+            }
+            Ok(Inbound::Auth(protocol::AUTH_PERMISSION_DENIED)) => self.denied(&mut out),
+            Ok(Inbound::Auth(protocol::AUTH_PERMISSION_GRANTED)) => {
+                if self.access.granted() {
+                    self.allowed(&mut out);
                 }
             }
             Ok(_) => {}
@@ -220,14 +267,45 @@ impl SessionCore {
     }
 
     /// Sends the server what it lacks, then asks for a durable acknowledgement of it.
-    fn answer_sync_step1(&mut self, sv: &[u8], out: &mut Vec<Effect>) {
-        let Ok(sv) = StateVector::decode_v1(sv) else { return };
+    /// While read-only, the answer is withheld until writing is allowed.
+    fn answer_sync_step1(&mut self, raw: &[u8], out: &mut Vec<Effect>) {
+        let Ok(sv) = StateVector::decode_v1(raw) else { return };
+        self.access.server_has(raw);
+        if self.access.read_only() {
+            return;
+        }
         let diff = self.doc.transact().encode_state_as_update_v1(&sv);
         self.send(protocol::encode_sync_step2(&diff), out);
         if self.durable.unsaved() {
             let request = self.durable.request();
             self.send(request, out);
         }
+    }
+
+    /// The server refused to let this connection write: no local change is
+    /// sent until it allows it again. An acknowledgement owed for changes sent
+    /// before is void (the server may have refused them): their journal records stay.
+    fn denied(&mut self, out: &mut Vec<Effect>) {
+        self.durable.void();
+        if self.access.denied() {
+            out.push(Effect::ReadOnly(true));
+        }
+        out.push(self.save_state());
+    }
+
+    /// The connection may write again: sends what was withheld (everything the
+    /// server may lack since its last `SyncStep1`) with a request for its acknowledgement.
+    fn allowed(&mut self, out: &mut Vec<Effect>) {
+        out.push(Effect::ReadOnly(false));
+        if self.durable.unsaved() {
+            let sv = self.access.server_sv().and_then(|sv| StateVector::decode_v1(sv).ok()).unwrap_or_default();
+            let diff = self.doc.transact().encode_state_as_update_v1(&sv);
+            if self.send(protocol::encode_update(&diff), out) {
+                let request = self.durable.request();
+                self.send(request, out);
+            }
+        }
+        out.push(self.save_state());
     }
 
     /// Holds a remote update until the next flush.
@@ -247,9 +325,10 @@ impl SessionCore {
 
     /// Notes a change the server lacks and sends it, with a request for its
     /// acknowledgement, if the socket is open (else the next sync catches up).
+    /// While read-only, the change is only noted: it is sent once allowed.
     fn send_change(&mut self, update: &[u8], out: &mut Vec<Effect>) {
         self.durable.changed();
-        if self.send(protocol::encode_update(update), out) {
+        if !self.access.read_only() && self.send(protocol::encode_update(update), out) {
             let request = self.durable.request();
             self.send(request, out);
         }
@@ -266,6 +345,9 @@ impl SessionCore {
     }
 
     fn save_state(&self) -> Effect {
+        if self.durable.unsaved() && self.access.read_only() {
+            return Effect::Save(SaveState::Withheld);
+        }
         Effect::Save(SaveState::of(self.durable.unsaved(), self.link.is_open()))
     }
 }

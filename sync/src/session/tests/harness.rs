@@ -5,6 +5,7 @@
 
 use crate::DocCore;
 use crate::document::{self, CONTENT};
+use crate::protocol::{self, Inbound};
 use crate::session::{Effect, LinkState, SaveState, SessionCore, is_local};
 use bytes::Bytes;
 use std::collections::{BTreeSet, VecDeque};
@@ -33,6 +34,8 @@ pub struct Replica {
     pub link: Option<LinkState>,
     /// Whether the document was received.
     pub synced: bool,
+    /// Whether the core last said the connection may not write.
+    pub read_only: bool,
     /// Whether a flush is scheduled for the next frame.
     pub flush_due: bool,
     /// Whether the shell holds a socket.
@@ -76,6 +79,7 @@ impl Replica {
             save: None,
             link: None,
             synced: false,
+            read_only: false,
             flush_due: false,
             socket: false,
             retry: None,
@@ -143,6 +147,7 @@ impl Replica {
                 }
                 Effect::FlushSoon => self.flush_due = true,
                 Effect::Synced => self.synced = true,
+                Effect::ReadOnly(read_only) => self.read_only = read_only,
                 Effect::Link(link) => self.link = Some(link),
                 Effect::Save(save) => self.save = Some(save),
                 Effect::Warn(warning) => self.warnings.push(warning),
@@ -172,6 +177,10 @@ pub struct Net {
     /// The awareness client ids each page's connection introduced (the
     /// server removes their states when that connection closes).
     introduced: Vec<BTreeSet<u64>>,
+    /// Which pages the server lets read only: it refuses their updates with
+    /// a permission denied message (and still echoes their acknowledgement
+    /// requests, as a server that has nothing of theirs left to store would).
+    refused: Vec<bool>,
     /// The clock, in ms.
     pub now: f64,
 }
@@ -180,7 +189,7 @@ impl Net {
     /// `n` pages of an empty document, none connected.
     pub fn new(n: usize) -> Self {
         let replicas = (0..n).map(|_| Replica::new()).collect();
-        Net { server: DocCore::default(), replicas, held: Vec::new(), introduced: vec![BTreeSet::new(); n], now: 0.0 }
+        Net { server: DocCore::default(), replicas, held: Vec::new(), introduced: vec![BTreeSet::new(); n], refused: vec![false; n], now: 0.0 }
     }
 
     /// Connects page `i`: its socket opens and the server greets it; then
@@ -193,10 +202,40 @@ impl Net {
         assert!(r.socket, "the core asks for a socket");
         let effects = r.core.opened(now);
         r.run(effects);
+        if self.refused[i] {
+            r.receive(&protocol::encode_permission_denied("read-only"), now);
+        }
         for frame in self.server.greeting() {
             self.replicas[i].receive(&frame, now);
         }
         self.pump();
+    }
+
+    /// The server lowers page `i` to read-only and tells it.
+    pub fn lower(&mut self, i: usize) {
+        self.refused[i] = true;
+        let now = self.now;
+        self.replicas[i].receive(&protocol::encode_permission_denied("read-only"), now);
+        self.pump();
+    }
+
+    /// The server lets page `i` write again and tells it.
+    pub fn raise(&mut self, i: usize) {
+        self.refused[i] = false;
+        let now = self.now;
+        self.replicas[i].receive(&protocol::encode_permission_granted("read-write"), now);
+        self.pump();
+    }
+
+    /// The server lets page `i` only read from now on, without telling it
+    /// until it refuses one of its updates.
+    pub fn refused_without_notice(&mut self, i: usize) {
+        self.refused[i] = true;
+    }
+
+    /// The server lets page `i` write again without telling it (while it is disconnected).
+    pub fn raise_quietly(&mut self, i: usize) {
+        self.refused[i] = false;
     }
 
     /// Page `i` loses its connection (with the browser `online` or not);
@@ -241,6 +280,12 @@ impl Net {
 
     /// The server handles one frame from page `i`.
     fn deliver(&mut self, i: usize, frame: Vec<u8>) {
+        let update = matches!(Inbound::decode(&frame), Ok(Inbound::Update(_) | Inbound::SyncStep2(_)));
+        if self.refused[i] && update {
+            let now = self.now;
+            self.replicas[i].receive(&protocol::encode_permission_denied("read-only"), now);
+            return;
+        }
         let out = self.server.handle(&Bytes::from(frame)).expect("the server accepts the frame");
         self.introduced[i].extend(&out.awareness.set);
         let now = self.now;
