@@ -18,6 +18,8 @@ pub struct Replica {
     pub acks: Vec<Vec<u8>>,
     /// The counter of the next sync-status request.
     next_ack: u64,
+    /// Permission messages received, in order: `false` denied (read-only), `true` granted.
+    pub permissions: Vec<bool>,
 }
 
 /// What a frame from the server was, once a replica handled it.
@@ -33,6 +35,8 @@ pub enum Handled<'a> {
     Awareness(&'a [u8]),
     /// A sync-status answer, also kept in [`Replica::acks`].
     Acked(&'a [u8]),
+    /// A permission message (`true`: granted), also kept in [`Replica::permissions`].
+    Permission(bool),
 }
 
 impl Default for Replica {
@@ -49,7 +53,7 @@ impl Replica {
 
     /// A replica built on `doc` (e.g. one with a chosen client id).
     pub fn with_doc(doc: Doc) -> Replica {
-        Replica { doc, awareness: Vec::new(), acks: Vec::new(), next_ack: 1 }
+        Replica { doc, awareness: Vec::new(), acks: Vec::new(), next_ack: 1, permissions: Vec::new() }
     }
 
     /// The document.
@@ -118,6 +122,11 @@ impl Replica {
             Inbound::SyncStatus(p) => {
                 self.acks.push(p.to_vec());
                 Handled::Acked(p)
+            }
+            Inbound::Auth(sub) => {
+                let granted = sub == protocol::AUTH_PERMISSION_GRANTED;
+                self.permissions.push(granted);
+                Handled::Permission(granted)
             }
             other => return Err(Error::Unexpected(format!("{other:?}"))),
         })

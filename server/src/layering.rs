@@ -11,8 +11,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("accounts", &["metrics", "store"]),
     ("doc", &["metrics", "store"]),
     ("conn", &["metrics", "store", "doc"]),
-    ("workspace", &["metrics", "store", "doc"]),
-    ("http", &["metrics", "store", "doc", "conn", "workspace", "config"]),
+    ("workspace", &["metrics", "store", "accounts", "doc"]),
+    ("http", &["metrics", "store", "accounts", "doc", "conn", "workspace", "config"]),
 ];
 
 /// The `crate::NAME` paths a source text mentions.

@@ -74,6 +74,8 @@ pub async fn run(
     let public_url = settings.access.public_url.clone();
     let state = state(store.clone(), directory, settings, shutdown.clone())?;
     announce_setup(&state, public_url, &listener).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "tandem listening on http://{addr}");
     let tasks = state.tasks.clone();
     http::accept::serve(listener, app(state), shutdown, header_timeout).await;
     tasks.close();

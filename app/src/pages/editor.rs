@@ -152,17 +152,19 @@ pub(super) fn EditorView(
                     <span class="badge" data-testid="view-only">"View only"</span>
                 </Show>
                 <PresenceBar me rename hidden=asking_name node_ref=presence/>
-                {share.map(|doc| view! { <ShareButton doc/> })}
+                {share.map(|doc| view! { <ShareButton doc/> }.into_any())}
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>
                     {move || save.get().label(kept.get())}
                 </span>
                 <ConnStatus conn/>
-                {account.map(|me| view! { <AccountMenu me/> })}
+                {account.map(|me| view! { <AccountMenu me/> }.into_any())}
             </header>
-            <Show when=move || asking_name.get()>
-                <NamePrompt rename asking=asking_name/>
-            </Show>
+            {view! {
+                <Show when=move || asking_name.get()>
+                    <NamePrompt rename asking=asking_name/>
+                </Show>
+            }.into_any()}
             <div class="workarea" data-mode=move || mode.get().as_str()>
                 <div class="editor-wrap">
                     <textarea

@@ -60,21 +60,21 @@ CREATE TABLE users (
 /// owned by the first administrator and has the server's default workspace
 /// access; `owner` is NULL once its owner's account is deleted (the same).
 const ACCESS_SCHEMA: &str = "
-CREATE TABLE sessions (
+CREATE TABLE IF NOT EXISTS sessions (
     token_hash BLOB PRIMARY KEY NOT NULL,
     username   TEXT NOT NULL COLLATE NOCASE,
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX sessions_by_user ON sessions (username);
-CREATE TABLE api_tokens (
+CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (username);
+CREATE TABLE IF NOT EXISTS api_tokens (
     id         INTEGER PRIMARY KEY,
     token_hash BLOB NOT NULL UNIQUE,
     username   TEXT NOT NULL COLLATE NOCASE,
     name       TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE TABLE invites (
+CREATE TABLE IF NOT EXISTS invites (
     id         INTEGER PRIMARY KEY,
     token_hash BLOB NOT NULL UNIQUE,
     admin      INTEGER NOT NULL,
@@ -82,26 +82,26 @@ CREATE TABLE invites (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
-CREATE TABLE access (
+CREATE TABLE IF NOT EXISTS access (
     doc       TEXT PRIMARY KEY NOT NULL,
     owner     TEXT COLLATE NOCASE,
     workspace TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE members (
+CREATE TABLE IF NOT EXISTS members (
     doc      TEXT NOT NULL,
     username TEXT NOT NULL COLLATE NOCASE,
     role     TEXT NOT NULL,
     PRIMARY KEY (doc, username)
 ) WITHOUT ROWID;
-CREATE INDEX members_by_user ON members (username);
-CREATE TABLE links (
+CREATE INDEX IF NOT EXISTS members_by_user ON members (username);
+CREATE TABLE IF NOT EXISTS links (
     id         INTEGER PRIMARY KEY,
     token_hash BLOB NOT NULL UNIQUE,
     doc        TEXT NOT NULL,
     role       TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE INDEX links_by_doc ON links (doc);
+CREATE INDEX IF NOT EXISTS links_by_doc ON links (doc);
 ";
 
 /// What turns a store of schema `version` into the next one; applied in

@@ -97,6 +97,11 @@ impl Client {
         self.replica.text_len()
     }
 
+    /// Permission messages received, in order (`false`: denied, read-only; `true`: granted).
+    pub fn permissions(&self) -> &[bool] {
+        &self.replica.permissions
+    }
+
     /// Keepalives received (awareness frames with no entries).
     pub fn keepalives(&self) -> usize {
         self.replica.keepalives()
@@ -125,7 +130,7 @@ impl Client {
         match self.replica.handle(frame).expect("the server sent a bad frame") {
             Handled::Answer(step2) => self.send(step2).await,
             Handled::Synced => return true,
-            Handled::Updated | Handled::Awareness(_) | Handled::Acked(_) => {}
+            Handled::Updated | Handled::Awareness(_) | Handled::Acked(_) | Handled::Permission(_) => {}
         }
         false
     }

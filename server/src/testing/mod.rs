@@ -20,6 +20,7 @@ pub use http::{Answer, get, post_json, request, request_typed, send};
 
 use crate::config::{Limits, Settings};
 use crate::store::{SqliteStore, Store};
+use crate::workspace::Directory;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -45,16 +46,16 @@ impl TestServer {
 
     /// Starts a server with `settings` over the store in `dir`.
     pub async fn start_with(dir: &Path, settings: Settings) -> TestServer {
-        let store = SqliteStore::open(dir).expect("open store");
-        Self::start_on(Arc::new(store), settings).await
+        let store = Arc::new(SqliteStore::open(dir).expect("open store"));
+        Self::start_on(store.clone(), store, settings).await
     }
 
-    /// Starts a server with `settings` over `store`.
-    pub async fn start_on(store: Arc<dyn Store>, settings: Settings) -> TestServer {
+    /// Starts a server with `settings` over `store`, its people and access in `directory`.
+    pub async fn start_on(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(crate::run(listener, store, settings, shutdown.clone()));
+        let task = tokio::spawn(crate::run(listener, store, directory, settings, shutdown.clone()));
         TestServer { addr, shutdown, task }
     }
 

@@ -167,7 +167,7 @@ async fn request_headers_sent_byte_by_byte_are_cut_off() {
 
 /// A store whose document loads wait until the test opens the gate.
 struct GatedStore {
-    inner: SqliteStore,
+    inner: Arc<SqliteStore>,
     /// std primitives: `load` runs on a blocking thread.
     open: Mutex<bool>,
     opened: Condvar,
@@ -219,10 +219,10 @@ impl Store for GatedStore {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bytes_sent_while_a_document_loads_are_bounded() {
     let dir = tempfile::tempdir().unwrap();
-    let inner = SqliteStore::open(dir.path()).unwrap();
-    let store = Arc::new(GatedStore { inner, open: Mutex::new(false), opened: Condvar::new() });
+    let inner = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let store = Arc::new(GatedStore { inner: inner.clone(), open: Mutex::new(false), opened: Condvar::new() });
     let limits = Limits { max_pending_bytes: 16 << 10, ..Limits::default() };
-    let server = TestServer::start_on(store.clone(), Settings { limits, ..Settings::default() }).await;
+    let server = TestServer::start_on(store.clone(), inner, Settings { limits, ..Settings::default() }).await;
     let doc = doc_id("early");
     let mut patient = Client::open(&server.ws_url(&doc)).await;
     patient.send(protocol::encode_update(&fresh_update(CONTENT, &"p".repeat(8 << 10)))).await;

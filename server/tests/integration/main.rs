@@ -21,6 +21,7 @@ mod metrics;
 mod page_view;
 mod rooms;
 mod security;
+mod sharing;
 mod sync;
 mod throttle;
 mod upgrade;

@@ -4,5 +4,6 @@
 
 pub mod fake_socket;
 pub mod process;
+pub mod team;
 
 pub use server::testing::*;

@@ -13,14 +13,25 @@ pub struct Process {
 }
 
 impl Process {
-    /// Starts `tandem --addr 127.0.0.1:0 --data-dir DIR` and waits for its listening line.
+    /// Starts `tandem --open --addr 127.0.0.1:0 --data-dir DIR` and waits for its listening line.
     pub async fn start(dir: &Path) -> Process {
         Self::start_with_env(dir, &[]).await
     }
 
     /// [`Process::start`] with extra environment variables.
     pub async fn start_with_env(dir: &Path, env: &[(&str, &Path)]) -> Process {
+        Self::spawn(dir, &["--open"], env).await.0
+    }
+
+    /// Starts `tandem` in accounts mode; also returns the setup link it
+    /// printed before listening, if it printed one.
+    pub async fn start_accounts(dir: &Path) -> (Process, Option<String>) {
+        Self::spawn(dir, &[], &[]).await
+    }
+
+    async fn spawn(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> (Process, Option<String>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .args(args)
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
             .env("RUST_LOG", "info")
@@ -31,15 +42,19 @@ impl Process {
             .expect("spawn tandem");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let mut setup = None;
         let addr = loop {
             let line = lines.next_line().await.expect("read stdout").expect("tandem exited before listening");
+            if let Some(rest) = line.split("create the first administrator at ").nth(1) {
+                setup = Some(rest.trim().to_owned());
+            }
             if let Some(rest) = line.split("listening on http://").nth(1) {
                 break rest.split_whitespace().next().expect("addr").parse().expect("parse addr");
             }
         };
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Process { child, addr }
+        (Process { child, addr }, setup)
     }
 
     pub fn ws_url(&self, doc: &str) -> String {

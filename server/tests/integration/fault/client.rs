@@ -190,7 +190,7 @@ impl SimClient {
         match &handled {
             Handled::Answer(step2) => self.send(step2.clone()).await,
             Handled::Acked(payload) => self.acknowledged(payload),
-            Handled::Synced | Handled::Updated | Handled::Awareness(_) => {}
+            Handled::Synced | Handled::Updated | Handled::Awareness(_) | Handled::Permission(_) => {}
         }
         handled
     }
