@@ -1,7 +1,8 @@
 // Interop driver for the Rust tests: N stock y-websocket clients edit one doc concurrently and must converge.
 // Usage: node interop/clients.mjs <serverWsBase> <docId> <nClients> <tag>
 //   stdout: READY (all synced) -> waits for "GO" on stdin -> inserts -> FINAL <json text>
-//   env: EXPECT=comma,separated,lines written by other parties; TIMEOUT_MS (default 30000)
+//   env: EXPECT=comma,separated,lines written by other parties; TIMEOUT_MS (default 30000);
+//        TOKEN=an API token, sent as the stock client sends one: `params: { token }`
 //   exit: 0 converged, 1 error/timeout, 2 all markers present but texts differ
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -25,7 +26,8 @@ process.setMaxListeners(n + 10) // each provider adds a process 'exit' listener
 const clients = Array.from({ length: n }, () => {
   const doc = new Y.Doc()
   // disableBc: otherwise providers in one process exchange updates in-process and bypass the server.
-  const provider = new WebsocketProvider(base, docId, doc, { WebSocketPolyfill: WebSocket, disableBc: true })
+  const params = process.env.TOKEN ? { token: process.env.TOKEN } : {}
+  const provider = new WebsocketProvider(base, docId, doc, { WebSocketPolyfill: WebSocket, disableBc: true, params })
   return { doc, provider, text: doc.getText('content') }
 })
 

@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 /** Starts `tandem` on `port` over `dir` and resolves once it listens. */
 function startTandem(port: number, dir: string): Promise<ChildProcess> {
   if (!BIN) throw new Error('set TANDEM_BIN to the tandem binary (scripts/test does)');
-  const child = spawn(BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(BIN, ['--open', '--addr', `127.0.0.1:${port}`, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening on')) resolve(child);

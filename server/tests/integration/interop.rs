@@ -64,3 +64,72 @@ async fn stock_yjs_clients_and_a_rust_client_converge() {
     assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, js_text);
     server.stop().await;
 }
+
+/// Runs an interop script with `args`; its stdout lines.
+fn node(script: &str, args: &[&str], env: &[(&str, &str)]) -> tokio::process::Child {
+    tokio::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(end2end_dir())
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run node")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_yjs_clients_with_a_token_in_params_edit_in_accounts_mode() {
+    use common::team::{accounts_server, token_of, ws_with_token};
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server(dir.path()).await;
+    let doc = doc_id("interop-token");
+    let token = token_of(&server, "bob").await;
+    let base = format!("ws://{}/ws", server.addr);
+    let mut js = node("interop/clients.mjs", &[&base, &doc, "2", "js"], &[("TOKEN", &token)]);
+    let mut lines = BufReader::new(js.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("READY"));
+    js.stdin.as_mut().unwrap().write_all(b"GO\n").await.unwrap();
+    let last = lines.next_line().await.unwrap().expect("node printed its final text");
+    let js_text: String = serde_json::from_str(last.strip_prefix("FINAL ").expect("FINAL line")).unwrap();
+    assert!(js.wait().await.unwrap().success(), "the stock clients failed");
+    let mut rust = Client::connect(&ws_with_token(&server, &doc, &token)).await;
+    rust.pump_until(|c| c.text() == js_text).await;
+    // Without the token, the same stock client is refused before the upgrade.
+    let mut refused = node("interop/clients.mjs", &[&base, &doc, "1", "nobody"], &[("TIMEOUT_MS", "3000")]);
+    assert!(!refused.wait().await.unwrap().success());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stock_client_with_a_view_link_is_denied_in_place_and_keeps_receiving() {
+    use common::team::{As, accounts_server, call, sign_in, token_of, ws_with_token};
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server(dir.path()).await;
+    let bob = sign_in(&server, "bob").await;
+    let doc = call(&server, &bob, "POST", "/api/docs", Some(serde_json::json!({ "title": "Read me" }))).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = call(&server, &bob, "POST", &format!("/api/docs/{doc}/links"), Some(serde_json::json!({ "role": "viewer" }))).await;
+    let link = link.json()["token"].as_str().unwrap().to_owned();
+    let mut viewer = node("interop/viewer.mjs", &[&format!("ws://{}/ws", server.addr), &doc, &link], &[]);
+    let mut lines = BufReader::new(viewer.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("READY"));
+    let denied = lines.next_line().await.unwrap().expect("a DENIED line");
+    assert_eq!(denied, "DENIED \"read-only\"");
+
+    let mut owner = Client::connect(&ws_with_token(&server, &doc, &token_of(&server, "bob").await)).await;
+    owner.append("owner-after\n").await;
+    let done = lines.next_line().await.unwrap().expect("a DONE line");
+    assert!(viewer.wait().await.unwrap().success());
+    let rest = done.strip_prefix("DONE ").expect("DONE line");
+    let (disconnects, text) = rest.split_once(' ').unwrap();
+    assert_eq!(disconnects, "0", "the stock client never reconnected");
+    let text: String = serde_json::from_str(text).unwrap();
+    assert!(text.contains("owner-after"), "{text}");
+    let stored = call(&server, &As::Bearer(link), "GET", &format!("/api/docs/{doc}/text"), None).await;
+    assert_eq!(String::from_utf8(stored.body).unwrap(), "owner-after\n", "the viewer's edit is not stored");
+    server.stop().await;
+}
