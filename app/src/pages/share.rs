@@ -41,13 +41,17 @@ fn SharePanel(doc: String) -> impl IntoView {
     let doc = StoredValue::new(doc);
     let access = LocalResource::new(move || api::access(doc.get_value()));
     let (pending, error) = (RwSignal::new(false), RwSignal::new(None));
-    let ctx = Ctx { doc, pending, error, refresh: Callback::new(move |_| access.refetch()) };
+    let ctx = Ctx { doc, pending, error, refresh: Callback::new(move |_| access.refetch()), made: RwSignal::new(None) };
+    // A Suspense of its own: the editor page's would otherwise take the
+    // page (and the open dialog with it) out of the document while this loads.
     view! {
         <ErrorText error/>
-        {move || access.get().map(|loaded| match loaded {
-            Ok(access) => view! { <AccessView access ctx/> }.into_any(),
-            Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-        })}
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || access.get().map(|loaded| match loaded {
+                Ok(access) => view! { <AccessView access ctx/> }.into_any(),
+                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+            })}
+        </Suspense>
     }
 }
 
@@ -59,6 +63,9 @@ struct Ctx {
     error: RwSignal<Option<String>>,
     /// Loads the access again (after a change).
     refresh: Callback<()>,
+    /// The link made last, shown once with its token. Kept here, not in the
+    /// links section, which is rebuilt when the access loads again.
+    made: RwSignal<Option<NewLink>>,
 }
 
 impl Ctx {
@@ -169,7 +176,7 @@ fn AddPerson(ctx: Ctx) -> impl IntoView {
 
 #[component]
 fn Links(links: Vec<ShareLink>, ctx: Ctx) -> impl IntoView {
-    let made = RwSignal::new(None::<NewLink>);
+    let made = ctx.made;
     let create = move |role: &'static str| {
         run(ctx.pending, ctx.error, api::create_link(ctx.doc.get_value(), role.into()), move |link| {
             made.set(Some(link));

@@ -1,0 +1,173 @@
+// Accounts mode, as people live it: first start, sign-in, sharing a view
+// link with someone without an account, revoking it, and a member's role
+// lowered and raised while they have the document open. The server is the
+// test's own, started in accounts mode (the rest of the suite runs in open mode).
+import { expect, type Browser, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from './helpers';
+
+// Each test starts a server and walks through several pages in debug builds.
+test.describe.configure({ timeout: 90_000 });
+
+const BIN = process.env.TANDEM_BIN;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A server in accounts mode on a fresh store; its base URL and the setup link it printed. */
+async function startAccounts(): Promise<{ child: ChildProcess; base: string; setup: string }> {
+  if (!BIN) throw new Error('set TANDEM_BIN to the tandem binary (scripts/test does)');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-accounts-'));
+  const child = spawn(BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let setup = '';
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const link = out.match(/create the first administrator at (\S+)/);
+      if (link) setup = link[1];
+      if (out.includes('listening on')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`tandem exited with ${code}`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}`, setup };
+}
+
+/** Signs `name` in on the sign-in page of a fresh context; the page, on the workspace. */
+async function signIn(browser: Browser, base: string, name: string, password: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/`);
+  await expect(page).toHaveURL(/\/signin\?next=%2F$/);
+  await expect(page.getByTestId('signin')).toHaveAttribute('data-state', 'ready');
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('home')).toBeVisible();
+  return page;
+}
+
+/** Opens the Share dialog and waits until it shows the document's access. */
+async function openShare(page: Page) {
+  await page.getByTestId('share').click();
+  const dialog = page.getByTestId('share-dialog');
+  await expect(dialog.getByTestId('workspace-access')).toBeVisible();
+  return dialog;
+}
+
+test('setup, sign-in, a view link for a guest, live edits, and revocation cut the guest off', async ({ browser }) => {
+  const { child, base, setup } = await startAccounts();
+  try {
+    expect(setup).toMatch(/\/setup\?token=/);
+    const admin = await (await browser.newContext()).newPage();
+    await admin.goto(setup);
+    await expect(admin.getByRole('heading', { name: 'Create the first administrator' })).toBeVisible();
+    await expect(admin.locator('form[data-state="ready"]')).toBeVisible();
+    await admin.getByLabel('Username').fill('ada');
+    await admin.getByLabel('Password', { exact: true }).fill('ada-long-password');
+    await admin.getByLabel('Repeat password').fill('ada-long-password');
+    await admin.getByRole('button', { name: 'Create administrator' }).click();
+    await expect(admin.getByTestId('home')).toBeVisible();
+    await admin.getByTestId('account-menu').click();
+    await admin.getByTestId('sign-out').click();
+    await expect(admin).toHaveURL(/\/signin/);
+
+    const ada = await signIn(browser, base, 'ada', 'ada-long-password');
+    await ada.getByTestId('new-doc').click();
+    await expect(ada.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+    await ada.getByTestId('editor').click();
+    await ada.keyboard.type('Shared with a guest. ');
+    await expect(ada.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+
+    const dialog = await openShare(ada);
+    await dialog.getByTestId('create-view-link').click();
+    const link = await dialog.getByTestId('secret').inputValue();
+    expect(link).toMatch(/\/s\/[A-Za-z0-9_-]{43}$/);
+    await ada.keyboard.press('Escape');
+
+    // Someone without an account opens the link: read-only, and live.
+    const guest = await (await browser.newContext()).newPage();
+    await guest.goto(link);
+    await expect(guest.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+    await expect(guest.getByTestId('view-only')).toBeVisible();
+    await expect(guest.getByTestId('editor')).toHaveAttribute('readonly', '');
+    await expect(guest.getByTestId('editor')).toHaveValue('Shared with a guest. ');
+    await ada.getByTestId('editor').click();
+    await ada.keyboard.press('Control+End');
+    await ada.keyboard.type('Live.');
+    await expect(guest.getByTestId('editor')).toHaveValue('Shared with a guest. Live.');
+
+    // Revoked: the guest's socket is closed within a second and stays closed.
+    const share = await openShare(ada);
+    const revokedAt = Date.now();
+    await share.getByRole('button', { name: /^Revoke the can view link/ }).click();
+    await expect(guest.getByTestId('connection-status')).toHaveAttribute('data-state', 'no-access', { timeout: 1_000 });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    await expect(guest.getByText('You no longer have access to this document')).toBeVisible();
+    await guest.reload();
+    await expect(guest.getByTestId('link-invalid')).toBeVisible();
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+test("lowering a member's role turns their open editor read-only in place, and raising it writable again", async ({ browser }) => {
+  const { child, base, setup } = await startAccounts();
+  try {
+    const token = new URL(setup).searchParams.get('token');
+    const made = await fetch(`${base}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, username: 'ada', password: 'ada-long-password' }),
+    });
+    expect(made.status).toBe(201);
+    const cookie = made.headers.get('set-cookie')!.split(';')[0];
+    const bob = await fetch(`${base}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ username: 'bob', password: 'bob-long-password', admin: false }),
+    });
+    expect(bob.status).toBe(201);
+
+    const ada = await signIn(browser, base, 'ada', 'ada-long-password');
+    await ada.getByTestId('new-doc').click();
+    await expect(ada.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+    const path = new URL(ada.url()).pathname;
+    const member = await signIn(browser, base, 'bob', 'bob-long-password');
+    await member.goto(`${base}${path}`);
+    await expect(member.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+    await expect(member.getByTestId('view-only')).toHaveCount(0);
+    await member.getByTestId('editor').click();
+    await member.keyboard.type('bob writes. ');
+    await expect(ada.getByTestId('editor')).toHaveValue('bob writes. ');
+
+    await (await openShare(ada)).getByTestId('workspace-access').selectOption('viewer');
+    await expect(member.getByTestId('view-only')).toBeVisible({ timeout: 1_000 });
+    await ada.keyboard.press('Escape');
+    await expect(member.getByTestId('editor')).toHaveAttribute('readonly', '');
+    await expect(member.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
+    await ada.getByTestId('editor').click();
+    await ada.keyboard.press('Control+End');
+    await ada.keyboard.type('ada still writes. ');
+    await expect(member.getByTestId('editor')).toHaveValue('bob writes. ada still writes. ');
+
+    await (await openShare(ada)).getByTestId('workspace-access').selectOption('editor');
+    await expect(member.getByTestId('view-only')).toHaveCount(0, { timeout: 1_000 });
+    await member.getByTestId('editor').click();
+    await member.keyboard.press('Control+End');
+    await member.keyboard.type('bob again.');
+    await expect(ada.getByTestId('editor')).toHaveValue('bob writes. ada still writes. bob again.');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
