@@ -3,44 +3,18 @@
 // lowered and raised while they have the document open. The server is the
 // test's own, started in accounts mode (the rest of the suite runs in open mode).
 import { expect, type Browser, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess } from 'node:child_process';
 import { test } from './helpers';
+import { freePort, freshDataDir, startTandem } from './tandem';
 
 // Each test starts a server and walks through several pages in debug builds.
 test.describe.configure({ timeout: 90_000 });
 
-const BIN = process.env.TANDEM_BIN;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A server in accounts mode on a fresh store; its base URL and the setup link it printed. */
 async function startAccounts(): Promise<{ child: ChildProcess; base: string; setup: string }> {
-  if (!BIN) throw new Error('set TANDEM_BIN to the tandem binary (scripts/test does)');
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-accounts-'));
-  const child = spawn(BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let setup = '';
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const link = out.match(/create the first administrator at (\S+)/);
-      if (link) setup = link[1];
-      if (out.includes('listening on')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`tandem exited with ${code}`)));
-  });
+  const { child, output } = await startTandem(port, freshDataDir(), []);
+  const setup = output.match(/create the first administrator at (\S+)/)?.[1] ?? '';
   return { child, base: `http://127.0.0.1:${port}`, setup };
 }
 

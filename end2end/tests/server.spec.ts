@@ -1,51 +1,19 @@
 // Against servers of the test's own: a restart mid-editing, and a stock Yjs client beside a browser.
 import { expect } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import { test, freshId as fresh, openEditor } from './helpers';
+import { freePort, freshDataDir, startTandem as start, stopTandem } from './tandem';
+
+/** Starts an open-mode server on `port` over `dir`. */
+const startTandem = async (port: number, dir: string) => (await start(port, dir)).child;
 
 const freshId = () => fresh('srv');
 
-const BIN = process.env.TANDEM_BIN;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `tandem` on `port` over `dir` and resolves once it listens. */
-function startTandem(port: number, dir: string): Promise<ChildProcess> {
-  if (!BIN) throw new Error('set TANDEM_BIN to the tandem binary (scripts/test does)');
-  const child = spawn(BIN, ['--open', '--addr', `127.0.0.1:${port}`, '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening on')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`tandem exited with ${code}`)));
-  });
-}
-
-function stopTandem(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
-
 test('clients reconnect after a server restart and nothing is lost', async ({ browser }) => {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
+  const dir = freshDataDir();
   const base = `http://127.0.0.1:${port}`;
   const id = freshId();
   let server = await startTandem(port, dir);
@@ -100,7 +68,7 @@ test('a stock Yjs client and a browser edit one document and converge', async ({
 test('a server that stops answering is noticed, and edits made meanwhile reach it when it answers again', async ({ browser }) => {
   test.setTimeout(120_000);
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
+  const dir = freshDataDir();
   const id = freshId();
   const server = await startTandem(port, dir);
   const page = await openEditor(browser, `http://127.0.0.1:${port}/d/${id}`);

@@ -223,7 +223,9 @@ impl Workspace {
     /// for a document that does not exist yet). The document stays loaded for
     /// a few seconds (`PAGE_LINGER`), so the page's WebSocket does not load it again.
     pub async fn snapshot(&self, caller: &Caller, id: &DocId) -> Result<Snapshot, WorkspaceError> {
-        let role = self.role(caller, id).await?;
+        // A new document becomes its creator's when their editor connects.
+        let creating = caller.may_create() && !matches!(caller, Caller::Open) && !self.exists(id).await?;
+        let role = if creating { Role::Owner } else { self.role(caller, id).await? };
         let Some(room) = self.rooms.acquire_existing(id).await? else { return Ok(Snapshot { role, ..Snapshot::default() }) };
         let snapshot =
             room.read(|core| Snapshot { title: document::title(core.doc()), text: document::content(core.doc()), role });
