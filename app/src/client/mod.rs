@@ -29,7 +29,7 @@ mod mirror;
 mod presence;
 mod socket;
 
-pub use presence::{guest_user, local_user, saved_user};
+pub use presence::{guest_user, local_user, member_user, saved_user};
 
 use tandem_sync::DocId;
 use crate::status::{ConnState, SaveState};

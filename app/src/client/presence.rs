@@ -33,6 +33,12 @@ pub fn saved_user() -> Option<User> {
     serde_json::from_str(&json).ok()
 }
 
+/// A signed-in member: shown by their account's name, in the color kept in
+/// this browser (or a new one).
+pub fn member_user(username: &str) -> User {
+    User { name: username.to_owned(), color: local_user().color }
+}
+
 /// Someone who opened a share link and has not chosen a name yet: "Guest",
 /// in a color of their own (not saved: they are asked for a name).
 pub fn guest_user() -> User {

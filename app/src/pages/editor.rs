@@ -81,12 +81,16 @@ pub(super) fn EditorView(
     #[cfg(feature = "hydrate")]
     let rename = {
         use std::rc::Rc;
+        let member = account.as_ref().map(|me| me.username.clone());
         let session = StoredValue::new_local(None::<Rc<crate::client::Session>>);
         Effect::new(move || {
             let elements = (textarea.get(), title_input.get(), mirror.get(), carets.get(), presence.get());
             if let (Some(body), Some(title), Some(mirror), Some(carets), Some(presence)) = elements {
                 let user = match (guest, crate::client::saved_user()) {
-                    (false, _) => crate::client::local_user(),
+                    (false, _) => match &member {
+                        Some(name) => crate::client::member_user(name),
+                        None => crate::client::local_user(),
+                    },
                     (true, Some(saved)) => saved,
                     (true, None) => {
                         asking_name.set(true);

@@ -30,12 +30,19 @@ pub(super) fn run<T: 'static>(
     });
 }
 
-/// The error of the last call, if any, read out when it appears.
+/// The error of the last call, if any, read out when it appears, as a
+/// sentence (the API's messages start in lower case).
 #[component]
 pub(super) fn ErrorText(error: RwSignal<Option<String>>) -> impl IntoView {
     view! {
-        <p class="error" role="alert" data-testid="form-error">{move || error.get()}</p>
+        <p class="error" role="alert" data-testid="form-error">{move || error.get().map(|e| sentence(&e))}</p>
     }
+}
+
+/// `message` with its first letter in upper case.
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A secret or link shown once: a read-only field with it, a Copy button,
