@@ -27,7 +27,8 @@ async function signIn(browser: Browser, base: string, name: string, password: st
   await page.getByLabel('Username').fill(name);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('home')).toBeVisible();
+  // Ready: hydrated, so "New document" acts.
+  await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
   return page;
 }
 
@@ -51,7 +52,7 @@ test('setup, sign-in, a view link for a guest, live edits, and revocation cut th
     await admin.getByLabel('Password', { exact: true }).fill('ada-long-password');
     await admin.getByLabel('Repeat password').fill('ada-long-password');
     await admin.getByRole('button', { name: 'Create administrator' }).click();
-    await expect(admin.getByTestId('home')).toBeVisible();
+    await expect(admin.getByTestId('home')).toHaveAttribute('data-state', 'ready');
     await admin.getByTestId('account-menu').click();
     await admin.getByTestId('sign-out').click();
     await expect(admin).toHaveURL(/\/signin/);

@@ -108,18 +108,38 @@ impl Roles {
 
 /// What decides a member's (or guest's) role on `id`.
 pub async fn rights(people: &People, caller: &Caller, id: &DocId) -> Result<DocRights, WorkspaceError> {
-    let (directory, key, default_workspace) = (people.directory().clone(), id.clone(), people.settings().default_workspace);
     let name = caller.member().map(|m| m.username.clone());
-    blocking(move || {
-        let row = directory.access(&key)?;
-        let first_admin = if row.as_ref().is_some_and(|r| r.owner.is_some()) { None } else { directory.first_admin()? };
-        let own = match name {
-            Some(name) => directory.members(&key)?.into_iter().find(|(m, _)| m.eq_ignore_ascii_case(&name)).map(|(_, r)| r),
-            None => None,
-        };
-        Ok(DocRights::from_row(row, first_admin, default_workspace, own))
-    })
-    .await
+    let facts = DocFacts::read(people, id, name.is_some()).await?;
+    Ok(facts.rights_of(name.as_deref()))
+}
+
+/// A document's stored access, read once, from which every caller's
+/// [`DocRights`] follow.
+struct DocFacts {
+    row: Option<AccessRow>,
+    first_admin: Option<String>,
+    default_workspace: Option<Role>,
+    members: Vec<(String, Role)>,
+}
+
+impl DocFacts {
+    /// Reads `id`'s access (and its members, if `with_members`).
+    async fn read(people: &People, id: &DocId, with_members: bool) -> Result<DocFacts, WorkspaceError> {
+        let (directory, key, default_workspace) = (people.directory().clone(), id.clone(), people.settings().default_workspace);
+        blocking(move || {
+            let row = directory.access(&key)?;
+            let first_admin = if row.as_ref().is_some_and(|r| r.owner.is_some()) { None } else { directory.first_admin()? };
+            let members = if with_members { directory.members(&key)? } else { Vec::new() };
+            Ok(DocFacts { row, first_admin, default_workspace, members })
+        })
+        .await
+    }
+
+    /// The rights of the member named `name` (or of a guest: `None`).
+    fn rights_of(&self, name: Option<&str>) -> DocRights {
+        let own = name.and_then(|name| self.members.iter().find(|(m, _)| m.eq_ignore_ascii_case(name)).map(|(_, r)| *r));
+        DocRights::from_row(self.row.clone(), self.first_admin.clone(), self.default_workspace, own)
+    }
 }
 
 /// Records `owner` as the owner of the new document `id` (a no-op if someone claimed it first).
@@ -252,9 +272,15 @@ impl Workspace {
 
     /// Brings every open socket on `id` in line with the access now stored:
     /// closed (4403) without access, read-only or writable in place.
+    /// The access is read once, whatever the number of sockets.
     async fn reconcile(&self, id: &DocId) -> Result<(), WorkspaceError> {
-        for (conn, caller) in self.people.live().callers_of(id) {
-            let rights = rights(&self.people, &caller, id).await?;
+        let callers = self.people.live().callers_of(id);
+        if callers.is_empty() {
+            return Ok(());
+        }
+        let facts = DocFacts::read(&self.people, id, true).await?;
+        for (conn, caller) in callers {
+            let rights = facts.rights_of(caller.member().map(|m| m.username.as_str()));
             self.people.live().apply(conn, caller.role_on(id, &rights));
         }
         Ok(())
