@@ -93,6 +93,10 @@ pub struct PageSession {
     pub open: bool,
     /// The signed-in person, if any (never in open mode).
     pub me: Option<Me>,
+    /// The server has no account yet: the first administrator is made with
+    /// the setup link in the server's log.
+    #[serde(default)]
+    pub needs_setup: bool,
 }
 
 /// A document opened through a share link (`/s/{token}`).

@@ -45,6 +45,10 @@ test('setup, sign-in, a view link for a guest, live edits, and revocation cut th
   try {
     expect(setup).toMatch(/\/setup\?token=/);
     const admin = await (await browser.newContext()).newPage();
+    // Before setup, the workspace sends a newcomer to sign in, which says where the setup link is.
+    await admin.goto(`${base}/`);
+    await expect(admin).toHaveURL(/\/signin\?next=%2F$/);
+    await expect(admin.getByTestId('needs-setup')).toContainText('setup link');
     await admin.goto(setup);
     await expect(admin.getByRole('heading', { name: 'Create the first administrator' })).toBeVisible();
     await expect(admin.locator('form[data-state="ready"]')).toBeVisible();

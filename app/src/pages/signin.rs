@@ -3,6 +3,7 @@
 use super::forms::{ErrorText, run};
 use super::nav::{go, safe_next};
 use crate::api;
+use crate::server_fns::current_session;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -14,6 +15,8 @@ pub fn SignIn() -> impl IntoView {
     let (username, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let (pending, error) = (RwSignal::new(false), RwSignal::new(None));
     let hydrated = super::hydrated();
+    let session = Resource::new(|| (), |_| current_session());
+    let needs_setup = move || session.get().and_then(Result::ok).is_some_and(|s| s.needs_setup);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let next = safe_next(query.read_untracked().get("next").as_deref()).to_owned();
@@ -35,7 +38,18 @@ pub fn SignIn() -> impl IntoView {
                 <button class="primary" type="submit" disabled=move || !hydrated.get() || pending.get()>"Sign in"</button>
                 <ErrorText error/>
             </form>
-            <p class="muted">"Ask your administrator for an account or an invite link."</p>
+            <Transition>
+                {move || if needs_setup() {
+                    view! {
+                        <p class="notice" data-testid="needs-setup">
+                            "This server has no account yet. Its log holds a setup link (it ends in /setup?token=…) \
+                             that creates the first administrator."
+                        </p>
+                    }.into_any()
+                } else {
+                    view! { <p class="muted">"Ask your administrator for an account or an invite link."</p> }.into_any()
+                }}
+            </Transition>
         </main>
     }
 }

@@ -41,7 +41,8 @@ impl PageData for PagesBackend {
                 Caller::Member(m) => Some(Me { username: m.username, admin: m.admin }),
                 _ => None,
             };
-            Ok(PageSession { open, me })
+            let needs_setup = self.workspace.people().setup_pending();
+            Ok(PageSession { open, me, needs_setup })
         })
     }
 

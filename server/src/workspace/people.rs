@@ -171,6 +171,11 @@ impl People {
         Ok(Some(token))
     }
 
+    /// Whether the first administrator is still to be made with the setup link.
+    pub fn setup_pending(&self) -> bool {
+        self.setup.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     /// Who presented `presented`.
     pub async fn caller(&self, presented: Presented) -> Result<Caller, WorkspaceError> {
         if self.settings.open {
