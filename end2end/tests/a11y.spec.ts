@@ -1,8 +1,7 @@
 // Accessibility and comfort: dark mode, focus rings on everything one can tab
 // to, readable status colors, and axe-core's checks on both pages in both schemes.
-import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
-import { test, freshId, openEditor } from './helpers';
+import { test, freshId, openEditor, seriousViolations } from './helpers';
 
 const SCHEMES = ['light', 'dark'] as const;
 
@@ -15,14 +14,6 @@ async function sampleDoc(page: Page): Promise<string> {
   await page.getByTestId('editor').fill('# Notes\n\nSome **bold** text, `code` and a [link](https://example.org).\n\n```\nblock\n```\n');
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
   return path;
-}
-
-/** axe-core's serious and critical violations on the page, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /**

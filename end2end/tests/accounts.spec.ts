@@ -4,7 +4,7 @@
 // test's own, started in accounts mode (the rest of the suite runs in open mode).
 import { expect, type Browser, type Page } from '@playwright/test';
 import { type ChildProcess } from 'node:child_process';
-import { test } from './helpers';
+import { seriousViolations, test } from './helpers';
 import { freePort, freshDataDir, startTandem } from './tandem';
 
 // Each test starts a server and walks through several pages in debug builds.
@@ -150,3 +150,42 @@ test("lowering a member's role turns their open editor read-only in place, and r
     child.kill('SIGTERM');
   }
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the account pages, the Share dialog and a guest's view pass axe-core (${scheme})`, async ({ browser }) => {
+    const { child, base, setup } = await startAccounts();
+    try {
+      const page = await (await browser.newContext({ colorScheme: scheme })).newPage();
+      await page.goto(`${base}/signin`);
+      await expect(page.getByTestId('signin')).toHaveAttribute('data-state', 'ready');
+      expect(await seriousViolations(page), 'sign-in').toEqual([]);
+      await page.goto(setup);
+      await expect(page.locator('form[data-state="ready"]')).toBeVisible();
+      expect(await seriousViolations(page), 'setup').toEqual([]);
+      await page.getByLabel('Username').fill('ada');
+      await page.getByLabel('Password', { exact: true }).fill('ada-long-password');
+      await page.getByLabel('Repeat password').fill('ada-long-password');
+      await page.getByRole('button', { name: 'Create administrator' }).click();
+      await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+      for (const path of ['/account', '/admin']) {
+        await page.goto(`${base}${path}`);
+        await expect(page.locator('main[data-state="ready"]')).toBeVisible();
+        expect(await seriousViolations(page), path).toEqual([]);
+      }
+      await page.goto(`${base}/`);
+      await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+      await page.getByTestId('new-doc').click();
+      await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+      const dialog = await openShare(page);
+      await dialog.getByTestId('create-view-link').click();
+      const link = await dialog.getByTestId('secret').inputValue();
+      expect(await seriousViolations(page), 'share dialog').toEqual([]);
+      const guest = await (await browser.newContext({ colorScheme: scheme })).newPage();
+      await guest.goto(link);
+      await expect(guest.getByTestId('view-only')).toBeVisible({ timeout: 20_000 });
+      expect(await seriousViolations(guest), 'guest').toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+}

@@ -1,4 +1,5 @@
 // Shared by the specs: the test function, fresh document ids and opening an editor that is live.
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { connect, createServer, type Socket } from 'node:net';
 
@@ -142,3 +143,12 @@ export async function cuttableProxy(target: string): Promise<CuttableProxy> {
       }),
   };
 }
+
+/** axe-core's serious and critical violations on the page, one line each. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
