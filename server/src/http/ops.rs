@@ -1,9 +1,11 @@
 //! Endpoints for operators: `/healthz` (alive), `/readyz` (storing writes)
-//! and `/metrics` (Prometheus text format).
+//! and `/metrics` (Prometheus text format; in accounts mode for
+//! administrators only, e.g. a scraper with an administrator's API token).
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::store;
+use crate::workspace::Caller;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -32,7 +34,10 @@ async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
 }
 
 /// Every metric in the Prometheus text format (version 0.0.4).
-async fn metrics(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+async fn metrics(State(app): State<AppState>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    if caller != Caller::Open {
+        crate::workspace::people::admin(&caller)?;
+    }
     let rooms = app.workspace.rooms();
     app.metrics.documents_loaded.set(rooms.len() as i64);
     app.metrics.store_backlog.set(store::backlog(&**rooms.store()) as i64);

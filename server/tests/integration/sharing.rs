@@ -49,6 +49,9 @@ async fn nothing_is_readable_without_credentials() {
     assert_eq!(page.header("location"), Some(format!("/signin?next=%2Fd%2F{doc}").as_str()));
     assert_eq!(call(&server, &As::Nobody, "GET", "/", None).await.status, 303);
     assert_eq!(call(&server, &As::Nobody, "GET", "/healthz", None).await.status, 200);
+    assert_eq!(call(&server, &As::Nobody, "GET", "/metrics", None).await.status, 401);
+    assert_eq!(call(&server, &sign_in(&server, "bob").await, "GET", "/metrics", None).await.status, 403);
+    assert_eq!(call(&server, &ada, "GET", "/metrics", None).await.status, 200, "administrators scrape");
     assert_eq!(call(&server, &As::Nobody, "GET", "/signin", None).await.status, 200);
     server.stop().await;
 }
