@@ -189,3 +189,47 @@ for (const scheme of ['light', 'dark'] as const) {
     }
   });
 }
+
+test('an invite link made on the Members page lets one person join, once', async ({ browser }) => {
+  const { child, base, setup } = await startAccounts();
+  try {
+    const token = new URL(setup).searchParams.get('token');
+    const made = await fetch(`${base}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, username: 'ada', password: 'ada-long-password' }),
+    });
+    expect(made.status).toBe(201);
+    const ada = await signIn(browser, base, 'ada', 'ada-long-password');
+    await ada.goto(`${base}/admin`);
+    await expect(ada.locator('main[data-state="ready"]')).toBeVisible();
+    await ada.getByTestId('create-invite').click();
+    const invite = await ada.getByTestId('secret').inputValue();
+    expect(invite).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+    await expect(ada.getByTestId('invites').getByRole('row')).toHaveCount(2);
+
+    const newcomer = await (await browser.newContext()).newPage();
+    await newcomer.goto(invite);
+    await expect(newcomer.locator('form[data-state="ready"]')).toBeVisible();
+    await newcomer.getByLabel('Username').fill('dee');
+    await newcomer.getByLabel('Password', { exact: true }).fill('dee-long-password');
+    await newcomer.getByLabel('Repeat password').fill('dee-long-password');
+    await newcomer.getByRole('button', { name: 'Create account' }).click();
+    await expect(newcomer.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+    await expect(newcomer.getByTestId('account-menu')).toContainText('dee');
+
+    // The link is used up.
+    const late = await (await browser.newContext()).newPage();
+    await late.goto(invite);
+    await expect(late.locator('form[data-state="ready"]')).toBeVisible();
+    await late.getByLabel('Username').fill('eve');
+    await late.getByLabel('Password', { exact: true }).fill('eve-long-password');
+    await late.getByLabel('Repeat password').fill('eve-long-password');
+    await late.getByRole('button', { name: 'Create account' }).click();
+    await expect(late.getByTestId('form-error')).toContainText('used already or has expired');
+    await ada.reload();
+    await expect(ada.getByTestId('members')).toContainText('dee');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
