@@ -11,6 +11,8 @@
 //! - [`owners`]: which sender introduced each awareness state; only it may change
 //!   or clear that state (with the core, not on the browser's target).
 //! - [`chunks`]: a large document's state split into several sync messages.
+//! - [`history`]: versions — what one stores, rebuilding one, the edit that
+//!   restores one, and line diffs between texts.
 //! - [`close`]: the WebSocket close codes and which one a rejected message earns.
 //! - [`role`]: what a person may do with a document (viewer, editor, owner).
 //! - [`session`]: the browser session's sync state machine — acknowledgements,
@@ -26,6 +28,7 @@ pub mod close;
 pub mod doc_core;
 pub mod doc_id;
 pub mod document;
+pub mod history;
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 pub mod owners;
 pub mod protocol;
