@@ -152,8 +152,24 @@ pub fn from_rel(pos: &RelPos) -> Option<StickyIndex> {
     Some(StickyIndex::new(scope, assoc))
 }
 
-/// Colors that read well on white, for people who have not picked one.
-pub const PALETTE: [&str; 8] = ["#d9480f", "#2f6fde", "#2b8a3e", "#ae3ec9", "#c2255c", "#1098ad", "#e67700", "#5f3dc4"];
+/// Colors that read well on white, for people who have not picked one; white
+/// text on each has a contrast of at least 4.5:1 (caret labels, initials).
+pub const PALETTE: [&str; 8] = ["#c2410c", "#2f6fde", "#2b7a3b", "#ae3ec9", "#c2255c", "#0b7285", "#b35c00", "#5f3dc4"];
+
+/// The text color that reads best on `background` (`#rrggbb`): white, or
+/// near-black on a light color (stock clients may pick any color).
+pub fn ink_on(background: &str) -> &'static str {
+    let channel = |i: usize| u8::from_str_radix(background.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    };
+    let luminance = 0.2126 * linear(channel(1)) + 0.7152 * linear(channel(3)) + 0.0722 * linear(channel(5));
+    // White's contrast against it, compared with #111's (luminance 0.0056).
+    let on_white = 1.05 / (luminance + 0.05);
+    let on_dark = (luminance + 0.05) / 0.0556;
+    if on_white >= on_dark { "#fff" } else { "#111" }
+}
 const ADJECTIVES: [&str; 8] = ["Curious", "Quiet", "Bright", "Swift", "Gentle", "Bold", "Clever", "Sunny"];
 const ANIMALS: [&str; 8] = ["Otter", "Heron", "Fox", "Lynx", "Panda", "Robin", "Koala", "Whale"];
 
@@ -186,6 +202,15 @@ impl User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_on_a_color_is_white_unless_the_color_is_light() {
+        for color in PALETTE {
+            assert_eq!(ink_on(color), "#fff", "{color}");
+        }
+        assert_eq!(ink_on("#ffd43b"), "#111");
+        assert_eq!(ink_on("#000000"), "#fff");
+    }
 
     #[test]
     fn relative_positions_round_trip_and_follow_their_character() {

@@ -137,7 +137,8 @@ impl CaretLayer {
 
     /// Moves `entry`'s caret to `c` and draws `c`'s selection in place of the old one.
     fn update(&self, mut entry: Shown, c: &CaretView) -> Shown {
-        let style = format!("--c: {}; top: {}; left: {}; height: {}", c.color, px(c.top), px(c.left), px(c.height));
+        let ink = crate::presence::ink_on(&c.color);
+        let style = format!("--c: {}; --on-c: {ink}; top: {}; left: {}; height: {}", c.color, px(c.top), px(c.left), px(c.height));
         let _ = entry.caret.set_attribute("data-offset", &c.offset.to_string());
         let _ = entry.caret.set_attribute("data-name", &c.name);
         let _ = entry.caret.set_attribute("style", &style);

@@ -192,7 +192,7 @@ impl PeerBadges {
 /// One person's badge: their initials on their color, then their name (the
 /// initials are only decoration, so a screen reader reads the name once).
 fn badge(user: &User) -> Option<Element> {
-    let style = format!("--c: {}", user.color);
+    let style = format!("--c: {}; --on-c: {}", user.color, crate::presence::ink_on(&user.color));
     let badge = super::carets::span("peer", &[("style", style.as_str()), ("data-name", &user.name)])?;
     let initials = super::carets::span("initials", &[("aria-hidden", "true")])?;
     initials.set_text_content(Some(&user.initials()));

@@ -1,7 +1,7 @@
 //! `/account`: the signed-in person's name, password, API tokens, and signing out.
 
 use super::account_menu::SignOutButton;
-use super::forms::{CopyField, ErrorText, run};
+use super::forms::{CopyField, ErrorText, browser_load, run};
 use super::nav::{Failure, GoSignIn};
 use crate::api::{self, ApiToken, NewToken};
 use crate::model::{Me, PageSession};
@@ -84,7 +84,7 @@ fn ChangePassword() -> impl IntoView {
 /// (the new token is shown once).
 #[component]
 fn Tokens() -> impl IntoView {
-    let list = LocalResource::new(api::tokens);
+    let list = browser_load(api::tokens);
     let name = RwSignal::new(String::new());
     let (pending, error) = (RwSignal::new(false), RwSignal::new(None));
     let made = RwSignal::new(None::<NewToken>);

@@ -1,7 +1,7 @@
 //! `/admin`: the workspace's members (list, add, remove) and invite links,
 //! for administrators.
 
-use super::forms::{CopyField, ErrorText, full_url, run};
+use super::forms::{CopyField, ErrorText, browser_load, full_url, run};
 use super::nav::{Failure, GoSignIn};
 use crate::api::{self, Invite, Member, NewInvite};
 use crate::model::{Me, PageSession};
@@ -50,7 +50,7 @@ fn AdminView(me: Me) -> impl IntoView {
 /// Every member, each removable but oneself, and a form to add one.
 #[component]
 fn Members(me: String) -> impl IntoView {
-    let list = LocalResource::new(api::members);
+    let list = browser_load(api::members);
     let (pending, error) = (RwSignal::new(false), RwSignal::new(None));
     let remove = move |name: String| run(pending, error, api::remove_member(name), move |_| list.refetch());
     let me = StoredValue::new(me);
@@ -122,7 +122,7 @@ fn AddMember(added: impl Fn() + Copy + 'static) -> impl IntoView {
 /// Invite links: made (the full link is shown once), listed, revoked.
 #[component]
 fn Invites() -> impl IntoView {
-    let list = LocalResource::new(api::invites);
+    let list = browser_load(api::invites);
     let admin = RwSignal::new(false);
     let (pending, error) = (RwSignal::new(false), RwSignal::new(None));
     let made = RwSignal::new(None::<NewInvite>);

@@ -97,3 +97,55 @@ pub(super) fn full_url(path: &str) -> String {
     #[cfg(not(feature = "hydrate"))]
     return path.to_owned();
 }
+
+/// API data the browser loads once the page has hydrated, and again on
+/// [`BrowserLoad::refetch`]. The server renders it as not loaded yet, and it
+/// registers with no Suspense: a resource read under the page's Suspense
+/// would make that Suspense render the whole page again when it loads,
+/// dropping what the page's forms hold.
+pub(super) struct BrowserLoad<T: Send + Sync + 'static> {
+    value: RwSignal<Option<ApiResult<T>>>,
+    /// Changed to load again: the browser's effect loads on each change.
+    generation: RwSignal<u64>,
+}
+
+impl<T: Send + Sync> Clone for BrowserLoad<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync> Copy for BrowserLoad<T> {}
+
+/// Loads `fetch()` in the browser after hydration (the server never calls it).
+pub(super) fn browser_load<T: Clone + Send + Sync + 'static, Fut: Future<Output = ApiResult<T>> + 'static>(
+    fetch: impl Fn() -> Fut + 'static,
+) -> BrowserLoad<T> {
+    let load = BrowserLoad { value: RwSignal::new(None), generation: RwSignal::new(0) };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move || {
+        load.generation.track();
+        let call = fetch();
+        let value = load.value;
+        leptos::task::spawn_local(async move {
+            let loaded = call.await;
+            // The page may have been left meanwhile: the signal is then disposed.
+            let _ = value.try_set(Some(loaded));
+        });
+    });
+    #[cfg(not(feature = "hydrate"))]
+    drop(fetch);
+    load
+}
+
+impl<T: Clone + Send + Sync + 'static> BrowserLoad<T> {
+    /// What was loaded, if it has been (tracked).
+    pub(super) fn get(self) -> Option<ApiResult<T>> {
+        self.value.get()
+    }
+
+    /// Loads it again.
+    pub(super) fn refetch(self) {
+        self.generation.update(|g| *g += 1);
+    }
+}

@@ -1,7 +1,7 @@
 //! The editor's Share dialog, for a document's owner (and administrators):
 //! what the whole workspace may do, people with roles of their own, and share links.
 
-use super::forms::{CopyField, ErrorText, full_url, run};
+use super::forms::{CopyField, ErrorText, browser_load, full_url, run};
 use crate::api::{self, DocAccess, DocMember, NewLink, ShareLink};
 use leptos::prelude::*;
 use tandem_sync::DocId;
@@ -39,19 +39,19 @@ pub(super) fn ShareButton(doc: DocId) -> impl IntoView {
 #[component]
 fn SharePanel(doc: String) -> impl IntoView {
     let doc = StoredValue::new(doc);
-    let access = LocalResource::new(move || api::access(doc.get_value()));
+    let access = browser_load(move || api::access(doc.get_value()));
     let (pending, error) = (RwSignal::new(false), RwSignal::new(None));
     let ctx = Ctx { doc, pending, error, refresh: Callback::new(move |_| access.refetch()), made: RwSignal::new(None) };
-    // A Suspense of its own: the editor page's would otherwise take the
-    // page (and the open dialog with it) out of the document while this loads.
+    // Loaded by the browser, outside the editor page's Suspense, which would
+    // otherwise take the page (and the open dialog with it) out of the
+    // document while this loads.
     view! {
         <ErrorText error/>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || access.get().map(|loaded| match loaded {
-                Ok(access) => view! { <AccessView access ctx/> }.into_any(),
-                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-            })}
-        </Suspense>
+        {move || match access.get() {
+            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            Some(Ok(access)) => view! { <AccessView access ctx/> }.into_any(),
+            Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+        }}
     }
 }
 
