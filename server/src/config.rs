@@ -6,6 +6,7 @@ use tandem_sync::doc_core::DocLimits;
 use crate::conn::throttle::Rate;
 use crate::doc::queue::QueueLimits;
 use crate::workspace::AccessSettings;
+use crate::workspace::history::VersionTiming;
 use clap::{Parser, Subcommand};
 use tandem_sync::Role;
 use std::net::SocketAddr;
@@ -34,6 +35,9 @@ pub struct Config {
     /// Who may use the server.
     #[command(flatten)]
     pub access: AccessFlags,
+    /// When versions are recorded.
+    #[command(flatten)]
+    pub history: HistoryFlags,
     /// Something to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -53,7 +57,8 @@ pub enum Command {
 impl Config {
     /// What [`crate::run`] needs from the configuration.
     pub fn settings(&self) -> Settings {
-        Settings { limits: self.limits.clone(), security: self.security.clone(), access: self.access.settings() }
+        let history = self.history.timing();
+        Settings { limits: self.limits.clone(), security: self.security.clone(), access: self.access.settings(), history }
     }
 }
 
@@ -66,13 +71,34 @@ pub struct Settings {
     pub security: Security,
     /// Who may use the server.
     pub access: AccessSettings,
+    /// When automatic versions are recorded.
+    pub history: VersionTiming,
 }
 
 impl Default for Settings {
     /// Default limits in open mode: what tests and embedders start from. The
     /// `tandem` binary starts from its flags instead, in accounts mode.
     fn default() -> Self {
-        Settings { limits: Limits::default(), security: Security::default(), access: AccessSettings::open() }
+        let history = HistoryFlags::parse_from(["tandem"]).timing();
+        Settings { limits: Limits::default(), security: Security::default(), access: AccessSettings::open(), history }
+    }
+}
+
+/// When a document's versions are recorded.
+#[derive(Debug, Clone, Parser)]
+pub struct HistoryFlags {
+    /// Seconds editing must pause before an automatic version is recorded.
+    #[arg(long, env = "TANDEM_VERSION_IDLE_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub version_idle_secs: u64,
+    /// Most seconds between automatic versions while editing goes on.
+    #[arg(long, env = "TANDEM_VERSION_INTERVAL_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub version_interval_secs: u64,
+}
+
+impl HistoryFlags {
+    /// The timing these flags set.
+    pub fn timing(&self) -> VersionTiming {
+        VersionTiming { idle: Duration::from_secs(self.version_idle_secs), interval: Duration::from_secs(self.version_interval_secs) }
     }
 }
 

@@ -105,9 +105,12 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
     store.register_metrics(&mut registry);
     let tasks = TaskTracker::new();
     let rooms = Rooms::configured(store, metrics.clone(), settings.limits.doc_limits());
+    let people = Arc::new(People::new(directory, settings.access, Arc::default()));
+    let workspace = Workspace::new(rooms, people, tasks.clone(), shutdown.clone());
+    workspace.start_versions(settings.history);
     Ok(AppState {
         leptos: leptos_options()?,
-        workspace: Workspace::new(rooms, Arc::new(People::new(directory, settings.access, Arc::default())), tasks.clone(), shutdown.clone()),
+        workspace,
         admission: Admission::new(settings.limits.connection_caps()),
         limits: Arc::new(settings.limits),
         shutdown,

@@ -92,17 +92,20 @@ where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
     R: Deref<Target = Room> + Send,
 {
-    serve_as(socket, early, room, Joining { conn: ConnId::next(), rights: Rights::Write }, settings, shutdown)
+    let joining = Joining { conn: ConnId::next(), rights: Rights::Write, author: Arc::from(crate::doc::ANONYMOUS) };
+    serve_as(socket, early, room, joining, settings, shutdown)
 }
 
 /// Who joins a room: the connection's id (by which the room can later change
-/// its rights or close it) and what it may do.
-#[derive(Debug, Clone, Copy)]
+/// its rights or close it), what it may do, and who it is.
+#[derive(Debug, Clone)]
 pub struct Joining {
     /// The connection's id.
     pub conn: ConnId,
     /// Whether its updates are applied.
     pub rights: Rights,
+    /// Whose edits its updates are, for the document's versions.
+    pub author: Arc<str>,
 }
 
 /// Serves one connection as [`serve_with_early`] does, joining the room as `joining`.
@@ -111,11 +114,11 @@ where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
     R: Deref<Target = Room> + Send,
 {
-    let Joining { conn, rights } = joining;
+    let Joining { conn, rights, author } = joining;
     let span = tracing::info_span!("conn", doc = %room.id(), conn = %conn);
     let (peer, queue) = ConnHandle::new(settings.queue);
     let close = queue.close.clone();
-    if !room.join(conn, peer, rights) {
+    if !room.join(conn, peer, rights, author) {
         close.close((close::INTERNAL_ERROR, "document unavailable"));
     }
     let mut connection = drive::Connection::new(socket, early, room, conn, queue, &settings);

@@ -14,3 +14,6 @@ pub mod room;
 pub use queue::{ConnHandle, ConnId, ConnQueue};
 pub use registry::{Listing, LoadError, RoomGuard, Rooms};
 pub use room::Room;
+
+/// The author of edits nobody signed (open mode, tests, tools), in a document's versions.
+pub const ANONYMOUS: &str = "anonymous";

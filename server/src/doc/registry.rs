@@ -202,7 +202,8 @@ impl Rooms {
             let exists = loaded.is_some();
             let loaded = loaded.unwrap_or_default();
             let core = DocCore::from_updates(loaded.updates.iter().map(Vec::as_slice))?.with_limits(limits);
-            Ok((core, Stored { last_seq, log_len: loaded.log_len, log_bytes: loaded.log_bytes, exists }))
+            let chain = store.chain_end(&doc)?;
+            Ok((core, Stored { last_seq, log_len: loaded.log_len, log_bytes: loaded.log_bytes, exists, chain }))
         })
         .await??;
         self.metrics.document_loads.inc();

@@ -5,10 +5,12 @@ use crate::metrics::Metrics;
 use crate::doc::queue::{ConnId, Outbound, ConnHandle};
 use tandem_sync::close;
 use crate::doc::Listing;
-use crate::store::{Headline, Seq, Store};
+use crate::store::{ChainEnd, Headline, NewVersion, Seq, Store, VersionKind};
 use tandem_sync::DocId;
 use bytes::Bytes;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::time::Duration;
+use tandem_sync::history;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -27,6 +29,8 @@ struct Member {
     last_seq: Seq,
     /// Whether its updates are applied; changed in place when its access changes.
     rights: Rights,
+    /// Who it is, for the authors of the next version.
+    author: Arc<str>,
 }
 
 struct RoomState {
@@ -43,10 +47,25 @@ struct RoomState {
     log_bytes: usize,
     /// Set when the document failed in memory: it takes no more messages and is not compacted.
     poisoned: bool,
+    /// What the next version continues from, and what changed since the last one.
+    history: History,
+}
+
+/// The document's history as the room keeps it between versions.
+#[derive(Default)]
+struct History {
+    /// The last version's state vector; `None` before the first version.
+    base: Option<Vec<u8>>,
+    /// Versions stored as changes since the last checkpoint.
+    since_checkpoint: u32,
+    /// Who changed the document since the last version.
+    authors: BTreeSet<Arc<str>>,
+    /// When it first and last changed since the last version (`None`: unchanged).
+    changed: Option<(Instant, Instant)>,
 }
 
 /// Where a document stood in storage when it was loaded.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Stored {
     /// The highest seq queued for the document so far (a snapshot taken now covers it).
     pub last_seq: Seq,
@@ -56,6 +75,8 @@ pub struct Stored {
     pub log_bytes: usize,
     /// Whether the document exists in storage.
     pub exists: bool,
+    /// Where its chain of versions ends, if it has versions.
+    pub chain: Option<ChainEnd>,
 }
 
 /// What a room reports to, shared by every room.
@@ -103,6 +124,11 @@ impl Room {
             log_len: stored.log_len,
             log_bytes: stored.log_bytes,
             poisoned: false,
+            history: History {
+                since_checkpoint: stored.chain.as_ref().map_or(0, |c| c.since_checkpoint),
+                base: stored.chain.map(|c| c.state_vector),
+                ..History::default()
+            },
         };
         let Reporting { listing, metrics } = reporting;
         Room { id, store, listing, metrics, state: Mutex::new(state) }
@@ -132,7 +158,7 @@ impl Room {
     /// Adds a connection with `rights`: it receives our `SyncStep1` and every
     /// awareness state first (and, if it may only read, the permission-denied
     /// message), then every later broadcast, in one step so nothing slips between.
-    pub fn join(&self, conn: ConnId, peer: ConnHandle, rights: Rights) -> bool {
+    pub fn join(&self, conn: ConnId, peer: ConnHandle, rights: Rights, author: Arc<str>) -> bool {
         let mut st = self.lock();
         if st.poisoned {
             return false;
@@ -147,7 +173,7 @@ impl Room {
         // have sent part of it on its earlier connection, and an ack it gets
         // here must cover that too.
         let last_seq = st.last_seq;
-        st.members.insert(conn, Member { peer, awareness_ids: HashSet::new(), last_seq, rights });
+        st.members.insert(conn, Member { peer, awareness_ids: HashSet::new(), last_seq, rights, author });
         true
     }
 
@@ -188,7 +214,8 @@ impl Room {
         if out.persist.is_some() {
             self.metrics.update_apply.observe(started.elapsed());
         }
-        let seq = out.persist.map(|update| self.persist(&mut st, update));
+        let author = st.members.get(&conn).map(|m| m.author.clone());
+        let seq = out.persist.map(|update| self.persist(&mut st, update, author));
         let Some(member) = st.members.get_mut(&conn) else { return Ok(()) };
         member.last_seq = seq.unwrap_or(member.last_seq);
         member.awareness_ids.extend(&out.awareness.set);
@@ -208,9 +235,10 @@ impl Room {
         Ok(())
     }
 
-    /// Applies an update that arrived outside a WebSocket (the HTTP API) and
-    /// relays it to every connection. Returns the seq to wait for durability.
-    pub fn apply_update(&self, update: &[u8]) -> Result<Seq, CoreError> {
+    /// Applies an update by `author` that arrived outside a WebSocket (the
+    /// HTTP API, a restore) and relays it to every connection. Returns the seq
+    /// to wait for durability.
+    pub fn apply_update(&self, update: &[u8], author: Arc<str>) -> Result<Seq, CoreError> {
         let mut st = self.lock();
         if st.poisoned {
             return Err(CoreError::Panicked);
@@ -220,7 +248,7 @@ impl Room {
             return Ok(st.last_seq);
         }
         self.metrics.update_apply.observe(started.elapsed());
-        let seq = self.persist(&mut st, Bytes::copy_from_slice(update));
+        let seq = self.persist(&mut st, Bytes::copy_from_slice(update), Some(author));
         let frame = Bytes::from(tandem_sync::protocol::encode_update(update));
         broadcast(&mut st, None, frame);
         Ok(seq)
@@ -231,17 +259,55 @@ impl Room {
         f(&self.lock().core)
     }
 
-    /// Queues a snapshot if the log has grown since the last one. Called when
-    /// the room unloads; returns the seq that makes it durable.
+    /// Queues a version if the document changed since the last one, and a
+    /// snapshot if the log has grown since the last one. Called when the room
+    /// unloads (the last person left); returns the seq that makes it durable.
     pub fn flush(&self) -> Seq {
         let mut st = self.lock();
+        if !st.poisoned {
+            self.record(&mut st, VersionKind::Auto, None);
+        }
         if st.log_len > 0 && !st.poisoned {
             self.compact(&mut st);
         }
         self.store.last_queued()
     }
 
-    fn persist(&self, st: &mut RoomState, update: Bytes) -> Seq {
+    /// Queues a version of the document as it is now: always for a named,
+    /// restore or import version, for an automatic one only if the document
+    /// changed since the last version. Returns its id (and durability seq).
+    pub fn record_version(&self, kind: VersionKind, label: Option<String>) -> Option<Seq> {
+        let mut st = self.lock();
+        if st.poisoned {
+            return None;
+        }
+        self.record(&mut st, kind, label)
+    }
+
+    /// Whether an automatic version is due at `now`: the document changed
+    /// and editing paused for `idle`, or has gone on for `interval`.
+    pub fn version_due(&self, now: Instant, idle: Duration, interval: Duration) -> bool {
+        let st = self.lock();
+        st.history.changed.is_some_and(|(first, last)| now - last >= idle || now - first >= interval)
+    }
+
+    fn record(&self, st: &mut RoomState, kind: VersionKind, label: Option<String>) -> Option<Seq> {
+        if kind == VersionKind::Auto && st.history.changed.is_none() {
+            return None;
+        }
+        let checkpoint = st.history.since_checkpoint + 1 >= history::CHECKPOINT_EVERY;
+        let recorded = history::record(st.core.doc(), st.history.base.as_deref(), checkpoint);
+        let authors = std::mem::take(&mut st.history.authors).iter().map(|a| a.to_string()).collect();
+        st.history.since_checkpoint = if recorded.checkpoint { 0 } else { st.history.since_checkpoint + 1 };
+        st.history.base = Some(recorded.state_vector.clone());
+        st.history.changed = None;
+        Some(self.store.add_version(&self.id, NewVersion { kind, label, authors, recorded }))
+    }
+
+    fn persist(&self, st: &mut RoomState, update: Bytes, author: Option<Arc<str>>) -> Seq {
+        let now = Instant::now();
+        st.history.changed = Some(st.history.changed.map_or((now, now), |(first, _)| (first, now)));
+        st.history.authors.extend(author);
         st.log_len += 1;
         st.log_bytes += update.len();
         st.last_seq = self.store.append(&self.id, update);

@@ -28,6 +28,7 @@ pub fn router(max_body: usize) -> Router<AppState> {
         .route("/docs/{id}/state", get(state))
         .merge(crate::http::api_people::router())
         .merge(crate::http::api_sharing::router())
+        .merge(crate::http::api_history::router())
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         // Added after the layer above, so that only its own, larger limit applies.
         .route("/docs/{id}/update", post(update).layer(DefaultBodyLimit::max(max_body)))

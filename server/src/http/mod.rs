@@ -5,7 +5,8 @@
 //! - [`accept`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
 //! - [`api`]: the JSON API under `/api` for documents; [`api_people`] for
 //!   accounts, sessions, tokens and invites; [`api_sharing`] for a document's
-//!   access and share links; [`error`] is their error type, [`json`] their body extractor.
+//!   access and share links; [`api_history`] for versions; [`error`] is their
+//!   error type, [`json`] their body extractor.
 //! - [`auth`]: credentials (session cookie, bearer token), the caller
 //!   extractor, and the redirect of signed-out page views.
 //! - [`ws`]: `GET /ws/{id}` — admits, upgrades and hands a socket to [`crate::conn`].
@@ -18,6 +19,7 @@
 
 pub mod accept;
 pub mod api;
+pub mod api_history;
 pub mod api_people;
 pub mod api_sharing;
 pub mod auth;

@@ -133,7 +133,7 @@ async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> 
     let settings = app.limits.conn_settings();
     match load(&mut socket, &app, &id, &settings).await {
         Ok((room, early)) => {
-            let joining = Joining { conn: ConnId::next(), rights };
+            let joining = Joining { conn: ConnId::next(), rights, author: caller.author() };
             let live = app.workspace.people().live();
             let registered = (caller != Caller::Open).then(|| live.register(joining.conn, &id, &caller, room.room()));
             if registered.is_some() && live.epoch() != epoch {

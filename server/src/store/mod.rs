@@ -10,14 +10,17 @@
 //! - `accounts`: the [`Accounts`] and [`Access`] traits — people, sessions,
 //!   tokens, invites; who may see each document — and what they store.
 //! - `sqlite/accounts.rs`, `sqlite/access.rs`: those traits on the SQLite store.
+//! - `versions`: what a document's versions are stored as; `sqlite/versions.rs` reads them.
 //! - `monitor`: what the writer reports while it works, for `/readyz` and `/metrics`.
 
 mod accounts;
 mod monitor;
 mod sqlite;
+mod versions;
 
 pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, UserInfo};
 pub use sqlite::{Copied, Restored, SqliteStore};
+pub use versions::{ChainEnd, NewVersion, VersionKind, VersionMeta};
 
 use tandem_sync::DocId;
 use bytes::Bytes;
@@ -110,6 +113,15 @@ pub trait Store: Send + Sync + 'static {
     fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq;
     /// Queues the creation of an empty `doc` (a no-op if it exists).
     fn create(&self, doc: &DocId) -> Seq;
+    /// Queues a version of `doc`; its id is the returned [`Seq`].
+    fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq;
+    /// The versions of `doc`, newest first.
+    fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError>;
+    /// Version `id` of `doc` and the updates that rebuild it (its last
+    /// checkpoint, then every delta up to it), if it exists.
+    fn version(&self, doc: &DocId, id: i64) -> Result<Option<(VersionMeta, Vec<Vec<u8>>)>, StoreError>;
+    /// Where `doc`'s chain of versions ends, if it has any version.
+    fn chain_end(&self, doc: &DocId) -> Result<Option<ChainEnd>, StoreError>;
     /// The highest durable [`Seq`].
     fn durable(&self) -> watch::Receiver<Seq>;
     /// The most recently queued [`Seq`].

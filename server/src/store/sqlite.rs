@@ -1,7 +1,7 @@
 //! The embedded SQLite store: one writer thread with group commit, one reader.
 
 use super::monitor::Monitor;
-use super::{DocMeta, Headline, Seq, Store, StoreError, StoredDoc};
+use super::{ChainEnd, DocMeta, Headline, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -15,6 +15,7 @@ use tokio::sync::watch;
 mod access;
 mod accounts;
 mod backup;
+mod versions;
 
 pub use backup::{Copied, Restored};
 
@@ -23,7 +24,7 @@ const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 /// Most operations committed in one transaction; more wait for the next commit.
 const MAX_BATCH: usize = 4096;
 /// Longest pause between retries of a failed commit (disk full, I/O error).
@@ -104,11 +105,28 @@ CREATE TABLE IF NOT EXISTS links (
 CREATE INDEX IF NOT EXISTS links_by_doc ON links (doc);
 ";
 
+/// A document's versions (schema 5): each the changes since the one before
+/// it, or (`checkpoint`) the whole state; `id` is the store seq that wrote it.
+const VERSIONS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS versions (
+    id           INTEGER PRIMARY KEY,
+    doc          TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    label        TEXT,
+    authors      TEXT NOT NULL,
+    checkpoint   INTEGER NOT NULL,
+    data         BLOB NOT NULL,
+    state_vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc, id);
+";
+
 /// What turns a store of schema `version` into the next one; applied in
 /// order when an older store opens. A store written before version 2 lists
 /// its documents without an excerpt until each is next snapshotted; version 3
-/// adds accounts, version 4 sessions, tokens and access.
-const MIGRATIONS: [(i64, &str); 3] = [
+/// adds accounts, version 4 sessions, tokens and access, version 5 versions.
+const MIGRATIONS: [(i64, &str); 4] = [
     (1, "ALTER TABLE docs ADD COLUMN excerpt TEXT NOT NULL DEFAULT '';"),
     (
         2,
@@ -117,6 +135,7 @@ const MIGRATIONS: [(i64, &str); 3] = [
             admin INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL) WITHOUT ROWID;",
     ),
     (3, ACCESS_SCHEMA),
+    (4, VERSIONS_SCHEMA),
 ];
 
 /// One queued write, in [`Seq`] order.
@@ -124,12 +143,13 @@ enum Op {
     Append { seq: Seq, doc: DocId, data: Bytes, at: i64 },
     Compact { seq: Seq, doc: DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline, at: i64 },
     Create { seq: Seq, doc: DocId, at: i64 },
+    Version { seq: Seq, doc: DocId, version: Box<NewVersion>, at: i64 },
 }
 
 impl Op {
     fn seq(&self) -> Seq {
         match self {
-            Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } => *seq,
+            Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } | Op::Version { seq, .. } => *seq,
         }
     }
 }
@@ -249,7 +269,7 @@ fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         return migrate(conn);
     }
     conn.execute_batch(&format!(
-        "BEGIN; {SCHEMA} {ACCESS_SCHEMA} PRAGMA application_id = {APP_ID}; \
+        "BEGIN; {SCHEMA} {ACCESS_SCHEMA} {VERSIONS_SCHEMA} PRAGMA application_id = {APP_ID}; \
          PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
     ))?;
     Ok(())
@@ -385,6 +405,7 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
             ])?;
         }
         Op::Create { doc, at, .. } => upsert_doc(tx, doc, *at, 0)?,
+        Op::Version { seq, doc, version, at } => versions::insert(tx, *seq, doc, version, *at)?,
     }
     Ok(())
 }
@@ -426,6 +447,23 @@ impl Store for SqliteStore {
     fn create(&self, doc: &DocId) -> Seq {
         let (doc, at) = (doc.clone(), now_ms());
         self.enqueue(|seq| Op::Create { seq, doc, at })
+    }
+
+    fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
+        let (doc, at) = (doc.clone(), now_ms());
+        self.enqueue(|seq| Op::Version { seq, doc, version: Box::new(version), at })
+    }
+
+    fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {
+        self.read(|conn| versions::list(conn, doc))
+    }
+
+    fn version(&self, doc: &DocId, id: i64) -> Result<Option<(VersionMeta, Vec<Vec<u8>>)>, StoreError> {
+        self.read(|conn| versions::chain(conn, doc, id))
+    }
+
+    fn chain_end(&self, doc: &DocId) -> Result<Option<ChainEnd>, StoreError> {
+        self.read(|conn| versions::chain_end(conn, doc))
     }
 
     fn durable(&self) -> watch::Receiver<Seq> {

@@ -38,6 +38,24 @@ impl Client {
         c
     }
 
+    /// Closes the connection and keeps the document, as a client going offline does.
+    pub async fn go_offline(self) -> Replica {
+        let Client { conn, replica } = self;
+        let Connection { mut tx, rx } = conn;
+        tx.close().await;
+        rx.drain().await;
+        replica
+    }
+
+    /// Connects with a document kept offline (edited meanwhile, perhaps) and
+    /// syncs: the handshake's `SyncStep2` carries what it did offline.
+    pub async fn come_back(url: &str, replica: Replica) -> Client {
+        let conn = Connection::open_with(url, &[]).await.expect("connect");
+        let mut c = Client { conn, replica };
+        c.sync().await;
+        c
+    }
+
     /// Sends our state vector and waits for the server's `SyncStep2`.
     pub async fn sync(&mut self) {
         assert!(self.try_sync().await, "connection ended before sync");

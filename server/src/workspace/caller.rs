@@ -74,6 +74,16 @@ impl Caller {
         }
     }
 
+    /// Whose edits the caller's are, in a document's versions: a member's
+    /// name, `guest` for a share link, `anonymous` in open mode.
+    pub fn author(&self) -> std::sync::Arc<str> {
+        match self {
+            Caller::Member(member) => std::sync::Arc::from(member.username.as_str()),
+            Caller::Guest { .. } => std::sync::Arc::from("guest"),
+            Caller::Open | Caller::Anonymous => std::sync::Arc::from(crate::doc::ANONYMOUS),
+        }
+    }
+
     /// Whether the caller may create documents (members, and everyone in open mode).
     pub fn may_create(&self) -> bool {
         matches!(self, Caller::Open | Caller::Member(_))

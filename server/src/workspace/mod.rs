@@ -9,11 +9,14 @@
 //! - [`people`]: first start, sign-in, sessions, API tokens, members, invites.
 //! - [`sharing`]: a document's owner, workspace access, members and share links.
 //! - [`live`]: the open connections revocation reaches.
+//! - [`history`]: versions — listed, read, compared, named, restored — and
+//!   the task that records automatic ones.
 //!
 //! Every operation takes the [`Caller`]. A document the caller may not see is
 //! [`WorkspaceError::NotFound`], exactly like one that does not exist.
 
 pub mod caller;
+pub mod history;
 mod ids;
 pub mod live;
 pub mod people;
@@ -180,7 +183,7 @@ impl Workspace {
         let seq = if title.is_empty() {
             room.store().create(&id)
         } else {
-            room.apply_update(&document::fresh_update(document::TITLE, title)).map_err(LoadError::Damaged)?
+            room.apply_update(&document::fresh_update(document::TITLE, title), caller.author()).map_err(LoadError::Damaged)?
         };
         if !store::wait_durable(&**room.store(), seq).await {
             return Err(WorkspaceError::Closed);
@@ -240,7 +243,7 @@ impl Workspace {
             return Err(WorkspaceError::Forbidden("you may only read this document"));
         }
         let room = self.rooms.acquire(id).await?;
-        let seq = room.apply_update(update)?;
+        let seq = room.apply_update(update, caller.author())?;
         if !store::wait_durable(&**room.store(), seq).await {
             return Err(WorkspaceError::Closed);
         }
@@ -320,7 +323,7 @@ impl Workspace {
         store::settle(&**self.rooms.store()).await
     }
 
-    async fn existing(&self, id: &DocId) -> Result<RoomGuard, WorkspaceError> {
+    pub(crate) async fn existing(&self, id: &DocId) -> Result<RoomGuard, WorkspaceError> {
         self.rooms.acquire_existing(id).await?.ok_or(WorkspaceError::NotFound)
     }
 

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use common::{Client, Ended, TestServer, api_text, doc_id, request};
 use server::config::{Limits, Settings};
 use tandem_sync::close;
-use server::store::{DocMeta, Headline, Seq, SqliteStore, Store, StoreError, StoredDoc};
+use server::store::{ChainEnd, DocMeta, Headline, NewVersion, Seq, SqliteStore, Store, StoreError, StoredDoc, VersionMeta};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -189,6 +189,18 @@ impl Store for GatedStore {
     }
     fn create(&self, doc: &DocId) -> Seq {
         self.inner.create(doc)
+    }
+    fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
+        self.inner.add_version(doc, version)
+    }
+    fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {
+        self.inner.versions(doc)
+    }
+    fn version(&self, doc: &DocId, id: i64) -> Result<Option<(VersionMeta, Vec<Vec<u8>>)>, StoreError> {
+        self.inner.version(doc, id)
+    }
+    fn chain_end(&self, doc: &DocId) -> Result<Option<ChainEnd>, StoreError> {
+        self.inner.chain_end(doc)
     }
     fn durable(&self) -> watch::Receiver<Seq> {
         self.inner.durable()

@@ -14,6 +14,7 @@ mod backup;
 mod bad_input;
 mod crash;
 mod fault;
+mod history;
 mod interop;
 mod keepalive;
 mod limits;

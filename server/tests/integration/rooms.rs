@@ -16,7 +16,7 @@ async fn concurrent_users_share_one_room_which_unloads_and_compacts_when_unused(
     let (a, b) = tokio::join!(rooms.acquire(&id), rooms.acquire(&id));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(std::ptr::eq(&*a, &*b), "two rooms for one document");
-    let seq = a.apply_update(&fresh_update(CONTENT, "hello")).unwrap();
+    let seq = a.apply_update(&fresh_update(CONTENT, "hello"), "anonymous".into()).unwrap();
     assert!(server::store::wait_durable(&*store, seq).await);
     assert_eq!(store.load(&id).unwrap().unwrap().log_len, 1);
 
@@ -59,7 +59,7 @@ async fn the_listing_keeps_a_body_first_line_also_in_a_store_written_before_exce
     let room = rooms.acquire(&id).await.unwrap();
     let replica = tandem_sync::document::new_doc();
     tandem_sync::document::apply_v1(&replica, &room.read(|c| c.encode_state())).unwrap();
-    room.apply_update(&tandem_sync::document::insert(&replica, CONTENT, 0, "Weekly list")).unwrap();
+    room.apply_update(&tandem_sync::document::insert(&replica, CONTENT, 0, "Weekly list"), "anonymous".into()).unwrap();
     drop(room);
     assert!(server::store::settle(&*store).await);
     assert_eq!(store.list().unwrap()[0].excerpt, "Weekly list", "the unload's snapshot stores the first line");

@@ -1,0 +1,83 @@
+//! Versions in the SQLite store: written by the writer thread in seq order
+//! with the updates they follow, read on the reader connection.
+
+use crate::store::{ChainEnd, NewVersion, VersionKind, VersionMeta};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use tandem_sync::DocId;
+
+/// The columns [`meta_row`] reads, in order.
+const META_COLUMNS: &str = "id, created_at, label, kind, authors";
+
+fn meta_row(r: &Row<'_>) -> rusqlite::Result<VersionMeta> {
+    let authors: String = r.get(4)?;
+    Ok(VersionMeta {
+        id: r.get(0)?,
+        created_at: r.get(1)?,
+        label: r.get(2)?,
+        kind: VersionKind::parse(&r.get::<_, String>(3)?),
+        // Written by us as a JSON array of names; anything else reads as none.
+        authors: serde_json::from_str(&authors).unwrap_or_default(),
+    })
+}
+
+/// Stores `version` of `doc` with id `seq` (inside the writer's transaction).
+pub(super) fn insert(tx: &Transaction<'_>, seq: u64, doc: &DocId, version: &NewVersion, at: i64) -> rusqlite::Result<()> {
+    let authors = serde_json::to_string(&version.authors).unwrap_or_else(|_| "[]".into());
+    let recorded = &version.recorded;
+    tx.prepare_cached(
+        "INSERT INTO versions (id, doc, created_at, kind, label, authors, checkpoint, data, state_vector)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        seq as i64,
+        doc.as_str(),
+        at,
+        version.kind.as_str(),
+        version.label,
+        authors,
+        recorded.checkpoint,
+        recorded.data,
+        recorded.state_vector
+    ])?;
+    Ok(())
+}
+
+/// The versions of `doc`, newest first.
+pub(super) fn list(conn: &mut Connection, doc: &DocId) -> rusqlite::Result<Vec<VersionMeta>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM versions WHERE doc = ?1 ORDER BY id DESC"))?;
+    stmt.query_map([doc.as_str()], meta_row)?.collect()
+}
+
+/// Version `id` of `doc` and its chain: its last checkpoint and every version after it, up to it.
+pub(super) fn chain(conn: &mut Connection, doc: &DocId, id: i64) -> rusqlite::Result<Option<(VersionMeta, Vec<Vec<u8>>)>> {
+    let tx = conn.transaction()?;
+    let sql = format!("SELECT {META_COLUMNS} FROM versions WHERE doc = ?1 AND id = ?2");
+    let Some(meta) = tx.prepare_cached(&sql)?.query_row(params![doc.as_str(), id], meta_row).optional()? else {
+        return Ok(None);
+    };
+    let start: i64 = tx
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM versions WHERE doc = ?1 AND id <= ?2 AND checkpoint")?
+        .query_row(params![doc.as_str(), id], |r| r.get(0))?;
+    let mut stmt = tx.prepare_cached("SELECT data FROM versions WHERE doc = ?1 AND id >= ?2 AND id <= ?3 ORDER BY id")?;
+    let data = stmt.query_map(params![doc.as_str(), start, id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    drop(stmt);
+    Ok(Some((meta, data)))
+}
+
+/// Where `doc`'s chain ends: its last version's state vector and how many
+/// versions since its last checkpoint.
+pub(super) fn chain_end(conn: &mut Connection, doc: &DocId) -> rusqlite::Result<Option<ChainEnd>> {
+    let tx = conn.transaction()?;
+    let last = tx
+        .prepare_cached("SELECT id, state_vector FROM versions WHERE doc = ?1 ORDER BY id DESC LIMIT 1")?
+        .query_row([doc.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .optional()?;
+    let Some((last, state_vector)) = last else { return Ok(None) };
+    let since: i64 = tx
+        .prepare_cached(
+            "SELECT count(*) FROM versions WHERE doc = ?1 AND id <= ?2
+             AND id > (SELECT coalesce(max(id), 0) FROM versions WHERE doc = ?1 AND checkpoint)",
+        )?
+        .query_row(params![doc.as_str(), last], |r| r.get(0))?;
+    Ok(Some(ChainEnd { state_vector, since_checkpoint: since.max(0) as u32 }))
+}

@@ -1,0 +1,146 @@
+//! A document's history: its versions listed, read, compared, named and
+//! restored (editors, owners and administrators; viewers get 403), and the
+//! task that records automatic versions.
+
+use super::people::blocking;
+use super::{Caller, Workspace, WorkspaceError};
+use crate::store::{self, VersionKind, VersionMeta};
+use serde::Serialize;
+use std::time::Duration;
+use tandem_sync::{DocId, Role, document, history};
+
+/// When automatic versions are recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionTiming {
+    /// After editing paused this long.
+    pub idle: Duration,
+    /// At most this long apart while editing goes on.
+    pub interval: Duration,
+}
+
+/// How often loaded documents are checked for a due automatic version.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// A version with the title and text it had.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    /// What the listing shows of it.
+    #[serde(flatten)]
+    pub meta: VersionMeta,
+    /// The title it had.
+    pub title: String,
+    /// The text it had.
+    pub text: String,
+}
+
+/// Which state a diff compares with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffTarget {
+    /// Another version.
+    Version(i64),
+    /// The document as it is now.
+    Current,
+}
+
+/// A stored state that does not rebuild: the store is damaged (an internal error).
+fn unreadable(e: document::ApplyError) -> WorkspaceError {
+    WorkspaceError::Load(crate::doc::LoadError::Damaged(tandem_sync::doc_core::CoreError::BadUpdate(e.to_string())))
+}
+
+impl Workspace {
+    /// The caller may use `id`'s history: an editor, owner or administrator.
+    async fn history_allowed(&self, caller: &Caller, id: &DocId) -> Result<(), WorkspaceError> {
+        if self.role(caller, id).await? < Role::Editor {
+            return Err(WorkspaceError::Forbidden("only editors see a document's history"));
+        }
+        Ok(())
+    }
+
+    /// The versions of `id`, newest first.
+    pub async fn versions(&self, caller: &Caller, id: &DocId) -> Result<Vec<VersionMeta>, WorkspaceError> {
+        self.history_allowed(caller, id).await?;
+        self.settled().await;
+        let (store, key) = (self.rooms().store().clone(), id.clone());
+        blocking(move || store.versions(&key)).await
+    }
+
+    /// Version `v` of `id` with the title and text it had.
+    pub async fn version(&self, caller: &Caller, id: &DocId, v: i64) -> Result<VersionView, WorkspaceError> {
+        self.history_allowed(caller, id).await?;
+        self.read_version(id, v).await
+    }
+
+    async fn read_version(&self, id: &DocId, v: i64) -> Result<VersionView, WorkspaceError> {
+        self.settled().await;
+        let (store, key) = (self.rooms().store().clone(), id.clone());
+        let (meta, chain) = blocking(move || store.version(&key, v)).await?.ok_or(WorkspaceError::NotFound)?;
+        let doc = history::rebuild(chain.iter().map(Vec::as_slice)).map_err(unreadable)?;
+        Ok(VersionView { meta, title: document::title(&doc), text: document::content(&doc) })
+    }
+
+    /// Names the current state of `id`: a version of kind `named`, once durable.
+    pub async fn name_version(&self, caller: &Caller, id: &DocId, label: &str) -> Result<VersionMeta, WorkspaceError> {
+        self.history_allowed(caller, id).await?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 200 {
+            return Err(WorkspaceError::Invalid("a version's label is 1 to 200 characters"));
+        }
+        let room = self.existing(id).await?;
+        let seq = room.record_version(VersionKind::Named, Some(label.to_owned())).ok_or(WorkspaceError::Closed)?;
+        self.durable(seq).await?;
+        self.read_version(id, seq as i64).await.map(|v| v.meta)
+    }
+
+    /// A unified diff of version `v`'s text against `to`'s.
+    pub async fn diff(&self, caller: &Caller, id: &DocId, v: i64, to: DiffTarget) -> Result<String, WorkspaceError> {
+        self.history_allowed(caller, id).await?;
+        let from = self.read_version(id, v).await?;
+        let (name, text) = match to {
+            DiffTarget::Version(w) => (format!("version {w}"), self.read_version(id, w).await?.text),
+            DiffTarget::Current => ("current".to_owned(), self.text(caller, id).await?),
+        };
+        Ok(history::unified(&from.text, &text, &format!("version {v}"), &name))
+    }
+
+    /// Brings `id` back to version `v` with the smallest edit, made like any
+    /// other: the state it replaces is recorded first, then the restored one
+    /// (kind `restore`), whose id is returned once it is durable.
+    pub async fn restore_version(&self, caller: &Caller, id: &DocId, v: i64) -> Result<i64, WorkspaceError> {
+        self.history_allowed(caller, id).await?;
+        let target = self.read_version(id, v).await?;
+        let room = self.existing(id).await?;
+        room.record_version(VersionKind::Auto, None);
+        let replica = history::rebuild([room.read(|core| core.encode_state()).as_slice()]).map_err(unreadable)?;
+        if let Some(update) = history::restore(&replica, &target.title, &target.text) {
+            room.apply_update(&update, caller.author())?;
+        }
+        let seq = room.record_version(VersionKind::Restore, None).ok_or(WorkspaceError::Closed)?;
+        self.durable(seq).await?;
+        Ok(seq as i64)
+    }
+
+    async fn durable(&self, seq: store::Seq) -> Result<(), WorkspaceError> {
+        if store::wait_durable(&**self.rooms().store(), seq).await { Ok(()) } else { Err(WorkspaceError::Closed) }
+    }
+
+    /// Records automatic versions of loaded documents as they fall due, until shutdown.
+    pub fn start_versions(&self, timing: VersionTiming) {
+        let (rooms, shutdown) = (self.rooms().clone(), self.shutdown.clone());
+        self.tasks.spawn(async move {
+            let mut ticks = tokio::time::interval(CHECK_EVERY);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    () = shutdown.cancelled() => return,
+                }
+                let now = std::time::Instant::now();
+                for room in rooms.loaded() {
+                    if room.version_due(now, timing.idle, timing.interval) {
+                        room.record_version(VersionKind::Auto, None);
+                    }
+                }
+            }
+        });
+    }
+}
