@@ -93,12 +93,19 @@ pub struct HistoryFlags {
     /// Most seconds between automatic versions while editing goes on.
     #[arg(long, env = "TANDEM_VERSION_INTERVAL_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub version_interval_secs: u64,
+    /// Days a deleted document stays in the trash before it is deleted for good.
+    #[arg(long, env = "TANDEM_TRASH_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub trash_days: u64,
 }
 
 impl HistoryFlags {
     /// The timing these flags set.
     pub fn timing(&self) -> VersionTiming {
-        VersionTiming { idle: Duration::from_secs(self.version_idle_secs), interval: Duration::from_secs(self.version_interval_secs) }
+        VersionTiming {
+            idle: Duration::from_secs(self.version_idle_secs),
+            interval: Duration::from_secs(self.version_interval_secs),
+            trash: Duration::from_secs(self.trash_days * 86_400),
+        }
     }
 }
 

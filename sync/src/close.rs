@@ -29,3 +29,5 @@ pub const TRY_AGAIN_LATER: u16 = 1013;
 pub const SIGNED_OUT: u16 = 4401;
 /// The person's (or share link's) access to the document was removed, or the link revoked.
 pub const ACCESS_REMOVED: u16 = 4403;
+/// The document was deleted (moved to the trash). Clients must not reconnect.
+pub const DELETED: u16 = 4404;

@@ -187,6 +187,17 @@ impl Room {
         }
     }
 
+    /// Takes the document out of service (deleted): every connection is
+    /// closed with `code`, and the room takes no more messages and writes
+    /// nothing more, not even when it unloads.
+    pub fn retire(&self, code: u16, reason: &'static str) {
+        let mut st = self.lock();
+        st.poisoned = true;
+        for member in st.members.values() {
+            member.peer.close(code, reason);
+        }
+    }
+
     /// Closes one connection with `code` and `reason`.
     pub fn close_member(&self, conn: ConnId, code: u16, reason: &'static str) {
         if let Some(member) = self.lock().members.get(&conn) {

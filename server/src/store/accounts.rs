@@ -86,6 +86,17 @@ pub struct AccessRow {
     pub workspace: Option<Role>,
 }
 
+/// A document in the trash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trashed {
+    /// The document.
+    pub doc: DocId,
+    /// Unix milliseconds of its deletion.
+    pub deleted_at: i64,
+    /// Who deleted it.
+    pub deleted_by: String,
+}
+
 /// People, their sessions, API tokens and invites.
 pub trait Accounts: Send + Sync + 'static {
     /// Stores a new account; [`StoreError::NameTaken`] if the name is in use.
@@ -160,4 +171,12 @@ pub trait Access: Send + Sync + 'static {
     fn link(&self, token: &TokenHash) -> Result<Option<(LinkInfo, DocId)>, StoreError>;
     /// Revokes link `id` of `doc`; `false` if it has none by that id.
     fn delete_link(&self, doc: &DocId, id: i64) -> Result<bool, StoreError>;
+    /// Puts `doc` in the trash; `false` if it is there already.
+    fn trash(&self, doc: &DocId, by: &str, at: i64) -> Result<bool, StoreError>;
+    /// Takes `doc` out of the trash; `false` if it was not there.
+    fn untrash(&self, doc: &DocId) -> Result<bool, StoreError>;
+    /// Whether `doc` is in the trash.
+    fn is_trashed(&self, doc: &DocId) -> Result<bool, StoreError>;
+    /// Everything in the trash, most recently deleted first.
+    fn trashed(&self) -> Result<Vec<Trashed>, StoreError>;
 }

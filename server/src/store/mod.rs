@@ -18,7 +18,7 @@ mod monitor;
 mod sqlite;
 mod versions;
 
-pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, UserInfo};
+pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, Trashed, UserInfo};
 pub use sqlite::{Copied, Restored, SqliteStore};
 pub use versions::{ChainEnd, NewVersion, VersionKind, VersionMeta};
 
@@ -113,6 +113,8 @@ pub trait Store: Send + Sync + 'static {
     fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq;
     /// Queues the creation of an empty `doc` (a no-op if it exists).
     fn create(&self, doc: &DocId) -> Seq;
+    /// Queues the deletion for good of every row of `doc`: content, versions, access.
+    fn purge(&self, doc: &DocId) -> Seq;
     /// Queues a version of `doc`; its id is the returned [`Seq`].
     fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq;
     /// The versions of `doc`, newest first.

@@ -107,6 +107,7 @@ CREATE INDEX IF NOT EXISTS links_by_doc ON links (doc);
 
 /// A document's versions (schema 5): each the changes since the one before
 /// it, or (`checkpoint`) the whole state; `id` is the store seq that wrote it.
+/// And the trash: documents deleted, not yet deleted for good.
 const VERSIONS_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS versions (
     id           INTEGER PRIMARY KEY,
@@ -120,6 +121,11 @@ CREATE TABLE IF NOT EXISTS versions (
     state_vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc, id);
+CREATE TABLE IF NOT EXISTS trash (
+    doc        TEXT PRIMARY KEY NOT NULL,
+    deleted_at INTEGER NOT NULL,
+    deleted_by TEXT NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// What turns a store of schema `version` into the next one; applied in
@@ -144,12 +150,14 @@ enum Op {
     Compact { seq: Seq, doc: DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline, at: i64 },
     Create { seq: Seq, doc: DocId, at: i64 },
     Version { seq: Seq, doc: DocId, version: Box<NewVersion>, at: i64 },
+    Purge { seq: Seq, doc: DocId },
 }
 
 impl Op {
     fn seq(&self) -> Seq {
         match self {
-            Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } | Op::Version { seq, .. } => *seq,
+            Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } | Op::Version { seq, .. }
+            | Op::Purge { seq, .. } => *seq,
         }
     }
 }
@@ -202,7 +210,8 @@ impl SqliteStore {
         let path = dir.join(DB_FILE);
         let conn = Connection::open(&path)?;
         check_or_init(&conn, &path)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+        // secure_delete: a document deleted for good leaves no readable trace in the file.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;")?;
         conn.busy_timeout(Duration::from_secs(10))?;
         let last: Seq = conn.query_row(
             "SELECT max((SELECT coalesce(max(seq), 0) FROM updates),
@@ -369,7 +378,13 @@ fn commit(conn: &mut Connection, batch: &[Queued]) -> rusqlite::Result<()> {
     for (_, op) in batch {
         apply_op(&tx, op)?;
     }
-    tx.commit()
+    tx.commit()?;
+    if batch.iter().any(|(_, op)| matches!(op, Op::Purge { .. })) {
+        // Copy the overwritten pages into the database file and empty the
+        // log, so what was deleted for good is in neither.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(())
 }
 
 fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
@@ -406,6 +421,16 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
         }
         Op::Create { doc, at, .. } => upsert_doc(tx, doc, *at, 0)?,
         Op::Version { seq, doc, version, at } => versions::insert(tx, *seq, doc, version, *at)?,
+        Op::Purge { doc, .. } => purge(tx, doc)?,
+    }
+    Ok(())
+}
+
+/// Deletes every row of `doc`. The store runs with `secure_delete`, so the
+/// freed pages are overwritten, not just unlinked.
+fn purge(tx: &Transaction<'_>, doc: &DocId) -> rusqlite::Result<()> {
+    for table in ["updates WHERE doc_id", "docs WHERE id", "versions WHERE doc", "access WHERE doc", "members WHERE doc", "links WHERE doc", "trash WHERE doc"] {
+        tx.prepare_cached(&format!("DELETE FROM {table} = ?1"))?.execute([doc.as_str()])?;
     }
     Ok(())
 }
@@ -452,6 +477,11 @@ impl Store for SqliteStore {
     fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
         let (doc, at) = (doc.clone(), now_ms());
         self.enqueue(|seq| Op::Version { seq, doc, version: Box::new(version), at })
+    }
+
+    fn purge(&self, doc: &DocId) -> Seq {
+        let doc = doc.clone();
+        self.enqueue(|seq| Op::Purge { seq, doc })
     }
 
     fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {

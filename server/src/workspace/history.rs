@@ -9,17 +9,21 @@ use serde::Serialize;
 use std::time::Duration;
 use tandem_sync::{DocId, Role, document, history};
 
-/// When automatic versions are recorded.
+/// When automatic versions are recorded, and how long the trash keeps documents.
 #[derive(Debug, Clone, Copy)]
 pub struct VersionTiming {
     /// After editing paused this long.
     pub idle: Duration,
     /// At most this long apart while editing goes on.
     pub interval: Duration,
+    /// How long a deleted document stays in the trash.
+    pub trash: Duration,
 }
 
 /// How often loaded documents are checked for a due automatic version.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How often the trash is emptied of what outstayed its time (and once at start).
+const SWEEP_EVERY: u32 = 600;
 
 /// A version with the title and text it had.
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +56,9 @@ impl Workspace {
     async fn history_allowed(&self, caller: &Caller, id: &DocId) -> Result<(), WorkspaceError> {
         if self.role(caller, id).await? < Role::Editor {
             return Err(WorkspaceError::Forbidden("only editors see a document's history"));
+        }
+        if !self.exists(id).await? {
+            return Err(WorkspaceError::NotFound);
         }
         Ok(())
     }
@@ -123,16 +130,22 @@ impl Workspace {
         if store::wait_durable(&**self.rooms().store(), seq).await { Ok(()) } else { Err(WorkspaceError::Closed) }
     }
 
-    /// Records automatic versions of loaded documents as they fall due, until shutdown.
+    /// Records automatic versions of loaded documents as they fall due, and
+    /// empties the trash of what outstayed `timing.trash`, until shutdown.
     pub fn start_versions(&self, timing: VersionTiming) {
-        let (rooms, shutdown) = (self.rooms().clone(), self.shutdown.clone());
+        let (rooms, shutdown, workspace) = (self.rooms().clone(), self.shutdown.clone(), self.clone());
         self.tasks.spawn(async move {
             let mut ticks = tokio::time::interval(CHECK_EVERY);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
+            for tick in 0u32.. {
                 tokio::select! {
                     _ = ticks.tick() => {}
                     () = shutdown.cancelled() => return,
+                }
+                if tick % SWEEP_EVERY == 0 {
+                    if let Err(e) = workspace.empty_trash_older_than(timing.trash).await {
+                        tracing::warn!(error = %e, "the trash could not be emptied");
+                    }
                 }
                 let now = std::time::Instant::now();
                 for room in rooms.loaded() {

@@ -9,6 +9,7 @@
 //! - [`people`]: first start, sign-in, sessions, API tokens, members, invites.
 //! - [`sharing`]: a document's owner, workspace access, members and share links.
 //! - [`live`]: the open connections revocation reaches.
+//! - [`trash`]: deleting a document, the trash, deleting for good.
 //! - [`history`]: versions — listed, read, compared, named, restored — and
 //!   the task that records automatic ones.
 //!
@@ -21,6 +22,7 @@ mod ids;
 pub mod live;
 pub mod people;
 pub mod sharing;
+pub mod trash;
 
 pub use caller::{Caller, Credential, DocRights, Member};
 pub use people::{AccessSettings, Directory, People, Presented};
@@ -159,8 +161,13 @@ impl Workspace {
     /// their role; titles and excerpts of open documents are live.
     pub async fn list(&self, caller: &Caller) -> Result<Vec<Listed>, WorkspaceError> {
         let roles = sharing::Roles::of(&self.people, caller).await?;
-        let store = self.rooms.store().clone();
-        let mut docs = tokio::task::spawn_blocking(move || store.list()).await??;
+        let (store, directory) = (self.rooms.store().clone(), self.people.directory().clone());
+        let (mut docs, trashed) = people::blocking(move || {
+            let trashed: std::collections::HashSet<DocId> = directory.trashed()?.into_iter().map(|t| t.doc).collect();
+            Ok((store.list()?, trashed))
+        })
+        .await?;
+        docs.retain(|doc| !trashed.contains(&doc.id));
         let mut live: HashMap<DocId, Headline> = self
             .rooms
             .loaded()
@@ -273,6 +280,10 @@ impl Workspace {
         if matches!(caller, Caller::Anonymous) {
             return Err(WorkspaceError::Unauthorized);
         }
+        let (directory, key) = (self.people.directory().clone(), id.clone());
+        if people::blocking(move || directory.is_trashed(&key)).await? {
+            return Err(WorkspaceError::NotFound);
+        }
         if matches!(caller, Caller::Open) {
             return Ok((Role::Owner, None));
         }
@@ -303,7 +314,7 @@ impl Workspace {
     }
 
     /// Whether `id` exists: loaded, stored, or claimed by its creator.
-    async fn exists(&self, id: &DocId) -> Result<bool, WorkspaceError> {
+    pub(crate) async fn exists(&self, id: &DocId) -> Result<bool, WorkspaceError> {
         if self.rooms.is_loaded(id) {
             return Ok(true);
         }

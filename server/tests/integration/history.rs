@@ -41,7 +41,7 @@ async fn name(base: &str, doc: &str, label: &str) -> i64 {
 
 /// A server whose automatic versions come after 1 s of quiet (or 3 s of editing).
 async fn quick_server(dir: &std::path::Path) -> TestServer {
-    let history = VersionTiming { idle: Duration::from_secs(1), interval: Duration::from_secs(3) };
+    let history = VersionTiming { idle: Duration::from_secs(1), interval: Duration::from_secs(3), trash: Duration::from_secs(86_400) };
     TestServer::start_with(dir, Settings { history, ..Settings::default() }).await
 }
 

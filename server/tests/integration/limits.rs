@@ -190,6 +190,9 @@ impl Store for GatedStore {
     fn create(&self, doc: &DocId) -> Seq {
         self.inner.create(doc)
     }
+    fn purge(&self, doc: &DocId) -> Seq {
+        self.inner.purge(doc)
+    }
     fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
         self.inner.add_version(doc, version)
     }

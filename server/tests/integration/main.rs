@@ -25,4 +25,5 @@ mod security;
 mod sharing;
 mod sync;
 mod throttle;
+mod trash;
 mod upgrade;

@@ -29,7 +29,7 @@ async fn a_store_of_the_previous_release_opens_with_every_document() {
 
     let db = rusqlite::Connection::open(dir.path().join("tandem.db")).unwrap();
     let version: i64 = db.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 4, "the store was migrated to this release's schema");
+    assert_eq!(version, 5, "the store was migrated to this release's schema");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

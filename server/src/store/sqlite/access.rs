@@ -2,7 +2,7 @@
 //! store's accounts connection.
 
 use super::{SqliteStore, now_ms};
-use crate::store::{Access, AccessRow, LinkInfo, StoreError, TokenHash};
+use crate::store::{Access, AccessRow, LinkInfo, StoreError, TokenHash, Trashed};
 use rusqlite::{OptionalExtension, Row, params};
 use tandem_sync::{DocId, Role};
 
@@ -31,6 +31,33 @@ fn link_row(r: &Row<'_>) -> rusqlite::Result<LinkInfo> {
 }
 
 impl Access for SqliteStore {
+    fn trash(&self, doc: &DocId, by: &str, at: i64) -> Result<bool, StoreError> {
+        self.accounts(|conn| {
+            let sql = "INSERT INTO trash (doc, deleted_at, deleted_by) VALUES (?1, ?2, ?3) ON CONFLICT (doc) DO NOTHING";
+            Ok(conn.execute(sql, params![doc.as_str(), at, by])? > 0)
+        })
+    }
+
+    fn untrash(&self, doc: &DocId) -> Result<bool, StoreError> {
+        self.accounts(|conn| Ok(conn.execute("DELETE FROM trash WHERE doc = ?1", params![doc.as_str()])? > 0))
+    }
+
+    fn is_trashed(&self, doc: &DocId) -> Result<bool, StoreError> {
+        self.accounts(|conn| {
+            let found = conn.query_row("SELECT 1 FROM trash WHERE doc = ?1", params![doc.as_str()], |_| Ok(())).optional()?;
+            Ok(found.is_some())
+        })
+    }
+
+    fn trashed(&self) -> Result<Vec<Trashed>, StoreError> {
+        let rows: Vec<(String, i64, String)> = self.accounts(|conn| {
+            let mut stmt = conn.prepare("SELECT doc, deleted_at, deleted_by FROM trash ORDER BY deleted_at DESC, doc")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        rows.into_iter().map(|(doc, deleted_at, deleted_by)| Ok(Trashed { doc: doc_id(doc)?, deleted_at, deleted_by })).collect()
+    }
+
     fn access(&self, doc: &DocId) -> Result<Option<AccessRow>, StoreError> {
         self.accounts(|conn| {
             let sql = "SELECT owner, workspace FROM access WHERE doc = ?1";
