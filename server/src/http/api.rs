@@ -31,8 +31,9 @@ pub fn router(max_body: usize) -> Router<AppState> {
         .merge(crate::http::api_history::router())
         .merge(crate::http::api_trash::router())
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
-        // Added after the layer above, so that only its own, larger limit applies.
+        // Added after the layer above, so that only their own, larger limit applies.
         .route("/docs/{id}/update", post(update).layer(DefaultBodyLimit::max(max_body)))
+        .merge(crate::http::api_transfer::router(max_body))
 }
 
 /// The document id in a path, or 400.

@@ -5,7 +5,7 @@
 //! - [`accept`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
 //! - [`api`]: the JSON API under `/api` for documents; [`api_people`] for
 //!   accounts, sessions, tokens and invites; [`api_sharing`] for a document's
-//!   access and share links; [`api_history`] for versions; [`api_trash`] for deleting and the trash; [`error`] is their
+//!   access and share links; [`api_history`] for versions; [`api_trash`] for deleting and the trash; [`api_transfer`] for export and import; [`error`] is their
 //!   error type, [`json`] their body extractor.
 //! - [`auth`]: credentials (session cookie, bearer token), the caller
 //!   extractor, and the redirect of signed-out page views.
@@ -22,6 +22,7 @@ pub mod api;
 pub mod api_history;
 pub mod api_people;
 pub mod api_sharing;
+pub mod api_transfer;
 pub mod api_trash;
 pub mod auth;
 pub mod error;

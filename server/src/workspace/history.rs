@@ -47,7 +47,7 @@ pub enum DiffTarget {
 }
 
 /// A stored state that does not rebuild: the store is damaged (an internal error).
-fn unreadable(e: document::ApplyError) -> WorkspaceError {
+pub(super) fn unreadable(e: document::ApplyError) -> WorkspaceError {
     WorkspaceError::Load(crate::doc::LoadError::Damaged(tandem_sync::doc_core::CoreError::BadUpdate(e.to_string())))
 }
 

@@ -10,6 +10,7 @@
 //! - [`sharing`]: a document's owner, workspace access, members and share links.
 //! - [`live`]: the open connections revocation reaches.
 //! - [`trash`]: deleting a document, the trash, deleting for good.
+//! - [`transfer`]: export as Markdown or HTML; import of Markdown.
 //! - [`history`]: versions — listed, read, compared, named, restored — and
 //!   the task that records automatic ones.
 //!
@@ -22,6 +23,7 @@ mod ids;
 pub mod live;
 pub mod people;
 pub mod sharing;
+pub mod transfer;
 pub mod trash;
 
 pub use caller::{Caller, Credential, DocRights, Member};

@@ -25,5 +25,6 @@ mod security;
 mod sharing;
 mod sync;
 mod throttle;
+mod transfer;
 mod trash;
 mod upgrade;

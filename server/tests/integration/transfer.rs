@@ -1,0 +1,55 @@
+//! Markdown in and out: an import becomes a document with an `import`
+//! version; an export is the text, or one sanitized HTML file; bad input gets
+//! a clear error and creates nothing.
+
+use crate::common::{TestServer, get, send};
+use serde_json::Value;
+use server::config::{Limits, Settings};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_file_exports_as_the_same_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), Settings::default()).await;
+    let base = server.http("");
+    let text = "# Trip to Lisbon\n\n- pack 🧳\n- <script>alert(1)</script>\n";
+    let made = send("POST", &format!("{base}/api/docs/import?name=lisbon.md"), &[("Content-Type", "text/markdown")], text.as_bytes()).await;
+    assert_eq!(made.status, 201, "{:?}", made.json());
+    let id = made.json()["id"].as_str().unwrap().to_owned();
+
+    let (_, meta) = get(&format!("{base}/api/docs/{id}")).await;
+    assert_eq!(serde_json::from_slice::<Value>(&meta).unwrap()["title"], "Trip to Lisbon");
+    let (_, versions) = get(&format!("{base}/api/docs/{id}/versions")).await;
+    assert_eq!(serde_json::from_slice::<Value>(&versions).unwrap()[0]["kind"], "import");
+
+    let md = send("GET", &format!("{base}/api/docs/{id}/export?format=md"), &[], b"").await;
+    assert_eq!(md.status, 200);
+    assert_eq!(String::from_utf8(md.body.clone()).unwrap(), text);
+    assert_eq!(md.header("content-type"), Some("text/markdown; charset=utf-8"));
+    let disposition = md.header("content-disposition").unwrap();
+    assert!(disposition.starts_with("attachment; filename=\"Trip to Lisbon.md\""), "{disposition}");
+
+    let html = send("GET", &format!("{base}/api/docs/{id}/export?format=html"), &[], b"").await;
+    let page = String::from_utf8(html.body).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<title>Trip to Lisbon</title>"), "{page}");
+    assert!(page.contains("Lisbon</h1>") && !page.contains("<script>"), "{page}");
+    assert!(!page.contains("src=\"http") && !page.contains("href=\"/pkg"), "it needs nothing from elsewhere");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_import_is_refused_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits { max_doc_bytes: 1 << 10, ..Limits::default() };
+    let server = TestServer::start_with(dir.path(), Settings { limits, ..Settings::default() }).await;
+    let base = server.http("");
+    let latin1 = send("POST", &format!("{base}/api/docs/import"), &[("Content-Type", "text/markdown")], b"caf\xe9").await;
+    assert_eq!((latin1.status, latin1.json()["error"]["code"].as_str()), (400, Some("not_utf8")));
+    let big = "x".repeat(2 << 10);
+    let large = send("POST", &format!("{base}/api/docs/import"), &[("Content-Type", "text/markdown")], big.as_bytes()).await;
+    assert_eq!(large.status, 413);
+    let (_, list) = get(&format!("{base}/api/docs")).await;
+    assert_eq!(serde_json::from_slice::<Value>(&list).unwrap(), serde_json::json!([]));
+    let bad = send("GET", &format!("{base}/api/docs/nope/export?format=pdf"), &[], b"").await;
+    assert_eq!(bad.status, 400);
+    server.stop().await;
+}
