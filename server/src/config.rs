@@ -7,6 +7,7 @@ use crate::conn::throttle::Rate;
 use crate::doc::queue::QueueLimits;
 use crate::workspace::AccessSettings;
 use crate::workspace::history::VersionTiming;
+use crate::workspace::retention::Retention;
 use clap::{Parser, Subcommand};
 use tandem_sync::Role;
 use std::net::SocketAddr;
@@ -93,6 +94,12 @@ pub struct HistoryFlags {
     /// Most seconds between automatic versions while editing goes on.
     #[arg(long, env = "TANDEM_VERSION_INTERVAL_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub version_interval_secs: u64,
+    /// Hours every automatic version is kept; after that, the newest of each hour.
+    #[arg(long, env = "TANDEM_KEEP_ALL_VERSIONS_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_all_versions_hours: u64,
+    /// Days the newest automatic version of each hour is kept; after that, the newest of each day.
+    #[arg(long, env = "TANDEM_KEEP_HOURLY_VERSIONS_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep_hourly_versions_days: u64,
     /// Days a deleted document stays in the trash before it is deleted for good.
     #[arg(long, env = "TANDEM_TRASH_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=36_500))]
     pub trash_days: u64,
@@ -105,6 +112,10 @@ impl HistoryFlags {
             idle: Duration::from_secs(self.version_idle_secs),
             interval: Duration::from_secs(self.version_interval_secs),
             trash: Duration::from_secs(self.trash_days * 86_400),
+            retention: Retention {
+                keep_all: Duration::from_secs(self.keep_all_versions_hours * 3600),
+                keep_hourly: Duration::from_secs(self.keep_hourly_versions_days * 86_400),
+            },
         }
     }
 }

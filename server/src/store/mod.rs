@@ -117,6 +117,12 @@ pub trait Store: Send + Sync + 'static {
     fn purge(&self, doc: &DocId) -> Seq;
     /// Queues a version of `doc`; its id is the returned [`Seq`].
     fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq;
+    /// Queues the removal of versions `ids` of `doc`, each merged into the
+    /// version after it (so every later version still rebuilds); the newest
+    /// version is never removed.
+    fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq;
+    /// Every document that has versions.
+    fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError>;
     /// The versions of `doc`, newest first.
     fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError>;
     /// Version `id` of `doc` and the updates that rebuild it (its last

@@ -151,13 +151,15 @@ enum Op {
     Create { seq: Seq, doc: DocId, at: i64 },
     Version { seq: Seq, doc: DocId, version: Box<NewVersion>, at: i64 },
     Purge { seq: Seq, doc: DocId },
+    Thin { seq: Seq, doc: DocId, ids: Vec<i64> },
 }
 
 impl Op {
     fn seq(&self) -> Seq {
         match self {
             Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } | Op::Version { seq, .. }
-            | Op::Purge { seq, .. } => *seq,
+            | Op::Purge { seq, .. }
+            | Op::Thin { seq, .. } => *seq,
         }
     }
 }
@@ -422,6 +424,7 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
         Op::Create { doc, at, .. } => upsert_doc(tx, doc, *at, 0)?,
         Op::Version { seq, doc, version, at } => versions::insert(tx, *seq, doc, version, *at)?,
         Op::Purge { doc, .. } => purge(tx, doc)?,
+        Op::Thin { doc, ids, .. } => versions::thin(tx, doc, ids)?,
     }
     Ok(())
 }
@@ -482,6 +485,16 @@ impl Store for SqliteStore {
     fn purge(&self, doc: &DocId) -> Seq {
         let doc = doc.clone();
         self.enqueue(|seq| Op::Purge { seq, doc })
+    }
+
+    fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
+        let doc = doc.clone();
+        self.enqueue(|seq| Op::Thin { seq, doc, ids })
+    }
+
+    fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError> {
+        let raw: Vec<String> = self.read(|conn| versions::docs(conn))?;
+        raw.into_iter().map(|id| DocId::parse(&id).map_err(|_| StoreError::BadId(id))).collect()
     }
 
     fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {

@@ -4,6 +4,7 @@
 
 use super::people::blocking;
 use super::{Caller, Workspace, WorkspaceError};
+use super::retention::Retention;
 use crate::store::{self, VersionKind, VersionMeta};
 use serde::Serialize;
 use std::time::Duration;
@@ -18,6 +19,8 @@ pub struct VersionTiming {
     pub interval: Duration,
     /// How long a deleted document stays in the trash.
     pub trash: Duration,
+    /// How automatic versions are thinned out as they age.
+    pub retention: Retention,
 }
 
 /// How often loaded documents are checked for a due automatic version.
@@ -126,6 +129,26 @@ impl Workspace {
         Ok(seq as i64)
     }
 
+    /// Thins out every document's aged automatic versions (see [`retention`](super::retention)).
+    pub async fn thin_versions(&self, retention: Retention) -> Result<usize, WorkspaceError> {
+        let store = self.rooms().store().clone();
+        let now = super::people::now_ms();
+        let thinned = blocking(move || {
+            let mut count = 0;
+            for doc in store.versioned_docs()? {
+                let ids = super::retention::to_thin(&store.versions(&doc)?, now, retention);
+                count += ids.len();
+                if !ids.is_empty() {
+                    store.thin_versions(&doc, ids);
+                }
+            }
+            Ok(count)
+        })
+        .await?;
+        self.settled().await;
+        Ok(thinned)
+    }
+
     async fn durable(&self, seq: store::Seq) -> Result<(), WorkspaceError> {
         if store::wait_durable(&**self.rooms().store(), seq).await { Ok(()) } else { Err(WorkspaceError::Closed) }
     }
@@ -145,6 +168,9 @@ impl Workspace {
                 if tick % SWEEP_EVERY == 0 {
                     if let Err(e) = workspace.empty_trash_older_than(timing.trash).await {
                         tracing::warn!(error = %e, "the trash could not be emptied");
+                    }
+                    if let Err(e) = workspace.thin_versions(timing.retention).await {
+                        tracing::warn!(error = %e, "old versions could not be thinned");
                     }
                 }
                 let now = std::time::Instant::now();

@@ -9,6 +9,7 @@
 //! - [`people`]: first start, sign-in, sessions, API tokens, members, invites.
 //! - [`sharing`]: a document's owner, workspace access, members and share links.
 //! - [`live`]: the open connections revocation reaches.
+//! - [`retention`]: which automatic versions are thinned out as they age.
 //! - [`trash`]: deleting a document, the trash, deleting for good.
 //! - [`transfer`]: export as Markdown or HTML; import of Markdown.
 //! - [`history`]: versions — listed, read, compared, named, restored — and
@@ -22,6 +23,7 @@ pub mod history;
 mod ids;
 pub mod live;
 pub mod people;
+pub mod retention;
 pub mod sharing;
 pub mod transfer;
 pub mod trash;

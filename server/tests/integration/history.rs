@@ -41,7 +41,7 @@ async fn name(base: &str, doc: &str, label: &str) -> i64 {
 
 /// A server whose automatic versions come after 1 s of quiet (or 3 s of editing).
 async fn quick_server(dir: &std::path::Path) -> TestServer {
-    let history = VersionTiming { idle: Duration::from_secs(1), interval: Duration::from_secs(3), trash: Duration::from_secs(86_400) };
+    let history = VersionTiming { idle: Duration::from_secs(1), interval: Duration::from_secs(3), ..Settings::default().history };
     TestServer::start_with(dir, Settings { history, ..Settings::default() }).await
 }
 
@@ -174,4 +174,34 @@ async fn viewers_see_no_history_and_others_no_document() {
     assert_eq!(call(&server, &cy, "GET", &format!("/api/docs/{doc}/versions"), None).await.status, 404);
     assert_eq!(call(&server, &As::Nobody, "GET", &format!("/api/docs/{doc}/versions"), None).await.status, 401);
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thinned_versions_leave_every_kept_version_whole() {
+    use server::store::{NewVersion, SqliteStore, Store, VersionKind, wait_durable};
+    use tandem_sync::{DocId, document, history};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let id = DocId::parse("thinned").unwrap();
+    let doc = document::new_doc();
+    let (mut previous, mut texts) = (None::<Vec<u8>>, Vec::new());
+    for k in 0..6 {
+        document::insert(&doc, document::CONTENT, 0, &format!("line {k}\n"));
+        let recorded = history::record(&doc, previous.as_deref(), false);
+        previous = Some(recorded.state_vector.clone());
+        let seq = store.add_version(&id, NewVersion { kind: VersionKind::Auto, label: None, authors: vec![], recorded });
+        texts.push((seq as i64, document::content(&doc)));
+    }
+    // The checkpoint, two deltas in the middle, and the newest (which is kept).
+    let drop = vec![texts[0].0, texts[2].0, texts[3].0, texts[5].0];
+    let seq = store.thin_versions(&id, drop.clone());
+    assert!(wait_durable(&store, seq).await);
+    let left: Vec<i64> = store.versions(&id).unwrap().iter().map(|v| v.id).collect();
+    assert_eq!(left, [texts[5].0, texts[4].0, texts[1].0]);
+    for (version, text) in texts.iter().filter(|(v, _)| left.contains(v)) {
+        let (_, chain) = store.version(&id, *version).unwrap().unwrap();
+        let rebuilt = history::rebuild(chain.iter().map(Vec::as_slice)).unwrap();
+        assert_eq!(&document::content(&rebuilt), text, "version {version}");
+    }
+    store.close();
 }

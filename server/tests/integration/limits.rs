@@ -196,6 +196,12 @@ impl Store for GatedStore {
     fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
         self.inner.add_version(doc, version)
     }
+    fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
+        self.inner.thin_versions(doc, ids)
+    }
+    fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError> {
+        self.inner.versioned_docs()
+    }
     fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {
         self.inner.versions(doc)
     }

@@ -81,3 +81,38 @@ pub(super) fn chain_end(conn: &mut Connection, doc: &DocId) -> rusqlite::Result<
         .query_row(params![doc.as_str(), last], |r| r.get(0))?;
     Ok(Some(ChainEnd { state_vector, since_checkpoint: since.max(0) as u32 }))
 }
+
+/// Every document with versions.
+pub(super) fn docs(conn: &mut Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT DISTINCT doc FROM versions")?;
+    stmt.query_map([], |r| r.get(0))?.collect()
+}
+
+/// Removes versions `ids` of `doc`, oldest first, each merged into the next
+/// (which becomes a checkpoint if the removed one was). A version with none
+/// after it, or whose data does not merge, is kept.
+pub(super) fn thin(tx: &Transaction<'_>, doc: &DocId, ids: &[i64]) -> rusqlite::Result<()> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    for id in ids {
+        let row = tx
+            .prepare_cached("SELECT data, checkpoint FROM versions WHERE doc = ?1 AND id = ?2")?
+            .query_row(params![doc.as_str(), id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, bool>(1)?)))
+            .optional()?;
+        let Some((data, checkpoint)) = row else { continue };
+        let next = tx
+            .prepare_cached("SELECT id, data, checkpoint FROM versions WHERE doc = ?1 AND id > ?2 ORDER BY id LIMIT 1")?
+            .query_row(params![doc.as_str(), id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, bool>(2)?)))
+            .optional()?;
+        let Some((next_id, next_data, next_checkpoint)) = next else { continue };
+        let merged = if next_checkpoint { Ok(next_data) } else { yrs::merge_updates_v1([data.as_slice(), next_data.as_slice()]) };
+        let Ok(merged) = merged else {
+            tracing::warn!(doc = %doc, version = id, "a version's changes did not merge; it is kept");
+            continue;
+        };
+        tx.prepare_cached("UPDATE versions SET data = ?2, checkpoint = ?3 WHERE id = ?1")?
+            .execute(params![next_id, merged, checkpoint || next_checkpoint])?;
+        tx.prepare_cached("DELETE FROM versions WHERE id = ?1")?.execute([id])?;
+    }
+    Ok(())
+}
