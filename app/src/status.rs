@@ -15,6 +15,8 @@ pub enum ConnState {
     SignedOut,
     /// The server closed the connection for good: the person's access was removed.
     NoAccess,
+    /// The server closed the connection for good: the document was deleted.
+    Deleted,
 }
 
 impl ConnState {
@@ -27,6 +29,7 @@ impl ConnState {
             ConnState::Offline => "offline",
             ConnState::SignedOut => "signed-out",
             ConnState::NoAccess => "no-access",
+            ConnState::Deleted => "deleted",
         }
     }
 
@@ -39,12 +42,13 @@ impl ConnState {
             ConnState::Offline => "Offline",
             ConnState::SignedOut => "You were signed out",
             ConnState::NoAccess => "You no longer have access to this document",
+            ConnState::Deleted => "This document was deleted",
         }
     }
 
     /// Whether the connection ended for good (no reconnecting).
     pub fn ended(self) -> bool {
-        matches!(self, ConnState::SignedOut | ConnState::NoAccess)
+        matches!(self, ConnState::SignedOut | ConnState::NoAccess | ConnState::Deleted)
     }
 }
 

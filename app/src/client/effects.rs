@@ -62,5 +62,6 @@ fn conn_state(link: session::LinkState) -> ConnState {
         session::LinkState::Offline => ConnState::Offline,
         session::LinkState::SignedOut => ConnState::SignedOut,
         session::LinkState::NoAccess => ConnState::NoAccess,
+        session::LinkState::Deleted => ConnState::Deleted,
     }
 }

@@ -57,6 +57,8 @@ pub enum LinkState {
     SignedOut,
     /// Closed by the server for good: the person's access was removed. No reconnecting.
     NoAccess,
+    /// Closed by the server for good: the document was deleted. No reconnecting.
+    Deleted,
 }
 
 /// Whether this session's changes are durably stored on the server.

@@ -124,12 +124,14 @@ impl SessionCore {
     }
 
     /// The socket closed with close `code`: as [`SessionCore::closed`], except
-    /// for [`close::SIGNED_OUT`] and [`close::ACCESS_REMOVED`], after which the
-    /// session never reconnects (the server would refuse it again).
+    /// for [`close::SIGNED_OUT`], [`close::ACCESS_REMOVED`] and
+    /// [`close::DELETED`], after which the session never reconnects (the
+    /// server would refuse it again).
     pub fn closed_with(&mut self, code: u16, online: bool, jitter: f64) -> Vec<Effect> {
         let state = match code {
             close::SIGNED_OUT => LinkState::SignedOut,
             close::ACCESS_REMOVED => LinkState::NoAccess,
+            close::DELETED => LinkState::Deleted,
             _ => return self.closed(online, jitter),
         };
         self.link.end();

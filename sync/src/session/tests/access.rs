@@ -106,7 +106,7 @@ fn a_page_that_loaded_as_a_viewer_starts_read_only() {
 
 #[test]
 fn signed_out_and_access_removed_end_the_session_for_good() {
-    for (code, state) in [(close::SIGNED_OUT, LinkState::SignedOut), (close::ACCESS_REMOVED, LinkState::NoAccess)] {
+    for (code, state) in [(close::SIGNED_OUT, LinkState::SignedOut), (close::ACCESS_REMOVED, LinkState::NoAccess), (close::DELETED, LinkState::Deleted)] {
         let mut core = SessionCore::new(crate::document::new_doc());
         core.connect(0.0);
         core.opened(0.0);
