@@ -4,10 +4,12 @@
 //!
 //! A version stores the changes since the version before it (a v1 update
 //! against that version's state vector: the blocks inserted since, and the
-//! delete set as it is now), or, every [`CHECKPOINT_EVERY`] versions, the
-//! whole state. A version's document is its last checkpoint with the deltas
-//! after it applied in order: its cost in storage follows what changed, and
-//! opening one applies at most [`CHECKPOINT_EVERY`] updates.
+//! delete set as it is now), or the whole state (a checkpoint) once the
+//! changes stored since the last checkpoint are as large as the state, or
+//! after [`MAX_DELTAS`] of them ([`checkpoint_due`]). A version's document is
+//! its last checkpoint with the deltas after it applied in order: storage
+//! stays within about twice what changed, and opening one applies at most
+//! [`MAX_DELTAS`] updates.
 
 use crate::document::{self, ApplyError, CONTENT, TITLE};
 use similar::{ChangeTag, TextDiff};
@@ -15,8 +17,15 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, Text, Transact, TransactionMut};
 
-/// A version is stored whole after this many stored as changes.
-pub const CHECKPOINT_EVERY: u32 = 32;
+/// Most versions stored as changes in a row: opening any version applies at most this many.
+pub const MAX_DELTAS: u32 = 256;
+
+/// Whether the next version is stored whole, after `deltas` versions of
+/// `delta_bytes` stored as changes since the last checkpoint, for a document
+/// whose state is `state_bytes`.
+pub fn checkpoint_due(deltas: u32, delta_bytes: u64, state_bytes: u64) -> bool {
+    deltas + 1 >= MAX_DELTAS || delta_bytes >= state_bytes
+}
 
 /// What a version stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +161,13 @@ mod tests {
         let whole = record(&doc, Some(&chain[2].state_vector), true);
         assert!(whole.checkpoint);
         assert_eq!(document::content(&rebuild([whole.data.as_slice()]).unwrap()), texts[3]);
+    }
+
+    #[test]
+    fn a_checkpoint_comes_once_the_changes_weigh_as_much_as_the_state() {
+        assert!(!checkpoint_due(3, 10_000, 200_000));
+        assert!(checkpoint_due(3, 200_000, 200_000));
+        assert!(checkpoint_due(MAX_DELTAS - 1, 0, 200_000));
     }
 
     #[test]

@@ -56,8 +56,9 @@ struct RoomState {
 struct History {
     /// The last version's state vector; `None` before the first version.
     base: Option<Vec<u8>>,
-    /// Versions stored as changes since the last checkpoint.
+    /// Versions stored as changes since the last checkpoint, and their bytes.
     since_checkpoint: u32,
+    delta_bytes: u64,
     /// Who changed the document since the last version.
     authors: BTreeSet<Arc<str>>,
     /// When it first and last changed since the last version (`None`: unchanged).
@@ -126,6 +127,7 @@ impl Room {
             poisoned: false,
             history: History {
                 since_checkpoint: stored.chain.as_ref().map_or(0, |c| c.since_checkpoint),
+                delta_bytes: stored.chain.as_ref().map_or(0, |c| c.bytes_since_checkpoint),
                 base: stored.chain.map(|c| c.state_vector),
                 ..History::default()
             },
@@ -306,8 +308,10 @@ impl Room {
         if kind == VersionKind::Auto && st.history.changed.is_none() {
             return None;
         }
-        let checkpoint = st.history.since_checkpoint + 1 >= history::CHECKPOINT_EVERY;
+        let h = &st.history;
+        let checkpoint = history::checkpoint_due(h.since_checkpoint, h.delta_bytes, st.core.size() as u64);
         let recorded = history::record(st.core.doc(), st.history.base.as_deref(), checkpoint);
+        st.history.delta_bytes = if recorded.checkpoint { 0 } else { st.history.delta_bytes + recorded.data.len() as u64 };
         let authors = std::mem::take(&mut st.history.authors).iter().map(|a| a.to_string()).collect();
         st.history.since_checkpoint = if recorded.checkpoint { 0 } else { st.history.since_checkpoint + 1 };
         st.history.base = Some(recorded.state_vector.clone());

@@ -74,4 +74,6 @@ pub struct ChainEnd {
     pub state_vector: Vec<u8>,
     /// Versions stored as changes since the last checkpoint.
     pub since_checkpoint: u32,
+    /// Their bytes.
+    pub bytes_since_checkpoint: u64,
 }

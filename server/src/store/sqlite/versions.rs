@@ -73,13 +73,13 @@ pub(super) fn chain_end(conn: &mut Connection, doc: &DocId) -> rusqlite::Result<
         .query_row([doc.as_str()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
         .optional()?;
     let Some((last, state_vector)) = last else { return Ok(None) };
-    let since: i64 = tx
+    let (since, bytes): (i64, i64) = tx
         .prepare_cached(
-            "SELECT count(*) FROM versions WHERE doc = ?1 AND id <= ?2
+            "SELECT count(*), coalesce(sum(length(data)), 0) FROM versions WHERE doc = ?1 AND id <= ?2
              AND id > (SELECT coalesce(max(id), 0) FROM versions WHERE doc = ?1 AND checkpoint)",
         )?
-        .query_row(params![doc.as_str(), last], |r| r.get(0))?;
-    Ok(Some(ChainEnd { state_vector, since_checkpoint: since.max(0) as u32 }))
+        .query_row(params![doc.as_str(), last], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Some(ChainEnd { state_vector, since_checkpoint: since.max(0) as u32, bytes_since_checkpoint: bytes.max(0) as u64 }))
 }
 
 /// Every document with versions.
