@@ -129,6 +129,13 @@ where
                     return Poll::Ready(());
                 }
             } else {
+                // What is queued goes out before more is read: a reply (a whole
+                // document, perhaps) then joins an emptier queue, never one still
+                // holding the greeting, which would push it over the byte limit.
+                if self.poll_write(cx, now).is_err() {
+                    self.queue.close.close((NORMAL, ""));
+                    continue;
+                }
                 if let Err(reason) = self.poll_read(cx, now) {
                     self.queue.close.close(reason);
                     continue;

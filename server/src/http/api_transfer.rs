@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub fn router(max_body: usize) -> Router<AppState> {
     Router::new()
         .route("/docs/{id}/export", get(export))
+        .route("/export", get(crate::http::zip_export::export_all))
         .route("/docs/import", post(import).layer(DefaultBodyLimit::max(max_body)))
 }
 

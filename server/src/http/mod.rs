@@ -5,7 +5,7 @@
 //! - [`accept`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
 //! - [`api`]: the JSON API under `/api` for documents; [`api_people`] for
 //!   accounts, sessions, tokens and invites; [`api_sharing`] for a document's
-//!   access and share links; [`api_history`] for versions; [`api_trash`] for deleting and the trash; [`api_transfer`] for export and import; [`error`] is their
+//!   access and share links; [`api_history`] for versions; [`api_trash`] for deleting and the trash; [`api_transfer`] for export and import, [`zip_export`] for the archive of everything; [`error`] is their
 //!   error type, [`json`] their body extractor.
 //! - [`auth`]: credentials (session cookie, bearer token), the caller
 //!   extractor, and the redirect of signed-out page views.
@@ -34,6 +34,7 @@ pub mod owner_scope;
 pub mod pages;
 pub mod state;
 pub mod ws;
+pub mod zip_export;
 
 use crate::config::MAX_FORM_BYTES;
 use app::backend::SharedPageData;

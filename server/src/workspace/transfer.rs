@@ -104,6 +104,23 @@ impl Workspace {
     }
 }
 
+/// File names made unique within one archive: `Notes.md`, `Notes (2).md`, …
+#[derive(Debug, Default)]
+pub struct UniqueNames(std::collections::HashSet<String>);
+
+impl UniqueNames {
+    /// A name for `stem` with `extension` that no earlier call gave (compared without regard to case).
+    pub fn name(&mut self, stem: &str, extension: &str) -> String {
+        for n in 1.. {
+            let name = if n == 1 { format!("{stem}.{extension}") } else { format!("{stem} ({n}).{extension}") };
+            if self.0.insert(name.to_lowercase()) {
+                return name;
+            }
+        }
+        unreachable!("some name is always free")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +131,14 @@ mod tests {
         assert_eq!(file_stem("../../etc/passwd"), "etcpasswd");
         assert_eq!(file_stem("  "), "untitled");
         assert_eq!(file_stem("Grüße"), "Grüße");
+    }
+
+    #[test]
+    fn names_in_an_archive_are_unique() {
+        let mut names = UniqueNames::default();
+        assert_eq!(names.name("Notes", "md"), "Notes.md");
+        assert_eq!(names.name("notes", "md"), "notes (2).md");
+        assert_eq!(names.name("Notes", "md"), "Notes (3).md");
     }
 
     #[test]

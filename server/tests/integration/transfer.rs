@@ -53,3 +53,46 @@ async fn a_bad_import_is_refused_and_creates_nothing() {
     assert_eq!(bad.status, 400);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_one_may_see_downloads_as_one_archive_of_markdown_files() {
+    use crate::common::team::{As, accounts_server, call, sign_in};
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server(dir.path()).await;
+    let (bob, cy) = (sign_in(&server, "bob").await, sign_in(&server, "cy").await);
+    let import = |who: &As, title: &str, text: &str| {
+        let (who, title, text) = (who.clone(), title.to_owned(), text.to_owned());
+        let server = &server;
+        async move {
+            let As::Cookie(cookie) = who else { unreachable!() };
+            let url = server.http(&format!("/api/docs/import?title={title}"));
+            let made = send("POST", &url, &[("Cookie", &cookie), ("Content-Type", "text/markdown")], text.as_bytes()).await;
+            assert_eq!(made.status, 201);
+            made.json()["id"].as_str().unwrap().to_owned()
+        }
+    };
+    import(&bob, "Notes", "bob's notes").await;
+    import(&bob, "Notes", "more notes 😀").await;
+    let private = import(&cy, "Secret", "cy only").await;
+    call(&server, &cy, "PUT", &format!("/api/docs/{private}/access/workspace"), Some(serde_json::json!({ "role": "none" }))).await;
+
+    let As::Cookie(cookie) = &bob else { unreachable!() };
+    let archive = send("GET", &server.http("/api/export"), &[("Cookie", cookie)], b"").await;
+    assert_eq!(archive.status, 200);
+    assert_eq!(archive.header("content-type"), Some("application/zip"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive.body)).expect("a zip archive");
+    let mut files = std::collections::BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let name = file.name().map(|n| n.to_string()).expect("a file name");
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        files.insert(name, text);
+    }
+    let texts: std::collections::BTreeSet<&str> = files.values().map(String::as_str).collect();
+    assert_eq!(texts, ["bob's notes", "more notes 😀"].into_iter().collect(), "{files:?}");
+    assert!(files.contains_key("Notes.md") && files.contains_key("Notes (2).md"), "{files:?}");
+    assert_eq!(call(&server, &As::Nobody, "GET", "/api/export", None).await.status, 401);
+    server.stop().await;
+}
