@@ -18,6 +18,18 @@ async function startAccounts(): Promise<{ child: ChildProcess; base: string; set
   return { child, base: `http://127.0.0.1:${port}`, setup };
 }
 
+/** Makes `ada` the first administrator through the setup API; her session cookie. */
+async function setupAda(base: string, setup: string): Promise<string> {
+  const token = new URL(setup).searchParams.get('token');
+  const made = await fetch(`${base}/api/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, username: 'ada', password: 'ada-long-password' }),
+  });
+  expect(made.status).toBe(201);
+  return made.headers.get('set-cookie')!.split(';')[0];
+}
+
 /** Signs `name` in on the sign-in page of a fresh context; the page, on the workspace. */
 async function signIn(browser: Browser, base: string, name: string, password: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -103,14 +115,7 @@ test('setup, sign-in, a view link for a guest, live edits, and revocation cut th
 test("lowering a member's role turns their open editor read-only in place, and raising it writable again", async ({ browser }) => {
   const { child, base, setup } = await startAccounts();
   try {
-    const token = new URL(setup).searchParams.get('token');
-    const made = await fetch(`${base}/api/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, username: 'ada', password: 'ada-long-password' }),
-    });
-    expect(made.status).toBe(201);
-    const cookie = made.headers.get('set-cookie')!.split(';')[0];
+    const cookie = await setupAda(base, setup);
     const bob = await fetch(`${base}/api/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie },
@@ -193,13 +198,7 @@ for (const scheme of ['light', 'dark'] as const) {
 test('an invite link made on the Members page lets one person join, once', async ({ browser }) => {
   const { child, base, setup } = await startAccounts();
   try {
-    const token = new URL(setup).searchParams.get('token');
-    const made = await fetch(`${base}/api/setup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token, username: 'ada', password: 'ada-long-password' }),
-    });
-    expect(made.status).toBe(201);
+    await setupAda(base, setup);
     const ada = await signIn(browser, base, 'ada', 'ada-long-password');
     await ada.goto(`${base}/admin`);
     await expect(ada.locator('main[data-state="ready"]')).toBeVisible();

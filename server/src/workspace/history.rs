@@ -120,11 +120,27 @@ impl Workspace {
         let target = self.read_version(id, v).await?;
         let room = self.existing(id).await?;
         room.record_version(VersionKind::Auto, None);
+        self.rewrite(caller, &room, &target.title, &target.text, VersionKind::Restore).await
+    }
+
+    /// Turns `room`'s title and text into `title` and `text` with the
+    /// smallest edit, made like any other, then records a version of `kind`;
+    /// its id once durable.
+    pub(super) async fn rewrite(
+        &self,
+        caller: &Caller,
+        room: &crate::doc::Room,
+        title: &str,
+        text: &str,
+        kind: VersionKind,
+    ) -> Result<i64, WorkspaceError> {
+        // The edit is made on a copy of the document, then applied to it like
+        // an update from a client: stored, relayed, with its author.
         let replica = history::rebuild([room.read(|core| core.encode_state()).as_slice()]).map_err(unreadable)?;
-        if let Some(update) = history::restore(&replica, &target.title, &target.text) {
+        if let Some(update) = history::restore(&replica, title, text) {
             room.apply_update(&update, caller.author())?;
         }
-        let seq = room.record_version(VersionKind::Restore, None).ok_or(WorkspaceError::Closed)?;
+        let seq = room.record_version(kind, None).ok_or(WorkspaceError::Closed)?;
         self.durable(seq).await?;
         Ok(seq as i64)
     }

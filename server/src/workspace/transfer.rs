@@ -2,7 +2,7 @@
 //! standalone HTML file, and a Markdown file imported as a new document.
 
 use super::{Caller, Workspace, WorkspaceError};
-use crate::store::{self, VersionKind};
+use crate::store::VersionKind;
 use tandem_sync::{DocId, document};
 
 /// A file to download: its name, media type and contents.
@@ -92,14 +92,7 @@ impl Workspace {
     pub async fn import(&self, caller: &Caller, title: &str, text: &str) -> Result<DocId, WorkspaceError> {
         let id = self.create(caller, title).await?;
         let room = self.existing(&id).await?;
-        let replica = tandem_sync::history::rebuild([room.read(|core| core.encode_state()).as_slice()]).map_err(super::history::unreadable)?;
-        if let Some(update) = tandem_sync::history::restore(&replica, title, text) {
-            room.apply_update(&update, caller.author())?;
-        }
-        let seq = room.record_version(VersionKind::Import, None).ok_or(WorkspaceError::Closed)?;
-        if !store::wait_durable(&**self.rooms().store(), seq).await {
-            return Err(WorkspaceError::Closed);
-        }
+        self.rewrite(caller, &room, title, text, VersionKind::Import).await?;
         Ok(id)
     }
 }
