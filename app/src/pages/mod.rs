@@ -2,7 +2,8 @@
 //!
 //! - `workspace`: `/`, every document and a "New document" action.
 //! - `editor`: `/d/{id}`, the editor with its bar, presence and preview;
-//!   `share`: its Share dialog; `shared`: `/s/{token}`, the editor opened by a share link.
+//!   `share`: its Share dialog (with `delete`); `history`: its History dialog; `export`: its
+//!   Export menu; `shared`: `/s/{token}`, the editor opened by a share link.
 //! - `signin`: `/signin`; `setup`: `/setup`, the first administrator; `invite`:
 //!   `/invite/{token}`, joining with an invite.
 //! - `account`: `/account`; `admin`: `/admin`, members and invites;
@@ -12,8 +13,11 @@
 mod account;
 mod account_menu;
 mod admin;
+mod delete;
 mod editor;
+mod export;
 mod forms;
+mod history;
 mod invite;
 mod nav;
 mod setup;
