@@ -1,6 +1,6 @@
 //! The browser's calls to the server's JSON API (accounts, members, invites,
-//! API tokens, a document's access and share links), one small function per
-//! call, and the shapes they exchange.
+//! API tokens, a document's access and share links, its history, the trash
+//! and imports), one small function per call, and the shapes they exchange.
 //!
 //! The shapes and calls compile on both sides, because the pages that show
 //! them are rendered on the server too; only the transport is the browser's
@@ -181,6 +181,65 @@ pub struct NewLink {
     pub url: String,
 }
 
+/// A saved version of a document, as its history lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Version {
+    /// The version's id.
+    pub id: Id,
+    /// When it was saved.
+    pub created_at: Stamp,
+    /// The name someone gave it, if any.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// How it came about: `auto`, `named`, `restore` or `import`.
+    pub kind: String,
+    /// Who wrote the changes it holds.
+    #[serde(default)]
+    pub authors: Vec<String>,
+}
+
+/// A version with its title and text.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct VersionText {
+    /// The version itself.
+    #[serde(flatten)]
+    pub version: Version,
+    /// The document's title then.
+    #[serde(default)]
+    pub title: String,
+    /// The document's text then.
+    pub text: String,
+}
+
+/// What restoring a version made: a new version holding the old text.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Restored {
+    /// The new version's id.
+    pub version: Id,
+}
+
+/// A deleted document, as the trash lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Trashed {
+    /// The document's id.
+    pub id: Id,
+    /// Its title; empty if it had none.
+    #[serde(default)]
+    pub title: String,
+    /// When it was deleted.
+    pub deleted_at: Stamp,
+    /// Who deleted it, if known.
+    #[serde(default)]
+    pub deleted_by: Option<String>,
+}
+
+/// A document made by an import.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Imported {
+    /// The new document's id.
+    pub id: Id,
+}
+
 /// Makes the first administrator with the token the server printed, and signs them in.
 pub async fn setup(token: String, username: String, password: String) -> ApiResult<Me> {
     call("POST", "/api/setup", Some(json!({ "token": token, "username": username, "password": password }))).await
@@ -282,6 +341,59 @@ pub async fn revoke_link(doc: String, link: Id) -> ApiResult<()> {
     call_empty("DELETE", &format!("/api/docs/{}/links/{}", segment(&doc), segment(&link.0)), None).await
 }
 
+/// The saved versions of `doc`, newest first (editors, owners and administrators).
+pub async fn versions(doc: String) -> ApiResult<Vec<Version>> {
+    call("GET", &format!("/api/docs/{}/versions", segment(&doc)), None).await
+}
+
+/// Saves the current text of `doc` as a version called `label`.
+pub async fn name_version(doc: String, label: String) -> ApiResult<Version> {
+    call("POST", &format!("/api/docs/{}/versions", segment(&doc)), Some(json!({ "label": label }))).await
+}
+
+/// Version `version` of `doc`, with its text.
+pub async fn version(doc: String, version: Id) -> ApiResult<VersionText> {
+    call("GET", &format!("/api/docs/{}/versions/{}", segment(&doc), segment(&version.0)), None).await
+}
+
+/// The unified diff from version `version` of `doc` to its current text.
+pub async fn diff_to_current(doc: String, version: Id) -> ApiResult<String> {
+    send("GET", &format!("/api/docs/{}/versions/{}/diff?to=current", segment(&doc), segment(&version.0)), None).await
+}
+
+/// Makes version `version` of `doc` its current text again (as a new edit).
+pub async fn restore_version(doc: String, version: Id) -> ApiResult<Restored> {
+    call("POST", &format!("/api/docs/{}/versions/{}/restore", segment(&doc), segment(&version.0)), None).await
+}
+
+/// Moves `doc` to the trash (its owner and administrators).
+pub async fn delete_doc(doc: String) -> ApiResult<()> {
+    call_empty("DELETE", &format!("/api/docs/{}", segment(&doc)), None).await
+}
+
+/// The deleted documents this person may bring back.
+pub async fn trash() -> ApiResult<Vec<Trashed>> {
+    call("GET", "/api/trash", None).await
+}
+
+/// Brings a deleted document back.
+pub async fn restore_trashed(doc: Id) -> ApiResult<()> {
+    call_empty("POST", &format!("/api/trash/{}/restore", segment(&doc.0)), None).await
+}
+
+/// Deletes a document in the trash for good.
+pub async fn delete_forever(doc: Id) -> ApiResult<()> {
+    call_empty("DELETE", &format!("/api/trash/{}", segment(&doc.0)), None).await
+}
+
+/// Makes a document of a Markdown `file`, sent as it is (the server checks it is UTF-8).
+#[cfg(feature = "hydrate")]
+pub async fn import_markdown(file: web_sys::File) -> ApiResult<Imported> {
+    let path = format!("/api/docs/import?name={}", segment(&file.name()));
+    let text = send_raw("POST", &path, Some(("text/markdown", file.into()))).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError { status: 0, code: String::new(), message: UNREADABLE.into() })
+}
+
 /// `s` as one path segment.
 fn segment(s: &str) -> String {
     crate::pages::encode_component(s)
@@ -322,12 +434,19 @@ fn error_of(status: u16, body: &str) -> ApiError {
 /// Sends one request with a JSON `body`; the answer's text if it succeeded.
 #[cfg(feature = "hydrate")]
 async fn send(method: &str, path: &str, body: Option<serde_json::Value>) -> ApiResult<String> {
+    send_raw(method, path, body.map(|body| ("application/json", body.to_string().into()))).await
+}
+
+/// Sends one request with a body of the given media type (text, or a file
+/// as it is); the answer's text if it succeeded.
+#[cfg(feature = "hydrate")]
+async fn send_raw(method: &str, path: &str, body: Option<(&str, wasm_bindgen::JsValue)>) -> ApiResult<String> {
     use gloo_net::http::{Method, RequestBuilder};
     let unreachable = |_| ApiError { status: 0, code: String::new(), message: "The server could not be reached.".into() };
     let method: Method = method.parse().unwrap_or(Method::GET);
     let builder = RequestBuilder::new(path).method(method).header("Accept", "application/json");
     let request = match body {
-        Some(body) => builder.header("Content-Type", "application/json").body(body.to_string()),
+        Some((media_type, body)) => builder.header("Content-Type", media_type).body(body),
         None => builder.build(),
     };
     let response = request.map_err(unreachable)?.send().await.map_err(unreachable)?;
@@ -358,5 +477,12 @@ mod tests {
         assert_eq!(link.id, Id("7".into()));
         let token: ApiToken = serde_json::from_str(r#"{"id":"t1","name":"ci","created_at":"yesterday"}"#).unwrap();
         assert_eq!((token.id.0.as_str(), token.created_at.to_string().as_str()), ("t1", "yesterday"));
+    }
+
+    #[test]
+    fn a_version_with_its_text_reads_as_one_object() {
+        let json = r#"{"id":3,"created_at":1700000000000,"label":null,"kind":"auto","authors":["ann"],"title":"T","text":"a\nb"}"#;
+        let v: VersionText = serde_json::from_str(json).unwrap();
+        assert_eq!((v.version.id.0.as_str(), v.version.label, v.version.authors.len(), v.text.as_str()), ("3", None, 1, "a\nb"));
     }
 }

@@ -13,7 +13,8 @@
 //!   journal storage — around the sync state machine `tandem_sync::session`.
 //! - [`text_diff`]: the smallest change between two versions of a text; [`lines`]: where
 //!   lines start in a UTF-16 text, kept up to date across edits (for the caret mirror).
-//! - [`markdown`]: the preview renderer (safe by construction).
+//! - [`markdown`]: the preview renderer (safe by construction); [`unified_diff`]: the
+//!   server's diff between versions, laid over the whole older text for the history panel.
 
 pub mod api;
 #[cfg(feature = "ssr")]
@@ -29,6 +30,7 @@ pub mod presence;
 pub mod server_fns;
 pub mod status;
 pub mod text_diff;
+pub mod unified_diff;
 
 pub use pages::App;
 

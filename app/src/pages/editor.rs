@@ -5,6 +5,8 @@ use tandem_sync::DocId;
 use crate::markdown;
 use super::account_menu::AccountMenu;
 use super::nav::{Failure, GoSignIn};
+use super::export::ExportMenu;
+use super::history::HistoryButton;
 use super::share::ShareButton;
 use crate::model::{DocSnapshot, Me, Role, display_title};
 use crate::presence::{Peer, User};
@@ -60,6 +62,9 @@ pub(super) fn EditorView(
     let DocSnapshot { title, text, role } = snapshot;
     let share = (account.is_some() && role == Role::Owner && link.is_none()).then(|| id.clone());
     let guest = link.is_some();
+    // History is for those who may write; a link guest sees only the live document.
+    let history = (role.can_edit() && !guest).then(|| id.clone());
+    let export = (!guest).then(|| id.clone());
     // Someone who came by a share link and never chose a name here is asked once.
     let asking_name = RwSignal::new(false);
     let read_only = RwSignal::new(!role.can_edit());
@@ -156,6 +161,8 @@ pub(super) fn EditorView(
                     <span class="badge" data-testid="view-only">"View only"</span>
                 </Show>
                 <PresenceBar me rename hidden=asking_name node_ref=presence/>
+                {history.map(|doc| view! { <HistoryButton doc/> }.into_any())}
+                {export.map(|doc| view! { <ExportMenu doc/> }.into_any())}
                 {share.map(|doc| view! { <ShareButton doc/> }.into_any())}
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>

@@ -149,3 +149,14 @@ impl<T: Clone + Send + Sync + 'static> BrowserLoad<T> {
         self.generation.update(|g| *g += 1);
     }
 }
+
+/// Asks the person to confirm `question` (the browser's own dialog); `false` outside the browser.
+pub(super) fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    return window().confirm_with_message(question).unwrap_or(false);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
+    }
+}

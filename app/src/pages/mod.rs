@@ -1,10 +1,12 @@
 //! The pages of the app and their routes.
 //!
-//! - `workspace`: `/`, every document and a "New document" action.
+//! - `workspace`: `/`, every document, a "New document" action, and `import`: Markdown files made documents.
 //! - `editor`: `/d/{id}`, the editor with its bar, presence and preview;
-//!   `share`: its Share dialog; `shared`: `/s/{token}`, the editor opened by a share link.
+//!   `share`: its Share dialog (with `delete`); `history`: its History dialog; `export`: its
+//!   Export menu; `shared`: `/s/{token}`, the editor opened by a share link.
 //! - `signin`: `/signin`; `setup`: `/setup`, the first administrator; `invite`:
 //!   `/invite/{token}`, joining with an invite.
+//! - `trash`: `/trash`, deleted documents, restored or deleted for good.
 //! - `account`: `/account`; `admin`: `/admin`, members and invites;
 //!   `account_menu`: the person's menu in the top bar.
 //! - `nav`: sign-in redirects and safe return paths; `forms`: what the forms share.
@@ -12,14 +14,19 @@
 mod account;
 mod account_menu;
 mod admin;
+mod delete;
 mod editor;
+mod export;
 mod forms;
+mod history;
+mod import;
 mod invite;
 mod nav;
 mod setup;
 mod share;
 mod shared;
 mod signin;
+mod trash;
 
 pub use nav::encode_component;
 mod workspace;
@@ -47,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("signin") view=signin::SignIn/>
                 <Route path=StaticSegment("setup") view=setup::Setup/>
                 <Route path=(StaticSegment("invite"), ParamSegment("token")) view=invite::Invite/>
+                <Route path=StaticSegment("trash") view=trash::Trash/>
                 <Route path=StaticSegment("account") view=account::Account ssr=SsrMode::Async/>
                 <Route path=StaticSegment("admin") view=admin::Admin ssr=SsrMode::Async/>
             </Routes>

@@ -1,6 +1,8 @@
-//! `/`: the documents of the workspace and a "New document" action.
+//! `/`: the documents of the workspace, a "New document" action, importing
+//! Markdown files, and links to the trash and to an export of everything.
 
 use super::account_menu::AccountMenu;
+use super::import::ImportButton;
 use super::nav::{Failure, GoSignIn};
 use crate::model::{DocSummary, Role};
 use crate::server_fns::{create_doc, current_session, list_docs};
@@ -17,6 +19,8 @@ pub fn Workspace() -> impl IntoView {
     let hydrated = super::hydrated();
     let state = move || if hydrated.get() { "ready" } else { "loading" };
     let now = clock();
+    let import_error = RwSignal::new(None::<String>);
+    let imported = Callback::new(move |_| docs.refetch());
     view! {
         <main class="page" data-testid="home" data-state=state>
             <header class="page-head">
@@ -25,6 +29,8 @@ pub fn Workspace() -> impl IntoView {
                     <p class="lede">"Write documents together, live."</p>
                 </div>
                 <div class="head-actions">
+                    <a href="/trash" data-testid="trash-link">"Trash"</a>
+                    <ImportButton error=import_error imported/>
                     <NewDocButton/>
                     <Suspense>
                         {move || Suspend::new(async move {
@@ -33,6 +39,7 @@ pub fn Workspace() -> impl IntoView {
                     </Suspense>
                 </div>
             </header>
+            <p class="error" role="alert" data-testid="import-error">{move || import_error.get()}</p>
             // A transition keeps the current list on screen while a live update refetches it.
             <Transition fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
                 {move || Suspend::new(async move {
@@ -43,6 +50,7 @@ pub fn Workspace() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <p class="page-foot"><a href="/api/export" download="" data-testid="export-all">"Export everything (.zip)"</a></p>
         </main>
     }
 }

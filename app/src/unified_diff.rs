@@ -1,0 +1,127 @@
+//! A unified diff (the server's `text/x-diff`: hunks of ` `, `-` and `+`
+//! lines) laid back over the text it starts from, so that a whole old
+//! version can be shown with what differs from another text marked line by line.
+
+/// What a shown line is, against the diff's other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// In both texts.
+    Same,
+    /// Only in the text the diff starts from (`-`).
+    Removed,
+    /// Only in the text the diff goes to (`+`).
+    Added,
+}
+
+/// One shown line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    /// Which side it is on.
+    pub kind: LineKind,
+    /// Its text, without the line break.
+    pub text: String,
+}
+
+/// One hunk: where it starts in the old text, how many old lines it covers, its lines.
+struct Hunk<'a> {
+    old_start: usize,
+    old_len: usize,
+    lines: Vec<(LineKind, &'a str)>,
+}
+
+/// Every line of `old`, with `diff` (from `old` to another text) laid over
+/// it: the lines the other text lacks marked removed, its own lines added
+/// where they stand. A diff with no hunks shows `old` unchanged.
+pub fn overlay(old: &str, diff: &str) -> Vec<DiffLine> {
+    let old: Vec<&str> = old.lines().collect();
+    let mut shown = Vec::with_capacity(old.len());
+    let mut next = 0; // the first old line not shown yet
+    for hunk in hunks(diff) {
+        // A hunk that removes nothing is placed after its start line, not on it.
+        let before = if hunk.old_len == 0 { hunk.old_start } else { hunk.old_start.saturating_sub(1) };
+        let start = before.clamp(next, old.len());
+        shown.extend(old[next..start].iter().map(|t| line(LineKind::Same, t)));
+        let consumed = hunk.lines.iter().filter(|(kind, _)| *kind != LineKind::Added).count();
+        shown.extend(hunk.lines.into_iter().map(|(kind, t)| line(kind, t)));
+        next = (start + consumed).min(old.len());
+    }
+    shown.extend(old[next..].iter().map(|t| line(LineKind::Same, t)));
+    shown
+}
+
+fn line(kind: LineKind, text: &str) -> DiffLine {
+    DiffLine { kind, text: text.to_owned() }
+}
+
+/// The hunks of `diff`, skipping its file headers.
+fn hunks(diff: &str) -> Vec<Hunk<'_>> {
+    let mut hunks: Vec<Hunk<'_>> = Vec::new();
+    for text in diff.lines() {
+        if let Some(header) = text.strip_prefix("@@") {
+            if let Some((old_start, old_len)) = old_range(header) {
+                hunks.push(Hunk { old_start, old_len, lines: Vec::new() });
+            }
+            continue;
+        }
+        let Some(hunk) = hunks.last_mut() else { continue }; // `---`/`+++` headers
+        let kind = match text.chars().next() {
+            Some(' ') | None => LineKind::Same,
+            Some('-') => LineKind::Removed,
+            Some('+') => LineKind::Added,
+            _ => continue, // "\ No newline at end of file"
+        };
+        hunk.lines.push((kind, text.get(1..).unwrap_or("")));
+    }
+    hunks
+}
+
+/// The old range of a hunk header's rest (` -a,b +c,d @@`): its start and length (1 if not given).
+fn old_range(header: &str) -> Option<(usize, usize)> {
+    let old = header.split_whitespace().next()?.strip_prefix('-')?;
+    let (start, len) = old.split_once(',').unwrap_or((old, "1"));
+    Some((start.parse().ok()?, len.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(lines: &[DiffLine]) -> Vec<String> {
+        let sign = |k| match k {
+            LineKind::Same => ' ',
+            LineKind::Removed => '-',
+            LineKind::Added => '+',
+        };
+        lines.iter().map(|l| format!("{}{}", sign(l.kind), l.text)).collect()
+    }
+
+    #[test]
+    fn a_changed_line_is_shown_in_the_whole_text() {
+        let old = "a\nb\nc\nd\ne\nf\ng\nh\n";
+        let diff = "--- v1\n+++ current\n@@ -3,3 +3,3 @@\n c\n-d\n+D\n e\n";
+        assert_eq!(marked(&overlay(old, diff)), [" a", " b", " c", "-d", "+D", " e", " f", " g", " h"]);
+    }
+
+    #[test]
+    fn insertions_at_the_start_and_removals_at_the_end() {
+        assert_eq!(marked(&overlay("", "@@ -0,0 +1,2 @@\n+x\n+y\n")), ["+x", "+y"]);
+        let diff = "@@ -1,3 +1,2 @@\n a\n b\n-c\n\\ No newline at end of file\n";
+        assert_eq!(marked(&overlay("a\nb\nc", diff)), [" a", " b", "-c"]);
+        assert_eq!(marked(&overlay("a\nb", "@@ -1,0 +2 @@\n+z\n")), [" a", "+z", " b"]);
+    }
+
+    #[test]
+    fn several_hunks_and_lines_that_look_like_headers() {
+        let old: String = (1..=20).map(|n| format!("{n}\n")).collect();
+        let diff = "@@ -2 +2 @@\n-2\n+two\n@@ -18,2 +18 @@\n 18\n---19\n";
+        let shown = marked(&overlay(&old, diff));
+        assert_eq!(&shown[..3], [" 1", "-2", "+two"]);
+        assert_eq!(&shown[shown.len() - 3..], [" 18", "---19", " 20"]);
+        assert_eq!(shown.len(), 21);
+    }
+
+    #[test]
+    fn no_diff_shows_the_text_as_it_is() {
+        assert_eq!(marked(&overlay("a\nb\n", "")), [" a", " b"]);
+    }
+}
