@@ -162,7 +162,7 @@ pub(super) fn EditorView(
                 </Show>
                 <PresenceBar me rename hidden=asking_name node_ref=presence/>
                 {history.map(|doc| view! { <HistoryButton doc/> }.into_any())}
-                {export.map(|doc| view! { <ExportMenu doc/> }.into_any())}
+                {export.map(|doc| view! { <ExportMenu doc owner=role == Role::Owner/> }.into_any())}
                 {share.map(|doc| view! { <ShareButton doc/> }.into_any())}
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>

@@ -2,7 +2,6 @@
 //! what the whole workspace may do, people with roles of their own, share
 //! links, and at its foot deleting the document.
 
-use super::delete::DeleteButton;
 use super::forms::{CopyField, ErrorText, browser_load, full_url, run};
 use crate::api::{self, DocAccess, DocMember, NewLink, ShareLink};
 use leptos::prelude::*;
@@ -33,9 +32,6 @@ pub(super) fn ShareButton(doc: DocId) -> impl IntoView {
             <Show when=move || open.get()>
                 <SharePanel doc=doc.get_value()/>
             </Show>
-            <div class="dialog-foot">
-                <DeleteButton doc=doc.get_value()/>
-            </div>
         </dialog>
     }
 }

@@ -189,7 +189,14 @@ impl Room {
         }
     }
 
-    /// Takes the document out of service (deleted): every connection is
+    /// Closes every connection with `code` and `reason` (the document stays usable).
+    pub fn close_all(&self, code: u16, reason: &'static str) {
+        for member in self.lock().members.values() {
+            member.peer.close(code, reason);
+        }
+    }
+
+    /// Takes the document out of service (deleted for good): every connection is
     /// closed with `code`, and the room takes no more messages and writes
     /// nothing more, not even when it unloads.
     pub fn retire(&self, code: u16, reason: &'static str) {

@@ -34,8 +34,12 @@ impl Workspace {
         let (directory, key, by) = (self.people().directory().clone(), id.clone(), caller.author().to_string());
         blocking(move || directory.trash(&key, &by, now_ms())).await?;
         if let Some(room) = self.rooms().loaded().into_iter().find(|room| room.id() == id) {
-            room.retire(close::DELETED, "document deleted");
+            // Stored as it is now (its title for the trash, a last version), then
+            // closed; it stays usable, for a restore from the trash.
+            room.flush();
+            room.close_all(close::DELETED, "document deleted");
         }
+        self.settled().await;
         self.rooms().listing().changed();
         Ok(())
     }

@@ -1,0 +1,61 @@
+// History, trash, export and import, as people use them (open mode).
+import { expect } from '@playwright/test';
+import { test, freshId, openEditor } from './helpers';
+
+test('a named version, its differences, and a restore that a second person sees live', async ({ browser }) => {
+  const path = `/d/${freshId('hist')}`;
+  const [a, b] = [await openEditor(browser, path), await openEditor(browser, path)];
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('keep this\ngood line\n');
+  await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  await a.getByTestId('history').click();
+  const panel = a.getByTestId('history-panel');
+  await panel.getByTestId('name-version').getByRole('textbox').fill('before the mistake');
+  await panel.getByTestId('name-version').getByRole('textbox').press('Enter');
+  await expect(panel.getByTestId('versions')).toContainText('before the mistake');
+  await a.keyboard.press('Escape');
+
+  await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+End');
+  await b.keyboard.type('VANDALISM');
+  await expect(a.getByTestId('editor')).toHaveValue('keep this\ngood line\nVANDALISM');
+
+  await a.getByTestId('history').click();
+  await panel.getByTestId('versions').getByText('before the mistake').click();
+  await expect(panel.getByTestId('version-diff')).toContainText('VANDALISM');
+  await panel.getByTestId('restore-version').click();
+  await expect(b.getByTestId('editor')).toHaveValue('keep this\ngood line\n');
+  await expect(a.getByTestId('editor')).toHaveValue('keep this\ngood line\n');
+});
+
+test('a deleted document tells whoever has it open, and comes back from the trash', async ({ browser, page }) => {
+  const id = freshId('trash');
+  const [a, b] = [await openEditor(browser, `/d/${id}`), await openEditor(browser, `/d/${id}`)];
+  const title = `Precious ${id}`;
+  await a.getByTestId('doc-title').fill(title);
+  await a.getByTestId('editor').click();
+  await a.keyboard.type('precious');
+  await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  a.on('dialog', (d) => d.accept());
+  await a.getByTestId('doc-menu').click();
+  await a.getByTestId('delete-doc').click();
+  await expect(b.getByTestId('connection-status')).toHaveAttribute('data-state', 'deleted');
+  await expect(b.getByText('This document was deleted')).toBeVisible();
+  await page.goto('/trash');
+  const row = page.getByTestId('trash-list').getByRole('row').filter({ hasText: title });
+  await row.getByRole('button', { name: /Restore/ }).click();
+  await expect(row).toHaveCount(0);
+  const back = await openEditor(browser, `/d/${id}`);
+  await expect(back.getByTestId('editor')).toHaveValue('precious');
+});
+
+test('an imported Markdown file opens with its text, and exports as the same text', async ({ page, request }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+  const text = `# Imported ${freshId('imp')}\n\nsome *Markdown* 😀\n`;
+  await page.getByTestId('import-input').setInputFiles({ name: 'notes.md', mimeType: 'text/markdown', buffer: Buffer.from(text) });
+  await expect(page.getByTestId('editor')).toHaveValue(text, { timeout: 20_000 });
+  const href = await page.getByTestId('export-md').getAttribute('href');
+  const exported = await request.get(href!);
+  expect(await exported.text()).toBe(text);
+});
