@@ -160,3 +160,44 @@ pub(super) fn confirm(question: &str) -> bool {
         false
     }
 }
+
+/// A button that opens a modal dialog (a native `<dialog>`: focus moves into
+/// it, Escape closes it) titled `label`. `panel` makes its contents, afresh
+/// each time it opens, given a callback that closes it.
+#[component]
+pub(super) fn DialogButton<P, V>(
+    label: &'static str,
+    /// The button's `data-testid`; the dialog's is `dialog_test_id`.
+    test_id: &'static str,
+    dialog_test_id: &'static str,
+    /// A wider dialog.
+    #[prop(optional)]
+    wide: bool,
+    panel: P,
+) -> impl IntoView
+where
+    P: Fn(Callback<()>) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let open = RwSignal::new(false);
+    let show = move |_| {
+        open.set(true);
+        if let Some(dialog) = dialog.get() {
+            let _ = dialog.show_modal();
+        }
+    };
+    let close = Callback::new(move |_| if let Some(dialog) = dialog.get() { dialog.close() });
+    let (heading, labelled_by) = (format!("{test_id}-heading"), format!("{test_id}-heading"));
+    view! {
+        <button type="button" class="secondary" data-testid=test_id aria-haspopup="dialog" on:click=show>{label}</button>
+        <dialog node_ref=dialog class=if wide { "dialog wide" } else { "dialog" } aria-labelledby=labelled_by
+            data-testid=dialog_test_id on:close=move |_| open.set(false)>
+            <div class="dialog-head">
+                <h2 id=heading>{label}</h2>
+                <button type="button" class="secondary" on:click=move |_| close.run(())>"Close"</button>
+            </div>
+            <Show when=move || open.get()>{panel(close)}</Show>
+        </dialog>
+    }
+}
