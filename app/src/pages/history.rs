@@ -2,19 +2,38 @@
 //! one chosen shown whole with its differences from the current text, restoring
 //! it, and naming the current text as a version.
 
-use super::forms::{DialogButton, ErrorText, browser_load, run};
+use super::forms::{ErrorText, browser_load, run};
 use crate::api::{self, Id, Version};
 use crate::unified_diff::{DiffLine, LineKind, overlay};
 use leptos::prelude::*;
 use tandem_sync::DocId;
 
-/// The History button and its dialog; the versions are loaded afresh each time it opens.
+/// The History button and its modal dialog (a native `<dialog>`: Escape
+/// closes it); the versions are loaded afresh each time it opens.
 #[component]
 pub(super) fn HistoryButton(doc: DocId) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let open = RwSignal::new(false);
+    let show = move |_| {
+        open.set(true);
+        if let Some(dialog) = dialog.get() {
+            let _ = dialog.show_modal();
+        }
+    };
+    let close = Callback::new(move |_| if let Some(dialog) = dialog.get() { dialog.close() });
     let doc = StoredValue::new(doc.to_string());
     view! {
-        <DialogButton label="History" test_id="history" dialog_test_id="history-panel" wide=true
-            panel=move |close| view! { <HistoryPanel doc=doc.get_value() close/> }/>
+        <button type="button" class="secondary" data-testid="history" aria-haspopup="dialog" on:click=show>"History"</button>
+        <dialog node_ref=dialog class="dialog wide" aria-labelledby="history-heading" data-testid="history-panel"
+            on:close=move |_| open.set(false)>
+            <div class="dialog-head">
+                <h2 id="history-heading">"History"</h2>
+                <button type="button" class="secondary" on:click=move |_| close.run(())>"Close"</button>
+            </div>
+            <Show when=move || open.get()>
+                <HistoryPanel doc=doc.get_value() close/>
+            </Show>
+        </dialog>
     }
 }
 

@@ -2,18 +2,37 @@
 //! what the whole workspace may do, people with roles of their own, share
 //! links, and at its foot deleting the document.
 
-use super::forms::{CopyField, DialogButton, ErrorText, browser_load, full_url, run};
+use super::forms::{CopyField, ErrorText, browser_load, full_url, run};
 use crate::api::{self, DocAccess, DocMember, NewLink, ShareLink};
 use leptos::prelude::*;
 use tandem_sync::DocId;
 
-/// The Share button and its dialog; the document's access is loaded afresh each time it opens.
+/// The Share button and its modal dialog: focus moves into it when it opens,
+/// Escape closes it (a native `<dialog>`), and its contents are loaded afresh each time.
 #[component]
 pub(super) fn ShareButton(doc: DocId) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let open = RwSignal::new(false);
+    let show = move |_| {
+        open.set(true);
+        if let Some(dialog) = dialog.get() {
+            let _ = dialog.show_modal();
+        }
+    };
+    let close = move |_| if let Some(dialog) = dialog.get() { dialog.close() };
     let doc = StoredValue::new(doc.to_string());
     view! {
-        <DialogButton label="Share" test_id="share" dialog_test_id="share-dialog"
-            panel=move |_close| view! { <SharePanel doc=doc.get_value()/> }/>
+        <button type="button" class="secondary" data-testid="share" aria-haspopup="dialog" on:click=show>"Share"</button>
+        <dialog node_ref=dialog class="dialog" aria-labelledby="share-heading" data-testid="share-dialog"
+            on:close=move |_| open.set(false)>
+            <div class="dialog-head">
+                <h2 id="share-heading">"Share"</h2>
+                <button type="button" class="secondary" on:click=close>"Close"</button>
+            </div>
+            <Show when=move || open.get()>
+                <SharePanel doc=doc.get_value()/>
+            </Show>
+        </dialog>
     }
 }
 
