@@ -234,8 +234,11 @@ impl Room {
         if out.persist.is_some() {
             self.metrics.update_apply.observe(started.elapsed());
         }
-        let author = st.members.get(&conn).map(|m| m.author.clone());
-        let seq = out.persist.map(|update| self.persist(&mut st, update, author));
+        // The author is looked up only for an update that changed the document.
+        let seq = out.persist.map(|update| {
+            let author = st.members.get(&conn).map(|m| m.author.clone());
+            self.persist(&mut st, update, author)
+        });
         let Some(member) = st.members.get_mut(&conn) else { return Ok(()) };
         member.last_seq = seq.unwrap_or(member.last_seq);
         member.awareness_ids.extend(&out.awareness.set);
