@@ -1,5 +1,5 @@
 // History, trash, export and import, as people use them (open mode).
-import { expect } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { test, freshId, openEditor } from './helpers';
 
 test('a named version, its differences, and a restore that a second person sees live', async ({ browser }) => {
@@ -36,11 +36,15 @@ test('a deleted document tells whoever has it open, and comes back from the tras
   await a.getByTestId('editor').click();
   await a.keyboard.type('precious');
   await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  // An edit an earlier page of b's browser left unsynced, still in its journal.
+  await keepInJournal(b, id);
+  expect(await journalRecords(b, id)).toBe(1);
   a.on('dialog', (d) => d.accept());
   await a.getByTestId('doc-menu').click();
   await a.getByTestId('delete-doc').click();
   await expect(b.getByTestId('connection-status')).toHaveAttribute('data-state', 'deleted');
   await expect(b.getByText('This document was deleted')).toBeVisible();
+  await expect.poll(() => journalRecords(b, id)).toBe(0);
   await page.goto('/trash');
   const row = page.getByTestId('trash-list').getByRole('row').filter({ hasText: title });
   await row.getByRole('button', { name: /Restore/ }).click();
@@ -59,3 +63,31 @@ test('an imported Markdown file opens with its text, and exports as the same tex
   const exported = await request.get(href!);
   expect(await exported.text()).toBe(text);
 });
+
+/** Writes one journal record for document `id`, as an earlier page of this browser would have. */
+async function keepInJournal(page: Page, id: string) {
+  await page.evaluate((doc) => new Promise<void>((done, fail) => {
+    const open = indexedDB.open('tandem');
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const txn = open.result.transaction('unsynced', 'readwrite');
+      txn.objectStore('unsynced').put(new Uint8Array([0, 0]), [doc, 0.5, 0]);
+      txn.oncomplete = () => { open.result.close(); done(); };
+      txn.onerror = () => fail(txn.error);
+    };
+  }), id);
+}
+
+/** How many journal records this browser keeps for document `id`. */
+async function journalRecords(page: Page, id: string): Promise<number> {
+  return page.evaluate((doc) => new Promise<number>((done, fail) => {
+    const open = indexedDB.open('tandem');
+    open.onerror = () => fail(open.error);
+    open.onsuccess = () => {
+      const range = IDBKeyRange.bound([doc], [doc, []]);
+      const count = open.result.transaction('unsynced').objectStore('unsynced').count(range);
+      count.onsuccess = () => { open.result.close(); done(count.result); };
+      count.onerror = () => fail(count.error);
+    };
+  }), id);
+}

@@ -36,7 +36,12 @@ impl Session {
             Effect::Awareness(update) => self.on_awareness(&update),
             Effect::ForgetPeers => self.forget_peers(),
             Effect::PublishPresence => self.publish_presence(),
-            Effect::Link(link) => self.signals.conn.set(conn_state(link)),
+            Effect::Link(link) => {
+                if link == session::LinkState::Deleted {
+                    self.journal.discard();
+                }
+                self.signals.conn.set(conn_state(link));
+            }
             Effect::Save(save) => self.signals.save.set(save),
             Effect::Warn(warning) => leptos::logging::warn!("{warning}"),
         }

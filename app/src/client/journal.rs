@@ -52,6 +52,8 @@ pub(super) struct Journal {
     live: RefCell<Vec<Key>>,
     /// Writes started and not yet finished, shared with the tasks that finish them.
     writes: Rc<Writes>,
+    /// Set by [`Journal::discard`] before the database opened: it is emptied once open.
+    discarded: Cell<bool>,
 }
 
 /// Counts writes in flight and says when there are none.
@@ -89,6 +91,7 @@ impl Journal {
             db: RefCell::new(Db::Opening(Vec::new())),
             live: RefCell::new(Vec::new()),
             writes: Rc::new(Writes { in_flight: Cell::new(0), on_kept: Box::new(on_kept) }),
+            discarded: Cell::new(false),
         })
     }
 
@@ -138,6 +141,24 @@ impl Journal {
         }
     }
 
+    /// Deletes every record of this document, from every page of this
+    /// browser, and keeps nothing from now on: the document was deleted.
+    pub(super) fn discard(&self) {
+        self.live.borrow_mut().clear();
+        match std::mem::replace(&mut *self.db.borrow_mut(), Db::Off) {
+            Db::Open(db) => self.delete_all(&db),
+            Db::Opening(_) => self.discarded.set(true),
+            Db::Off => {}
+        }
+    }
+
+    /// The key range of every record of this document.
+    fn range(&self) -> Result<idb::Query, idb::Error> {
+        let lower = js_sys::Array::of1(&JsValue::from(&self.doc));
+        let upper = js_sys::Array::of2(&JsValue::from(&self.doc), &js_sys::Array::new());
+        idb::KeyRange::bound(&lower, &upper, None, None).map(idb::Query::KeyRange)
+    }
+
     /// Opens the database and reads the records of this document.
     async fn load(&self) -> Result<(idb::Database, Vec<(JsValue, Vec<u8>)>), idb::Error> {
         let mut request = idb::Factory::new()?.open(DB_NAME, Some(DB_VERSION))?;
@@ -155,11 +176,8 @@ impl Journal {
         let db = request.await?;
         let txn = db.transaction(&[STORE], idb::TransactionMode::ReadOnly)?;
         let store = txn.object_store(STORE)?;
-        let lower = js_sys::Array::of1(&JsValue::from(&self.doc));
-        let upper = js_sys::Array::of2(&JsValue::from(&self.doc), &js_sys::Array::new());
-        let range = || idb::KeyRange::bound(&lower, &upper, None, None).map(idb::Query::KeyRange);
-        let keys = store.get_all_keys(Some(range()?), None)?.await?;
-        let values = store.get_all(Some(range()?), None)?.await?;
+        let keys = store.get_all_keys(Some(self.range()?), None)?.await?;
+        let values = store.get_all(Some(self.range()?), None)?.await?;
         let found = keys
             .into_iter()
             .zip(values)
@@ -171,6 +189,10 @@ impl Journal {
     /// Switches to the open database: hands over what earlier pages left and
     /// writes what was appended meanwhile.
     fn opened(&self, db: idb::Database, found: Vec<(JsValue, Vec<u8>)>, on_found: impl FnOnce(Vec<Vec<u8>>)) {
+        if self.discarded.get() {
+            self.delete_all(&db);
+            return on_found(Vec::new());
+        }
         let waiting = match std::mem::replace(&mut *self.db.borrow_mut(), Db::Off) {
             Db::Opening(waiting) => waiting,
             _ => Vec::new(),
@@ -222,6 +244,15 @@ impl Journal {
                 };
                 store.delete(idb::Query::Key(key))?;
             }
+            Ok(txn)
+        });
+        self.settle(started);
+    }
+
+    /// Deletes every record of this document in one transaction.
+    fn delete_all(&self, db: &idb::Database) {
+        let started = db.transaction(&[STORE], idb::TransactionMode::ReadWrite).and_then(|txn| {
+            txn.object_store(STORE)?.delete(self.range()?)?;
             Ok(txn)
         });
         self.settle(started);
