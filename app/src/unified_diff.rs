@@ -1,6 +1,10 @@
 //! A unified diff (the server's `text/x-diff`: hunks of ` `, `-` and `+`
 //! lines) laid back over the text it starts from, so that a whole old
-//! version can be shown with what differs from another text marked line by line.
+//! version can be shown with what differs from another text marked line by
+//! line, and inside a changed line, word by word.
+
+use similar::{ChangeTag, TextDiff};
+use std::ops::Range;
 
 /// What a shown line is, against the diff's other side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +24,25 @@ pub struct DiffLine {
     pub kind: LineKind,
     /// Its text, without the line break.
     pub text: String,
+    /// Byte ranges of `text` that differ from the line it replaces or is
+    /// replaced by (empty for a line with no counterpart: all of it differs).
+    pub words: Vec<Range<usize>>,
+}
+
+impl DiffLine {
+    /// `text` cut into pieces, each with whether it is a changed word.
+    pub fn pieces(&self) -> Vec<(&str, bool)> {
+        let mut pieces = Vec::with_capacity(self.words.len() * 2 + 1);
+        let mut at = 0;
+        for word in &self.words {
+            pieces.push((&self.text[at..word.start], false));
+            pieces.push((&self.text[word.clone()], true));
+            at = word.end;
+        }
+        pieces.push((&self.text[at..], false));
+        pieces.retain(|(text, _)| !text.is_empty());
+        pieces
+    }
 }
 
 /// One hunk: where it starts in the old text, how many old lines it covers, its lines.
@@ -46,11 +69,65 @@ pub fn overlay(old: &str, diff: &str) -> Vec<DiffLine> {
         next = (start + consumed).min(old.len());
     }
     shown.extend(old[next..].iter().map(|t| line(LineKind::Same, t)));
+    mark_words(&mut shown);
     shown
 }
 
 fn line(kind: LineKind, text: &str) -> DiffLine {
-    DiffLine { kind, text: text.to_owned() }
+    DiffLine { kind, text: text.to_owned(), words: Vec::new() }
+}
+
+/// Pairs each run of removed lines with the added lines right after it, line
+/// by line, and marks the words that differ within each pair.
+fn mark_words(lines: &mut [DiffLine]) {
+    let mut at = 0;
+    while at < lines.len() {
+        let removed = run(lines, at, LineKind::Removed);
+        let added = run(lines, at + removed, LineKind::Added);
+        for i in 0..removed.min(added) {
+            let (old, new) = lines.split_at_mut(at + removed);
+            let (old, new) = (&mut old[at + i], &mut new[i]);
+            (old.words, new.words) = changed_words(&old.text, &new.text);
+        }
+        at += (removed + added).max(1);
+    }
+}
+
+/// How many lines from `start` on are of `kind`.
+fn run(lines: &[DiffLine], start: usize, kind: LineKind) -> usize {
+    lines.get(start..).map_or(0, |rest| rest.iter().take_while(|l| l.kind == kind).count())
+}
+
+/// The byte ranges of `old` and of `new` that a word diff between them
+/// deletes and inserts; neighbouring ranges are joined.
+fn changed_words(old: &str, new: &str) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let (mut in_old, mut in_new) = (Vec::new(), Vec::new());
+    let (mut at_old, mut at_new) = (0, 0);
+    for change in TextDiff::from_words(old, new).iter_all_changes() {
+        let len = change.value().len();
+        match change.tag() {
+            ChangeTag::Equal => {
+                at_old += len;
+                at_new += len;
+            }
+            ChangeTag::Delete => {
+                push_joined(&mut in_old, at_old..at_old + len);
+                at_old += len;
+            }
+            ChangeTag::Insert => {
+                push_joined(&mut in_new, at_new..at_new + len);
+                at_new += len;
+            }
+        }
+    }
+    (in_old, in_new)
+}
+
+fn push_joined(ranges: &mut Vec<Range<usize>>, range: Range<usize>) {
+    match ranges.last_mut() {
+        Some(last) if last.end == range.start => last.end = range.end,
+        _ => ranges.push(range),
+    }
 }
 
 /// The hunks of `diff`, skipping its file headers.
@@ -118,6 +195,23 @@ mod tests {
         assert_eq!(&shown[..3], [" 1", "-2", "+two"]);
         assert_eq!(&shown[shown.len() - 3..], [" 18", "---19", " 20"]);
         assert_eq!(shown.len(), 21);
+    }
+
+    #[test]
+    fn inside_a_changed_line_only_the_changed_words_are_marked() {
+        let shown = overlay("the quick brown fox\nstays\n", "@@ -1 +1 @@\n-the quick brown fox\n+the slow brown cat\n");
+        let changed = |l: &DiffLine| l.pieces().into_iter().filter(|p| p.1).map(|p| p.0.to_owned()).collect::<Vec<_>>();
+        assert_eq!(changed(&shown[0]), ["quick", "fox"]);
+        assert_eq!(changed(&shown[1]), ["slow", "cat"]);
+        assert_eq!(shown[1].pieces().iter().map(|p| p.0).collect::<String>(), "the slow brown cat");
+        assert!(shown[2].words.is_empty());
+    }
+
+    #[test]
+    fn lines_without_a_counterpart_have_no_word_marks() {
+        let shown = overlay("a\nb\n", "@@ -1,2 +1,3 @@\n-a\n-b\n+A 😀\n+x\n+y\n");
+        assert_eq!(shown.iter().map(|l| l.words.len()).collect::<Vec<_>>(), [1, 1, 1, 1, 0]);
+        assert_eq!(shown[2].pieces(), [("A 😀", true)], "neighbouring changes are one mark");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 // Takes the screenshots from a running Tandem (best a fresh one): the workspace,
 // and one document open in two windows with carets, a selection and the
-// preview; each in light and dark, on a desktop and a phone. The README shows
-// the desktop ones (editor.png, workspace.png, and their -dark twins).
+// preview; each in light and dark, on a desktop and a phone. Then, on a
+// desktop in light and dark, the History dialog comparing a named version with
+// the current text, and the trash. The README shows the desktop ones
+// (editor.png, workspace.png, history.png, trash.png and their -dark twins).
 //
 //   node shots/take.mjs [--url http://127.0.0.1:3000]
 import { chromium } from '@playwright/test';
@@ -96,6 +98,45 @@ for (const variant of VARIANTS) {
   await page.getByText('Launch checklist').first().waitFor();
   await page.screenshot({ path: join(here, `workspace${variant.suffix}.png`) });
   written.push(`editor${variant.suffix}.png`, `workspace${variant.suffix}.png`);
+  await page.context().close();
+}
+// Grace names the state, then changes the plan; Ada compares and sees it.
+await grace.getByTestId('history').click();
+const form = grace.getByTestId('history-panel').getByTestId('name-version');
+await form.getByRole('textbox').fill('Before the review');
+await form.getByRole('textbox').press('Enter');
+await grace.getByTestId('versions').getByText('Before the review').waitFor();
+await grace.keyboard.press('Escape');
+await select(grace, at('Friday'), at('Friday') + 'Friday'.length);
+await grace.keyboard.type('Monday');
+await select(grace, at('- [ ] Check'));
+await grace.keyboard.type('- [x] Book the room\n');
+await grace.getByTestId('sync-status').and(grace.locator('[data-state=saved]')).waitFor();
+
+// A document deleted by mistake, waiting in the trash.
+const gone = await person('Ada', '#2f6fde');
+await gone.goto(`${url}/d/draft-${Date.now().toString(36)}`);
+await synced(gone);
+await gone.getByTestId('doc-title').fill('Old draft (deleted by mistake)');
+await gone.getByTestId('sync-status').and(gone.locator('[data-state=saved]')).waitFor();
+gone.on('dialog', (d) => d.accept());
+await gone.getByTestId('doc-menu').click();
+await gone.getByTestId('delete-doc').click();
+await gone.waitForURL(`${url}/`);
+await gone.context().close();
+
+for (const variant of VARIANTS.filter((v) => !v.isMobile)) {
+  const page = await person('Ada', '#2f6fde', variant);
+  await page.goto(doc);
+  await synced(page);
+  await page.getByTestId('history').click();
+  await page.getByTestId('versions').getByText('Before the review').click();
+  await page.getByTestId('version-diff').getByText('Monday').waitFor();
+  await page.screenshot({ path: join(here, `history${variant.suffix}.png`) });
+  await page.goto(`${url}/trash`);
+  await page.getByTestId('trash-list').getByText('Old draft').waitFor();
+  await page.screenshot({ path: join(here, `trash${variant.suffix}.png`) });
+  written.push(`history${variant.suffix}.png`, `trash${variant.suffix}.png`);
   await page.context().close();
 }
 await browser.close();

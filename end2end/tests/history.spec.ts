@@ -16,13 +16,17 @@ test('a named version, its differences, and a restore that a second person sees 
   await a.keyboard.press('Escape');
 
   await b.getByTestId('editor').click();
+  await b.keyboard.press('Control+Home');
+  await b.keyboard.type('NOT ');
   await b.keyboard.press('Control+End');
   await b.keyboard.type('VANDALISM');
-  await expect(a.getByTestId('editor')).toHaveValue('keep this\ngood line\nVANDALISM');
+  await expect(a.getByTestId('editor')).toHaveValue('NOT keep this\ngood line\nVANDALISM');
 
   await a.getByTestId('history').click();
   await panel.getByTestId('versions').getByText('before the mistake').click();
   await expect(panel.getByTestId('version-diff')).toContainText('VANDALISM');
+  // The changed line marks only the word that differs.
+  await expect(panel.locator('ins .diff-word')).toHaveText(['NOT']);
   await panel.getByTestId('restore-version').click();
   await expect(b.getByTestId('editor')).toHaveValue('keep this\ngood line\n');
   await expect(a.getByTestId('editor')).toHaveValue('keep this\ngood line\n');

@@ -162,14 +162,26 @@ fn DiffText(lines: Vec<DiffLine>) -> impl IntoView {
             {lines.into_iter().map(|l| match l.kind {
                 LineKind::Same => view! { <span class="diff-line"><span class="sign" aria-hidden="true">" "</span>{l.text}"\n"</span> }.into_any(),
                 LineKind::Removed => view! {
-                    <del class="diff-line diff-removed"><span class="sign">"−"</span><span class="sr-only">"only in this version: "</span>{l.text}"\n"</del>
+                    <del class="diff-line diff-removed"><span class="sign">"−"</span><span class="sr-only">"only in this version: "</span>{words(&l)}"\n"</del>
                 }.into_any(),
                 LineKind::Added => view! {
-                    <ins class="diff-line diff-added"><span class="sign">"+"</span><span class="sr-only">"only in the current text: "</span>{l.text}"\n"</ins>
+                    <ins class="diff-line diff-added"><span class="sign">"+"</span><span class="sr-only">"only in the current text: "</span>{words(&l)}"\n"</ins>
                 }.into_any(),
             }).collect_view()}
         </pre>
     }
+}
+
+/// A changed line's text, its changed words marked.
+fn words(line: &DiffLine) -> AnyView {
+    line.pieces()
+        .into_iter()
+        .map(|(text, changed)| {
+            let text = text.to_owned();
+            if changed { view! { <mark class="diff-word">{text}</mark> }.into_any() } else { text.into_any() }
+        })
+        .collect_view()
+        .into_any()
 }
 
 /// Saves the current text as a version with a name.
