@@ -133,3 +133,60 @@ async fn a_stock_client_with_a_view_link_is_denied_in_place_and_keeps_receiving(
     assert_eq!(String::from_utf8(stored.body).unwrap(), "owner-after\n", "the viewer's edit is not stored");
     server.stop().await;
 }
+
+/// Reads a watcher's `TEXT` lines until one satisfies `done`; that text.
+async fn watch_until(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    loop {
+        let line = lines.next_line().await.unwrap().expect("the watcher ended before the text did");
+        let Some(text) = line.strip_prefix("TEXT ") else { continue };
+        let text: String = serde_json::from_str(text).unwrap();
+        if done(&text) {
+            return text;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stock_client_sees_a_restore_live_and_its_next_edit_lands_on_it() {
+    use common::post_json;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let base = server.http("");
+    let doc = doc_id("restore");
+    let mut rust = Client::connect(&server.ws_url(&doc)).await;
+    rust.append("keep this\ngood line\n").await;
+    let n = rust.request_ack().await;
+    rust.pump_until(|c| c.acked(n)).await;
+    let (status, good) = post_json(&format!("{base}/api/docs/{doc}/versions"), r#"{"label":"good"}"#).await;
+    assert_eq!(status, 201, "{good}");
+
+    let mut js = node("interop/watcher.mjs", &[&format!("ws://{}/ws", server.addr), &doc], &[]);
+    let mut lines = BufReader::new(js.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("READY"));
+    watch_until(&mut lines, |t| t == "keep this\ngood line\n").await;
+    rust.append("VANDALISM\n").await;
+    watch_until(&mut lines, |t| t.contains("VANDALISM")).await;
+
+    let (status, restored) = post_json(&format!("{base}/api/docs/{doc}/versions/{}/restore", good["id"]), "").await;
+    assert_eq!(status, 200, "{restored}");
+    watch_until(&mut lines, |t| t == "keep this\ngood line\n").await;
+
+    // The stock client's next edit lands on the restored text, for everyone.
+    let stdin = js.stdin.as_mut().unwrap();
+    stdin.write_all(b"APPEND \"js-after\\n\"\nQUIT\n").await.unwrap();
+    let expected = "keep this\ngood line\njs-after\n";
+    rust.pump_until(|c| c.text() == expected).await;
+    let done = loop {
+        let line = lines.next_line().await.unwrap().expect("a DONE line");
+        if let Some(disconnects) = line.strip_prefix("DONE ") {
+            break disconnects.to_owned();
+        }
+    };
+    assert_eq!(done, "0", "the stock client saw the restore without reconnecting");
+    assert!(js.wait().await.unwrap().success());
+    assert_eq!(api_text(&server.http(&format!("/api/docs/{doc}/text"))).await, expected);
+    server.stop().await;
+}
