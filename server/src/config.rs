@@ -27,6 +27,11 @@ pub struct Config {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TANDEM_LOG_JSON")]
     pub log_json: bool,
+    /// Address of a second listener that serves only `/metrics`, to anyone
+    /// who reaches it (e.g. `127.0.0.1:9464`); off unless set. On the main
+    /// address `/metrics` answers administrators only.
+    #[arg(long, env = "TANDEM_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     /// Limits that protect the server.
     #[command(flatten)]
     pub limits: Limits,
@@ -229,8 +234,8 @@ pub struct Limits {
     /// Most WebSocket connections open at once; past it the upgrade gets 503.
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
-    /// Most WebSocket connections open at once from one client IP address;
-    /// past it the upgrade gets 429.
+    /// Most WebSocket connections open at once from one client address (an
+    /// IPv6 /64 counts as one address); past it the upgrade gets 429.
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
     pub max_connections_per_ip: usize,
     /// Most WebSocket connections open at once to one document; past it the
@@ -259,6 +264,43 @@ pub struct Limits {
     /// not relayed.
     #[arg(long, env = "TANDEM_MAX_AWARENESS_BYTES", default_value_t = 64 << 10)]
     pub max_awareness_bytes: usize,
+    /// Documents one client address may create per minute (API, pages and
+    /// imports together), up to as many at once; past it: 429 with `Retry-After`.
+    /// 0 turns the limit off.
+    #[arg(long, env = "TANDEM_MAX_CREATES_PER_MIN", default_value_t = 60)]
+    pub max_creates_per_min: u32,
+    /// Update uploads (`POST /api/docs/{id}/update`) one client address may
+    /// send per minute, up to as many at once; past it: 429. 0: no limit.
+    #[arg(long, env = "TANDEM_MAX_UPLOADS_PER_MIN", default_value_t = 600)]
+    pub max_uploads_per_min: u32,
+    /// Markdown imports one client address may send per minute, up to as
+    /// many at once; past it: 429. 0: no limit.
+    #[arg(long, env = "TANDEM_MAX_IMPORTS_PER_MIN", default_value_t = 30)]
+    pub max_imports_per_min: u32,
+    /// Password checks (sign-in, setup, joining, password change) one client
+    /// address may ask for per minute, on top of the per-name failure limit;
+    /// past it: 429. 0: no limit.
+    #[arg(long, env = "TANDEM_MAX_SIGN_INS_PER_MIN", default_value_t = 20)]
+    pub max_sign_ins_per_min: u32,
+    /// Most event streams (`GET /api/events`) open at once; past it: 503.
+    #[arg(long, env = "TANDEM_MAX_EVENT_STREAMS", default_value_t = 1_000)]
+    pub max_event_streams: usize,
+    /// Most event streams open at once from one client address (one per open
+    /// workspace tab); past it: 429.
+    #[arg(long, env = "TANDEM_MAX_EVENT_STREAMS_PER_IP", default_value_t = 16)]
+    pub max_event_streams_per_ip: usize,
+    /// Most documents one account may own, in the trash included; creating
+    /// one more gets 403 `too_many_documents`. Not applied in open mode (one
+    /// person; `--max-store-bytes` bounds it). 0: no limit.
+    #[arg(long, env = "TANDEM_MAX_DOCS_PER_USER", default_value_t = 10_000)]
+    pub max_docs_per_user: u64,
+    /// Most bytes of document content the store may hold (snapshots and
+    /// logs; versions and accounts are not counted). Past it, creating a
+    /// document or uploading an update gets 507 `store_full`, a WebSocket
+    /// update is refused like one over `--max-doc-bytes` (1009); reads keep
+    /// working. 0 (the default): no limit but the disk.
+    #[arg(long, env = "TANDEM_MAX_STORE_BYTES", default_value_t = 0)]
+    pub max_store_bytes: u64,
 }
 
 impl Default for Limits {
@@ -292,6 +334,21 @@ impl Limits {
             max_awareness_bytes: self.max_awareness_bytes,
             max_message_bytes: self.max_message_bytes,
         }
+    }
+
+    /// The per-client rates of what a client can start over HTTP.
+    pub fn client_rates(&self) -> crate::http::rate::ClientRates {
+        crate::http::rate::ClientRates {
+            creates: self.max_creates_per_min,
+            uploads: self.max_uploads_per_min,
+            imports: self.max_imports_per_min,
+            sign_ins: self.max_sign_ins_per_min,
+        }
+    }
+
+    /// The caps on open event streams.
+    pub fn stream_caps(&self) -> crate::http::streams::StreamCaps {
+        crate::http::streams::StreamCaps { total: self.max_event_streams, per_client: self.max_event_streams_per_ip }
     }
 
     /// The caps on open WebSocket connections.

@@ -70,6 +70,19 @@ pub async fn run(
     settings: Settings,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    run_with_metrics(listener, None, store, directory, settings, shutdown).await
+}
+
+/// [`run`], and, on `metrics` if given, a listener that serves only
+/// `/metrics`, without credentials (`--metrics-addr`).
+pub async fn run_with_metrics(
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    store: Arc<dyn Store>,
+    directory: Arc<dyn Directory>,
+    settings: Settings,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let header_timeout = settings.limits.handshake_timeout();
     let public_url = settings.access.public_url.clone();
     let state = state(store.clone(), directory, settings, shutdown.clone())?;
@@ -77,6 +90,12 @@ pub async fn run(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "tandem listening on http://{addr}");
     let tasks = state.tasks.clone();
+    if let Some(metrics) = metrics {
+        let addr = metrics.local_addr()?;
+        tracing::info!(%addr, "metrics on http://{addr}/metrics");
+        let router = http::ops::metrics_router(state.clone());
+        tasks.spawn(http::accept::serve(metrics, router, shutdown.clone(), header_timeout));
+    }
     http::accept::serve(listener, app(state), shutdown, header_timeout).await;
     tasks.close();
     tasks.wait().await;
@@ -112,6 +131,8 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
         leptos: leptos_options()?,
         workspace,
         admission: Admission::new(settings.limits.connection_caps()),
+        rates: Arc::new(http::rate::RateLimits::new(settings.limits.client_rates())),
+        streams: http::streams::Streams::new(settings.limits.stream_caps()),
         limits: Arc::new(settings.limits),
         shutdown,
         tasks,

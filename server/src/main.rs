@@ -29,11 +29,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let metrics = match config.metrics_addr {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?),
+        None => None,
+    };
     tracing::info!(data_dir = %config.data_dir.display(), "store opened");
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     let store = Arc::new(store);
-    server::run(listener, store.clone(), store, config.settings(), shutdown).await?;
+    server::run_with_metrics(listener, metrics, store.clone(), store, config.settings(), shutdown).await?;
     tracing::info!("stopped; every document is stored");
     Ok(())
 }

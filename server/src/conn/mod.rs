@@ -71,9 +71,10 @@ pub struct Early {
     pub first_due: Option<Instant>,
 }
 
-/// Serves one connection in `room` until either side closes or `shutdown` fires.
+/// Serves one connection in `room` until either side closes or `shutdown`
+/// fires; gives the close code it ended with.
 /// No handshake deadline applies: see [`serve_with_early`].
-pub fn serve<'a, S>(socket: S, room: &'a Room, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send + 'a
+pub fn serve<'a, S>(socket: S, room: &'a Room, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = u16> + Send + 'a
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin + 'a,
 {
@@ -87,7 +88,7 @@ where
 /// Not an `async fn`: that would keep its arguments beside the connection
 /// built from them for the connection's whole life. The returned future holds
 /// only the connection, its timer and its shutdown registration.
-pub fn serve_with_early<S, R>(socket: S, early: Early, room: R, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send
+pub fn serve_with_early<S, R>(socket: S, early: Early, room: R, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = u16> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
     R: Deref<Target = Room> + Send,
@@ -109,7 +110,7 @@ pub struct Joining {
 }
 
 /// Serves one connection as [`serve_with_early`] does, joining the room as `joining`.
-pub fn serve_as<S, R>(socket: S, early: Early, room: R, joining: Joining, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = ()> + Send
+pub fn serve_as<S, R>(socket: S, early: Early, room: R, joining: Joining, settings: ConnSettings, shutdown: CancellationToken) -> impl Future<Output = u16> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + Unpin,
     R: Deref<Target = Room> + Send,
@@ -133,8 +134,10 @@ where
         std::future::poll_fn(|cx| connection.poll(cx, timer.as_mut())).await;
         let room = connection.room();
         room.leave(conn);
-        room.metrics().closed(close.reason().map_or(NORMAL, |(code, _)| code));
+        let code = close.reason().map_or(NORMAL, |(code, _)| code);
+        room.metrics().closed(code);
         tracing::debug!(reason = ?close.reason(), "disconnected");
+        code
     }
     .instrument(span)
 }

@@ -2,7 +2,9 @@
 //! [`crate::http::api_people`] and [`crate::http::api_sharing`] add accounts and sharing.
 
 use crate::config::MAX_FORM_BYTES;
+use crate::http::client::ClientAddr;
 use crate::http::error::ApiError;
+use crate::http::streams::StreamRefused;
 use crate::http::state::AppState;
 use crate::workspace::{Caller, Listed};
 use tandem_sync::DocId;
@@ -49,21 +51,35 @@ async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<Vec<Li
 
 /// Server-sent events: a `changed` message whenever a document appears or is
 /// renamed (coalesced; sent once the change is stored, so a refetch sees it).
-/// The stream ends when the server shuts down.
-async fn events(State(app): State<AppState>, caller: Caller) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+/// The stream ends when the server shuts down. Open streams are capped in
+/// total (503) and per client (429).
+async fn events(State(app): State<AppState>, caller: Caller, client: ClientAddr) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     if matches!(caller, Caller::Anonymous) {
         return Err(crate::workspace::WorkspaceError::Unauthorized.into());
     }
-    let state = (app.workspace.changes(), app.workspace.clone(), app.shutdown.clone());
-    let stream = futures_util::stream::unfold(state, |(mut changes, workspace, shutdown)| async move {
+    let slot = app.streams.open(client.key()).map_err(|refused| {
+        app.metrics.limit_exceeded(refused.name());
+        stream_refusal(refused)
+    })?;
+    let state = (app.workspace.changes(), app.workspace.clone(), app.shutdown.clone(), slot);
+    let stream = futures_util::stream::unfold(state, |(mut changes, workspace, shutdown, slot)| async move {
         tokio::select! {
             changed = changes.changed() => changed.ok()?,
             _ = shutdown.cancelled() => return None,
         }
         workspace.settled().await;
-        Some((Ok(Event::default().data("changed")), (changes, workspace, shutdown)))
+        Some((Ok(Event::default().data("changed")), (changes, workspace, shutdown, slot)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// The answer to an event stream over a cap: 429 for one client's own excess,
+/// 503 when the server is full.
+fn stream_refusal(refused: StreamRefused) -> ApiError {
+    match refused {
+        StreamRefused::Total => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, refused.name(), "the server has too many event streams open"),
+        StreamRefused::PerClient => ApiError::new(StatusCode::TOO_MANY_REQUESTS, refused.name(), "too many event streams from this address"),
+    }
 }
 
 /// Body of `POST /api/docs`.

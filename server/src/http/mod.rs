@@ -11,13 +11,19 @@
 //!   extractor, and the redirect of signed-out page views.
 //! - [`ws`]: `GET /ws/{id}` — admits, upgrades and hands a socket to [`crate::conn`].
 //! - [`pages`]: the pages' server functions, served by the workspace.
-//! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators.
+//! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators, and the
+//!   router of the separate metrics listener.
+//! - [`client`]: the client's address and the key per-client limits count it by;
+//!   [`rate`]: per-client rates of creations, uploads, imports and sign-ins;
+//!   [`streams`]: caps on open event streams.
+//! - [`access_log`]: request ids and one log line per request and per WebSocket session.
 //! - [`origin`], [`headers`]: the `Origin` check; security headers and the pages'
 //!   Content Security Policy.
 //! - [`owner_scope`]: each page request under a reactive owner of its own.
 //! - [`state`]: what every handler shares.
 
 pub mod accept;
+pub mod access_log;
 pub mod api;
 pub mod api_history;
 pub mod api_people;
@@ -25,6 +31,7 @@ pub mod api_sharing;
 pub mod api_transfer;
 pub mod api_trash;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod headers;
 pub mod json;
@@ -32,7 +39,9 @@ pub mod ops;
 pub mod origin;
 pub mod owner_scope;
 pub mod pages;
+pub mod rate;
 pub mod state;
+pub mod streams;
 pub mod ws;
 pub mod zip_export;
 
@@ -52,19 +61,21 @@ use tower_http::timeout::TimeoutLayer;
 /// The app's routes over `state`: pages, the WebSocket endpoint, the API and
 /// the operator endpoints. Every response carries the security headers; every
 /// WebSocket handshake and state-changing request passes the `Origin` check;
-/// HTTP requests (not WebSockets) have a time limit and a body limit.
+/// HTTP requests (not WebSockets) have a time limit, a body limit and
+/// per-client rates; every request gets an id and a line in the access log.
 pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.limits.http_timeout_secs);
     let http = Router::new()
         .nest("/api", api::router(state.limits.max_message_bytes))
         .merge(ops::router())
         .merge(site(&state))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), rate::guard))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     let router = Router::new()
         .route("/ws/{doc_id}", get(ws::handler))
         .merge(http)
         .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard));
-    headers::secure(router).with_state(state)
+    access_log::around(headers::secure(router)).with_state(state)
 }
 
 /// The server-rendered pages, their server functions and the site's files.

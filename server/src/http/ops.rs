@@ -1,6 +1,10 @@
 //! Endpoints for operators: `/healthz` (alive), `/readyz` (storing writes)
-//! and `/metrics` (Prometheus text format; in accounts mode for
-//! administrators only, e.g. a scraper with an administrator's API token).
+//! and `/metrics` (Prometheus text format).
+//!
+//! On the main address `/metrics` answers administrators only (e.g. a
+//! scraper with an administrator's API token); open mode has no
+//! administrators, so there it is 404. The separate listener of
+//! `--metrics-addr` ([`metrics_router`]) serves it to anyone who reaches it.
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -33,11 +37,22 @@ async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
     Ok("ready")
 }
 
-/// Every metric in the Prometheus text format (version 0.0.4).
+/// The router of the metrics listener: `/metrics` without credentials.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(|State(app): State<AppState>| async move { render(&app) })).with_state(state)
+}
+
+/// Every metric, for administrators; 404 in open mode.
 async fn metrics(State(app): State<AppState>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
-    if caller != Caller::Open {
-        crate::workspace::people::admin(&caller)?;
+    if caller == Caller::Open {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "metrics are served on --metrics-addr in open mode"));
     }
+    crate::workspace::people::admin(&caller)?;
+    render(&app)
+}
+
+/// Every metric in the Prometheus text format (version 0.0.4).
+fn render(app: &AppState) -> Result<impl IntoResponse + use<>, ApiError> {
     let rooms = app.workspace.rooms();
     app.metrics.documents_loaded.set(rooms.len() as i64);
     app.metrics.store_backlog.set(store::backlog(&**rooms.store()) as i64);

@@ -4,6 +4,8 @@ use crate::conn::admission::Admission;
 use crate::config::Limits;
 use crate::metrics::Metrics;
 use crate::http::origin::OriginPolicy;
+use crate::http::rate::RateLimits;
+use crate::http::streams::Streams;
 use crate::workspace::Workspace;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -21,6 +23,10 @@ pub struct AppState {
     pub workspace: Workspace,
     /// Counts open WebSocket connections against their caps.
     pub admission: Arc<Admission>,
+    /// Per-client rates of document creation, uploads, imports and sign-ins.
+    pub rates: Arc<RateLimits>,
+    /// Counts open event streams against their caps.
+    pub streams: Arc<Streams>,
     /// The configured limits.
     pub limits: Arc<Limits>,
     /// Cancelled once on Ctrl-C or SIGTERM; every connection watches it.

@@ -19,15 +19,15 @@ use tandem_sync::close::{self, CloseReason};
 use crate::doc::{LoadError, RoomGuard};
 use crate::http::state::AppState;
 use tandem_sync::DocId;
-use axum::Extension;
-use axum::extract::connect_info::ConnectInfo;
+use crate::http::access_log::{CountedSocket, Session, SessionBytes, request_id, session_ended};
+use crate::http::client::{ClientAddr, ClientKey};
+use std::sync::Arc;
 use axum::extract::ws::{CloseFrame, Message};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use crate::conn::websocket::{NotUpgrade, Socket, Upgrade};
-use std::net::SocketAddr;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -53,16 +53,16 @@ pub async fn handler(
     Path(raw): Path<String>,
     Query(query): Query<WsQuery>,
     headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: ClientAddr,
     upgrade: Result<Upgrade, NotUpgrade>,
 ) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
     let id = DocId::parse(&raw).map_err(|_| ApiError::bad_id())?;
     let epoch = app.workspace.people().live().epoch();
     let caller = app.workspace.people().caller(presented(&headers, query.token)).await?;
     let role = app.workspace.admit(&caller, &id).await?;
     let upgrade = upgrade.map_err(|e| ApiError::new(e.status(), "websocket_required", e.body_text()))?;
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
-    let ticket = app.admission.admit(ip, &id).map_err(|refused| {
+    let ticket = app.admission.admit(client.key().map(ClientKey::ip), &id).map_err(|refused| {
         app.metrics.limit_exceeded(refused.name());
         refusal(refused)
     })?;
@@ -70,8 +70,9 @@ pub async fn handler(
     let upgrade = upgrade.config(max, READ_BUFFER_BYTES);
     let tasks = app.tasks.clone();
     let rights = if role.can_edit() { Rights::Write } else { Rights::Read };
+    let log = SessionLog { started, client, request_id: request_id(&headers), bytes: Arc::default() };
     let opening = Box::new(Opening { app, id, ticket, caller, rights, epoch });
-    Ok(upgrade.on_upgrade(move |socket| tasks.track_future(run(socket, opening))))
+    Ok(upgrade.on_upgrade(move |socket| tasks.track_future(run(socket, opening, Box::new(log)))))
 }
 
 /// What a connection needs until its document is loaded. Boxed, and consumed
@@ -90,9 +91,17 @@ struct Opening {
     epoch: u64,
 }
 
+/// What a session's access log line needs besides its close code.
+struct SessionLog {
+    started: std::time::Instant,
+    client: ClientAddr,
+    request_id: String,
+    bytes: Arc<SessionBytes>,
+}
+
 /// A connection whose document is loaded: what serving it needs.
 struct Opened {
-    socket: Box<Socket>,
+    socket: Counted,
     room: RoomGuard,
     early: Early,
     settings: ConnSettings,
@@ -115,20 +124,31 @@ fn refusal(refused: Refused) -> ApiError {
 }
 
 /// Serves one upgraded connection, once its document is loaded.
-async fn run(socket: Box<Socket>, opening: Box<Opening>) {
+async fn run(socket: Box<Socket>, opening: Box<Opening>, log: Box<SessionLog>) {
     // Boxed: opening is the largest state of a connection's task and is over
     // once the document is loaded, so it should not stay in every task's size.
-    let Some(opened) = Box::pin(open(socket, opening)).await else { return };
-    let Opened { socket, room, early, settings, shutdown, joining, _ticket, _registered } = opened;
-    crate::conn::serve_as(socket, early, room, joining, settings, shutdown).await;
+    let doc = opening.id.clone();
+    let socket = CountedSocket::new(socket, log.bytes.clone());
+    let code = match Box::pin(open(socket, opening)).await {
+        Ok(opened) => {
+            let Opened { socket, room, early, settings, shutdown, joining, _ticket, _registered } = opened;
+            crate::conn::serve_as(socket, early, room, joining, settings, shutdown).await
+        }
+        Err(code) => code,
+    };
+    let SessionLog { started, client, request_id, bytes } = *log;
+    session_ended(Session { doc: doc.as_str(), code, started, bytes: &bytes, client, request_id: &request_id });
 }
 
-/// Loads the connection's document; on failure closes the socket and gives `None`.
-async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> {
+/// The socket of a connection, counting its bytes for the access log.
+type Counted = CountedSocket<Box<Socket>>;
+
+/// Loads the connection's document; on failure closes the socket and gives the close code.
+async fn open(mut socket: Counted, opening: Box<Opening>) -> Result<Opened, u16> {
     let Opening { app, id, ticket, caller, rights, epoch } = *opening;
     if app.shutdown.is_cancelled() {
         close(socket, (close::GOING_AWAY, "server shutting down")).await;
-        return None;
+        return Err(close::GOING_AWAY);
     }
     let settings = app.limits.conn_settings();
     match load(&mut socket, &app, &id, &settings).await {
@@ -140,11 +160,11 @@ async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> 
                 recheck(&app, joining.conn, &caller, &id).await;
             }
             let shutdown = app.shutdown.clone();
-            Some(Opened { socket, room, early, settings, shutdown, joining, _ticket: ticket, _registered: registered })
+            Ok(Opened { socket, room, early, settings, shutdown, joining, _ticket: ticket, _registered: registered })
         }
         Err(reason) => {
             close(socket, reason).await;
-            None
+            Err(reason.0)
         }
     }
 }
@@ -153,7 +173,7 @@ async fn open(mut socket: Box<Socket>, opening: Box<Opening>) -> Option<Opened> 
 /// `max_pending_bytes` (past it: 1009) and closing it (1008) if it sends
 /// nothing within the handshake timeout.
 async fn load(
-    socket: &mut Socket,
+    socket: &mut Counted,
     app: &AppState,
     id: &DocId,
     settings: &ConnSettings,
@@ -209,6 +229,6 @@ fn loaded(room: Result<RoomGuard, LoadError>, id: &DocId) -> Result<RoomGuard, C
     })
 }
 
-async fn close(mut socket: Box<Socket>, (code, reason): CloseReason) {
+async fn close(mut socket: Counted, (code, reason): CloseReason) {
     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
 }
