@@ -125,7 +125,12 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
     let tasks = TaskTracker::new();
     let rooms = Rooms::configured(store, metrics.clone(), settings.limits.doc_limits());
     let people = Arc::new(People::new(directory, settings.access, Arc::default()));
-    let workspace = Workspace::new(rooms, people, tasks.clone(), shutdown.clone());
+    rooms.usage().set_limit(settings.limits.max_store_bytes);
+    if settings.limits.max_store_bytes > 0 {
+        rooms.usage().measure(&**rooms.store()).map_err(std::io::Error::other)?;
+    }
+    let quotas = workspace::quotas::Quotas { max_docs_per_user: settings.limits.max_docs_per_user };
+    let workspace = Workspace::new(rooms, people, tasks.clone(), shutdown.clone()).with_quotas(quotas);
     workspace.start_versions(settings.history);
     Ok(AppState {
         leptos: leptos_options()?,

@@ -1,5 +1,7 @@
-//! Admission of WebSocket connections: caps in total, per client IP and per
-//! document, checked at the upgrade, before a document is loaded.
+//! Admission of WebSocket connections: caps in total, per client address and
+//! per document, checked at the upgrade, before a document is loaded. The
+//! HTTP layer gives the client's address as the key its per-client limits
+//! count by (an IPv6 /64 as its first address).
 //!
 //! Each admitted connection holds a [`Ticket`]; dropping it gives the slot
 //! back, on every path (a normal close, a failed upgrade, a cancelled task).

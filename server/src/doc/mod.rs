@@ -6,10 +6,12 @@
 //!   when its last user leaves.
 //! - [`queue`]: a connection's bounded outbound queue and close signal — the
 //!   room's handle on a connection ([`ConnHandle`]) and the connection's end ([`ConnQueue`]).
+//! - [`usage`]: the store's content size against `--max-store-bytes`.
 
 pub mod queue;
 pub mod registry;
 pub mod room;
+pub mod usage;
 
 pub use queue::{ConnHandle, ConnId, ConnQueue};
 pub use registry::{Listing, LoadError, RoomGuard, Rooms};

@@ -4,6 +4,7 @@
 use tandem_sync::doc_core::{CoreError, DocCore, DocLimits};
 use crate::metrics::Metrics;
 use crate::doc::room::{Reporting, Room, Stored};
+use crate::doc::usage::StoreUsage;
 use crate::store::{self, Store, StoreError};
 use tandem_sync::DocId;
 use std::collections::HashMap;
@@ -61,6 +62,8 @@ pub struct Rooms {
     metrics: Arc<Metrics>,
     /// What every document accepts.
     limits: DocLimits,
+    /// The store's content size against `--max-store-bytes`, shared with every room.
+    usage: Arc<StoreUsage>,
     /// std mutex: held for map lookups and counter updates only; loading,
     /// flushing and every `.await` happen outside it.
     slots: Mutex<HashMap<DocId, Slot>>,
@@ -114,7 +117,7 @@ impl Rooms {
     /// An empty registry whose documents enforce `limits`.
     pub fn configured(store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: DocLimits) -> Arc<Self> {
         let listing = Listing(Arc::new(watch::channel(0).0));
-        Arc::new(Rooms { store, listing, metrics, limits, slots: Mutex::new(HashMap::new()) })
+        Arc::new(Rooms { store, listing, metrics, limits, usage: Arc::default(), slots: Mutex::new(HashMap::new()) })
     }
 
     /// The metrics rooms and connections record into.
@@ -125,6 +128,11 @@ impl Rooms {
     /// Changes to the workspace listing.
     pub fn listing(&self) -> &Listing {
         &self.listing
+    }
+
+    /// The store's content size, against its limit.
+    pub fn usage(&self) -> &Arc<StoreUsage> {
+        &self.usage
     }
 
     /// The store behind the rooms.
@@ -208,7 +216,7 @@ impl Rooms {
         .await??;
         self.metrics.document_loads.inc();
         tracing::debug!(doc = %id, "room loaded");
-        let reporting = Reporting { listing: self.listing.clone(), metrics: self.metrics.clone() };
+        let reporting = Reporting { listing: self.listing.clone(), metrics: self.metrics.clone(), usage: self.usage.clone() };
         Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, stored, reporting)))
     }
 

@@ -5,6 +5,7 @@ use crate::metrics::Metrics;
 use crate::doc::queue::{ConnId, Outbound, ConnHandle};
 use tandem_sync::close;
 use crate::doc::Listing;
+use crate::doc::usage::StoreUsage;
 use crate::store::{ChainEnd, Headline, NewVersion, Seq, Store, VersionKind};
 use tandem_sync::DocId;
 use bytes::Bytes;
@@ -87,6 +88,8 @@ pub struct Reporting {
     pub listing: Listing,
     /// The server's metrics.
     pub metrics: Arc<Metrics>,
+    /// The store's content size, against its limit.
+    pub usage: Arc<StoreUsage>,
 }
 
 /// One loaded document, owned here and nowhere else.
@@ -95,6 +98,7 @@ pub struct Room {
     store: Arc<dyn Store>,
     listing: Listing,
     metrics: Arc<Metrics>,
+    usage: Arc<StoreUsage>,
     /// std mutex: held only for in-memory work (apply, encode, queue pushes),
     /// never across `.await`, so one slow connection never stalls the others.
     state: Mutex<RoomState>,
@@ -132,8 +136,8 @@ impl Room {
                 ..History::default()
             },
         };
-        let Reporting { listing, metrics } = reporting;
-        Room { id, store, listing, metrics, state: Mutex::new(state) }
+        let Reporting { listing, metrics, usage } = reporting;
+        Room { id, store, listing, metrics, usage, state: Mutex::new(state) }
     }
 
     /// The document id.
@@ -230,6 +234,11 @@ impl Room {
         }
         let started = Instant::now();
         let rights = st.members.get(&conn).map_or(Rights::Read, |m| m.rights);
+        if rights == Rights::Write && over_store_limit(&self.usage, frame) {
+            self.metrics.limit_exceeded("store_bytes");
+            let (code, reason) = CoreError::DocTooLarge { limit: 0 }.close_reason();
+            return Err(Rejected { code, reason, error: CoreError::DocTooLarge { limit: 0 } });
+        }
         let out = st.core.handle_as(conn.0, rights, frame).map_err(|e| self.reject(&mut st, e))?;
         if out.persist.is_some() {
             self.metrics.update_apply.observe(started.elapsed());
@@ -335,6 +344,7 @@ impl Room {
         st.history.authors.extend(author);
         st.log_len += 1;
         st.log_bytes += update.len();
+        self.usage.grew(update.len() as u64);
         st.last_seq = self.store.append(&self.id, update);
         if st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES {
             self.compact(st);
@@ -411,5 +421,21 @@ fn remove_awareness(st: &mut RoomState, member: Member) {
     let ids: Vec<u64> = member.awareness_ids.into_iter().collect();
     if let Some(frame) = st.core.remove_awareness(&ids) {
         broadcast(st, None, frame);
+    }
+}
+
+/// Whether `frame` carries an update the store has no room for (an empty
+/// update, as a client with nothing new sends, always passes). Like an update
+/// over the document's limit, it is refused whether or not it is new.
+fn over_store_limit(usage: &StoreUsage, frame: &[u8]) -> bool {
+    use tandem_sync::protocol::Inbound;
+    if usage.limit().is_none() {
+        return false;
+    }
+    match Inbound::decode(frame) {
+        Ok(Inbound::SyncStep2(update) | Inbound::Update(update)) => {
+            update != [0, 0] && usage.would_exceed(update.len() as u64)
+        }
+        _ => false,
     }
 }

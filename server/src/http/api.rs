@@ -8,9 +8,10 @@ use crate::http::streams::StreamRefused;
 use crate::http::state::AppState;
 use crate::workspace::{Caller, Listed};
 use tandem_sync::DocId;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use crate::http::pagination::{self, PageQuery};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use std::convert::Infallible;
@@ -43,10 +44,16 @@ pub fn parse_id(raw: &str) -> Result<DocId, ApiError> {
     DocId::parse(raw).map_err(|_| ApiError::bad_id())
 }
 
-/// Every document the caller may see, most recently edited first, with their
-/// role; titles of open documents are live.
-async fn list(State(app): State<AppState>, caller: Caller) -> Result<Json<Vec<Listed>>, ApiError> {
-    Ok(Json(app.workspace.list(&caller).await?))
+/// A page of the documents the caller may see, most recently edited first,
+/// with their role; titles of open documents are live. The next page, if
+/// there is one, is in the `Link` header (`rel="next"`).
+async fn list(State(app): State<AppState>, caller: Caller, Query(query): Query<PageQuery>) -> Result<Response, ApiError> {
+    let (page, next) = pagination::page(app.workspace.list(&caller).await?, &query)?;
+    let mut response = Json(page).into_response();
+    if let Some(link) = next.and_then(|cursor| HeaderValue::from_str(&pagination::next_link(query.limit, &cursor)).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
 }
 
 /// Server-sent events: a `changed` message whenever a document appears or is

@@ -13,6 +13,7 @@
 //! - [`pages`]: the pages' server functions, served by the workspace.
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators, and the
 //!   router of the separate metrics listener.
+//! - [`pagination`]: pages of the document list.
 //! - [`client`]: the client's address and the key per-client limits count it by;
 //!   [`rate`]: per-client rates of creations, uploads, imports and sign-ins;
 //!   [`streams`]: caps on open event streams.
@@ -39,6 +40,7 @@ pub mod ops;
 pub mod origin;
 pub mod owner_scope;
 pub mod pages;
+pub mod pagination;
 pub mod rate;
 pub mod state;
 pub mod streams;

@@ -34,6 +34,8 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 pub struct TestServer {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// The address of its metrics listener (`--metrics-addr`).
+    pub metrics_addr: SocketAddr,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -53,10 +55,11 @@ impl TestServer {
     /// Starts a server with `settings` over `store`, its people and access in `directory`.
     pub async fn start_on(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind metrics");
+        let (addr, metrics_addr) = (listener.local_addr().expect("addr"), metrics.local_addr().expect("addr"));
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(crate::run(listener, store, directory, settings, shutdown.clone()));
-        TestServer { addr, shutdown, task }
+        let task = tokio::spawn(crate::run_with_metrics(listener, Some(metrics), store, directory, settings, shutdown.clone()));
+        TestServer { addr, metrics_addr, shutdown, task }
     }
 
     /// Shuts down gracefully and waits until everything is stored.
@@ -68,6 +71,11 @@ impl TestServer {
     /// The WebSocket URL of document `doc`.
     pub fn ws_url(&self, doc: &str) -> String {
         format!("ws://{}/ws/{doc}", self.addr)
+    }
+
+    /// The URL of `/metrics` on the metrics listener.
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.metrics_addr)
     }
 
     /// The HTTP URL of `path` (which starts with `/`).

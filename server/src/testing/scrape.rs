@@ -1,4 +1,4 @@
-//! Reading `/metrics` in tests.
+//! Reading `/metrics` in tests, from the server's metrics listener.
 
 use super::{PATIENCE, TestServer, get};
 
@@ -9,7 +9,7 @@ pub fn sample(scrape: &str, key: &str) -> Option<f64> {
 
 /// One scrape of `/metrics`.
 pub async fn scrape(server: &TestServer) -> String {
-    let (status, body) = get(&server.http("/metrics")).await;
+    let (status, body) = get(&server.metrics_url()).await;
     assert_eq!(status, 200);
     String::from_utf8(body).unwrap()
 }

@@ -9,6 +9,7 @@
 //! - [`people`]: first start, sign-in, sessions, API tokens, members, invites.
 //! - [`sharing`]: a document's owner, workspace access, members and share links.
 //! - [`live`]: the open connections revocation reaches.
+//! - [`quotas`]: documents per owner, the store's size, title length.
 //! - [`retention`]: which automatic versions are thinned out as they age.
 //! - [`trash`]: deleting a document, the trash, deleting for good.
 //! - [`transfer`]: export as Markdown or HTML; import of Markdown.
@@ -23,6 +24,7 @@ pub mod history;
 mod ids;
 pub mod live;
 pub mod people;
+pub mod quotas;
 pub mod retention;
 pub mod sharing;
 pub mod transfer;
@@ -97,6 +99,12 @@ pub enum WorkspaceError {
     /// The setup token is wrong.
     #[error("the setup link is not valid; use the one in the server's log")]
     BadSetupToken,
+    /// The caller owns as many documents as one account may (`--max-docs-per-user`).
+    #[error("you own as many documents as one account may; delete some for good first")]
+    TooManyDocuments,
+    /// The store holds as much as it may (`--max-store-bytes`).
+    #[error("the server's storage is full; nothing more can be stored until space is freed")]
+    StoreFull,
 }
 
 impl From<LoadError> for WorkspaceError {
@@ -143,12 +151,19 @@ pub struct Workspace {
     shutdown: CancellationToken,
     /// Who may do what.
     people: Arc<People>,
+    /// What one account may own.
+    quotas: quotas::Quotas,
 }
 
 impl Workspace {
     /// The workspace over `rooms` with `people`; lingering tasks run on `tasks` until `shutdown`.
     pub fn new(rooms: Arc<Rooms>, people: Arc<People>, tasks: TaskTracker, shutdown: CancellationToken) -> Self {
-        Workspace { rooms, tasks, shutdown, people }
+        Workspace { rooms, tasks, shutdown, people, quotas: quotas::Quotas::default() }
+    }
+
+    /// This workspace enforcing `quotas`.
+    pub fn with_quotas(self, quotas: quotas::Quotas) -> Self {
+        Workspace { quotas, ..self }
     }
 
     /// People, their credentials, and the settings that decide access.
@@ -188,6 +203,8 @@ impl Workspace {
 
     /// Creates a document with `title`, owned by the caller, and returns its id once it is durable.
     pub async fn create(&self, caller: &Caller, title: &str) -> Result<DocId, WorkspaceError> {
+        quotas::check_title(title)?;
+        self.ensure_room(title.len() as u64).await?;
         let id = ids::new_id();
         self.claim(caller, &id).await?;
         let room = self.rooms.acquire(&id).await?;
@@ -253,6 +270,7 @@ impl Workspace {
         if !self.role_or_claim(caller, id).await?.can_edit() {
             return Err(WorkspaceError::Forbidden("you may only read this document"));
         }
+        self.ensure_room(update.len() as u64).await?;
         let room = self.rooms.acquire(id).await?;
         let seq = room.apply_update(update, caller.author())?;
         if !store::wait_durable(&**room.store(), seq).await {
@@ -313,7 +331,10 @@ impl Workspace {
             Caller::Open => Ok(()),
             Caller::Anonymous => Err(WorkspaceError::Unauthorized),
             Caller::Guest { .. } => Err(WorkspaceError::Forbidden("only members create documents")),
-            Caller::Member(member) => sharing::claim(&self.people, &member.username, id).await,
+            Caller::Member(member) => {
+                self.check_owned(&member.username).await?;
+                sharing::claim(&self.people, &member.username, id).await
+            }
         }
     }
 

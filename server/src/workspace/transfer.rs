@@ -42,10 +42,19 @@ pub fn file_stem(title: &str) -> String {
 
 /// The title an imported file gets: `title` if given, else its first
 /// heading, else its file name without the extension, else none.
+/// A title taken from the text or the file name is cut to
+/// [`super::quotas::MAX_TITLE_CHARS`]; one given explicitly is kept whole (and
+/// refused if too long).
 pub fn import_title(title: Option<&str>, text: &str, file_name: Option<&str>) -> String {
     if let Some(title) = title.map(str::trim).filter(|t| !t.is_empty()) {
         return title.to_owned();
     }
+    let found = found_title(text, file_name);
+    found.chars().take(super::quotas::MAX_TITLE_CHARS).collect()
+}
+
+/// The first heading of `text`, else the stem of `file_name`, else nothing.
+fn found_title(text: &str, file_name: Option<&str>) -> String {
     let heading = text.lines().map(str::trim).find(|l| l.starts_with('#')).map(|l| l.trim_start_matches('#').trim());
     if let Some(heading) = heading.filter(|h| !h.is_empty()) {
         return heading.to_owned();
@@ -90,6 +99,7 @@ impl Workspace {
     /// Creates a document from Markdown `text`, owned by the caller, with an
     /// `import` version; its id once durable.
     pub async fn import(&self, caller: &Caller, title: &str, text: &str) -> Result<DocId, WorkspaceError> {
+        self.ensure_room(text.len() as u64).await?;
         let id = self.create(caller, title).await?;
         let room = self.existing(&id).await?;
         self.rewrite(caller, &room, title, text, VersionKind::Import).await?;

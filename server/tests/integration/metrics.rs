@@ -12,7 +12,7 @@ fn sample(scrape: &str, key: &str) -> Option<f64> {
 }
 
 async fn scrape(server: &TestServer) -> String {
-    let (status, body) = get(&server.http("/metrics")).await;
+    let (status, body) = get(&server.metrics_url()).await;
     assert_eq!(status, 200);
     String::from_utf8(body).unwrap()
 }
@@ -39,7 +39,7 @@ fn at_least(text: &str, key: &str, min: f64) {
 async fn a_scrape_counts_connections_messages_updates_and_commits() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path(), Limits::default()).await;
-    let (status, body) = get(&server.http("/metrics")).await;
+    let (status, body) = get(&server.metrics_url()).await;
     assert_eq!(status, 200);
     let before = String::from_utf8(body).unwrap();
     assert_eq!(sample(&before, "tandem_connections"), Some(0.0));
