@@ -15,6 +15,7 @@ mod bad_input;
 mod crash;
 mod fault;
 mod history;
+mod http_limits;
 mod interop;
 mod keepalive;
 mod limits;

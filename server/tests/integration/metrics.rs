@@ -136,3 +136,20 @@ async fn readyz_is_503_while_the_store_cannot_commit_and_200_once_it_can() {
     until_ready_is(&server, 200).await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_on_their_own_listener_and_not_publicly_on_the_main_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+    let (status, body) = get(&server.metrics_url()).await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(body).unwrap().contains("tandem_connections"));
+    // Open mode has no administrators: the main address does not serve them.
+    assert_eq!(get(&server.http("/metrics")).await.0, 404);
+    // The metrics listener serves nothing else.
+    assert_eq!(get(&format!("http://{}/api/docs", server.metrics_addr)).await.0, 404);
+    for path in ["/healthz", "/readyz"] {
+        assert_eq!(get(&server.http(path)).await.0, 200, "{path} stays public");
+    }
+    server.stop().await;
+}

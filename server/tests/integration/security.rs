@@ -203,3 +203,69 @@ async fn pages_keep_their_policy_while_files_are_served_beside_them() {
         }
     }
 }
+
+/// A `tracing` writer that keeps what is written, for reading the log in a test.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until a line of the log contains every part of `parts`; returns that line.
+    async fn line_with(&self, parts: &[&str]) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(line) = self.text().lines().find(|l| parts.iter().all(|p| l.contains(p))) {
+                return line.to_owned();
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no log line with {parts:?}:\n{}", self.text());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+// One thread: the server's tasks run where the test's log subscriber is the default.
+#[tokio::test(flavor = "current_thread")]
+async fn the_access_log_has_a_line_per_request_and_session_and_never_a_token() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits::default()).await;
+
+    let answer = send("GET", &server.http("/api/docs?token=SECRET-QUERY"), &[("x-request-id", "req-42")], b"").await;
+    assert_eq!(answer.header("x-request-id"), Some("req-42"), "the id is echoed");
+    let line = captured.line_with(&["request_id=req-42"]).await;
+    for part in ["method=GET", "path=/api/docs ", "status=200", "client=127.0.0.1", "bytes=", "duration_ms="] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
+    let fresh = send("GET", &server.http("/healthz"), &[], b"").await;
+    assert!(fresh.header("x-request-id").is_some_and(|id| id.len() >= 32), "an id is made when none is sent");
+    send("GET", &server.http("/s/SECRET-LINK"), &[], b"").await;
+    captured.line_with(&["path=/s/…"]).await;
+
+    let doc = doc_id("logged");
+    let client = Client::connect(&format!("{}?token=SECRET-WS", server.ws_url(&doc))).await;
+    client.close().await;
+    let session = captured.line_with(&["websocket session", &doc]).await;
+    for part in ["close_code=1000", "bytes_in=", "bytes_out=", "client=127.0.0.1", "request_id="] {
+        assert!(session.contains(part), "{part} in {session}");
+    }
+    server.stop().await;
+    let log = captured.text();
+    assert!(!log.contains("SECRET"), "a token reached the log:\n{log}");
+}
