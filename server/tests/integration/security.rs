@@ -204,68 +204,86 @@ async fn pages_keep_their_policy_while_files_are_served_beside_them() {
     }
 }
 
-/// A `tracing` writer that keeps what is written, for reading the log in a test.
+/// The JSON log lines of a `tandem` child process, kept as they arrive.
 #[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+struct Log(std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>);
 
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// Waits until a line of the log contains every part of `parts`; returns that line.
-    async fn line_with(&self, parts: &[&str]) -> String {
+impl Log {
+    /// Waits until an access log line has every `(field, value)` of `fields`; returns its fields.
+    async fn line_with(&self, fields: &[(&str, &str)]) -> serde_json::Value {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            if let Some(line) = self.text().lines().find(|l| parts.iter().all(|p| l.contains(p))) {
-                return line.to_owned();
+            let found = self.0.lock().unwrap().iter().find_map(|line| {
+                let f = &line["fields"];
+                let matches = line["target"] == "tandem::access"
+                    && fields.iter().all(|(k, v)| f[*k].as_str().map(str::to_owned).unwrap_or_else(|| f[*k].to_string()) == *v);
+                matches.then(|| f.clone())
+            });
+            if let Some(fields) = found {
+                return fields;
             }
-            assert!(tokio::time::Instant::now() < deadline, "no log line with {parts:?}:\n{}", self.text());
+            assert!(tokio::time::Instant::now() < deadline, "no access log line with {fields:?}");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }
 
-// One thread: the server's tasks run where the test's log subscriber is the default.
-#[tokio::test(flavor = "current_thread")]
-async fn the_access_log_has_a_line_per_request_and_session_and_never_a_token() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path(), Limits::default()).await;
+/// Starts `tandem --open --log-json` on port 0; its address, and its log as it is written.
+async fn logged_tandem(dir: &std::path::Path) -> (tokio::process::Child, std::net::SocketAddr, Log, tokio::task::JoinHandle<()>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["--open", "--log-json", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn tandem");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next_line().await.unwrap().expect("tandem exited before listening");
+        let json: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+        if let Some(addr) = json["fields"]["addr"].as_str().filter(|_| line.contains("tandem listening")) {
+            break addr.parse().unwrap();
+        }
+    };
+    let log = Log::default();
+    let kept = log.clone();
+    let reader = tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            assert!(!line.contains("SECRET"), "a token reached the log: {line}");
+            kept.0.lock().unwrap().push(serde_json::from_str(&line).expect("a JSON log line"));
+        }
+    });
+    (child, addr, log, reader)
+}
 
-    let answer = send("GET", &server.http("/api/docs?token=SECRET-QUERY"), &[("x-request-id", "req-42")], b"").await;
-    assert_eq!(answer.header("x-request-id"), Some("req-42"), "the id is echoed");
-    let line = captured.line_with(&["request_id=req-42"]).await;
-    for part in ["method=GET", "path=/api/docs ", "status=200", "client=127.0.0.1", "bytes=", "duration_ms="] {
-        assert!(line.contains(part), "{part} in {line}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_log_has_a_line_per_request_and_session_and_never_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr, log, reader) = logged_tandem(dir.path()).await;
+    let http = |path: &str| format!("http://{addr}{path}");
+
+    let answer = send("GET", &http("/api/docs?token=SECRET-QUERY"), &[("x-request-id", "req-42")], b"").await;
+    assert_eq!(answer.header("x-request-id"), Some("req-42"), "the id is echoed: {answer:?}");
+    let line = log.line_with(&[("request_id", "req-42")]).await;
+    for (field, value) in [("method", "GET"), ("path", "/api/docs"), ("status", "200"), ("client", "127.0.0.1")] {
+        assert_eq!(line[field].to_string().trim_matches('"'), value, "{field} in {line}");
     }
-    let fresh = send("GET", &server.http("/healthz"), &[], b"").await;
-    assert!(fresh.header("x-request-id").is_some_and(|id| id.len() >= 32), "an id is made when none is sent");
-    send("GET", &server.http("/s/SECRET-LINK"), &[], b"").await;
-    captured.line_with(&["path=/s/…"]).await;
+    assert!(line["bytes"].as_u64().is_some_and(|b| b > 0) && line["duration_ms"].is_u64(), "{line}");
+    let fresh = send("GET", &http("/healthz"), &[], b"").await;
+    let id = fresh.header("x-request-id").expect("an id is made when none is sent");
+    log.line_with(&[("request_id", id), ("path", "/healthz")]).await;
+    send("GET", &http("/s/SECRET-LINK"), &[], b"").await;
+    log.line_with(&[("path", "/s/…")]).await;
 
     let doc = doc_id("logged");
-    let client = Client::connect(&format!("{}?token=SECRET-WS", server.ws_url(&doc))).await;
+    let client = Client::connect(&format!("ws://{addr}/ws/{doc}?token=SECRET-WS")).await;
     client.close().await;
-    let session = captured.line_with(&["websocket session", &doc]).await;
-    for part in ["close_code=1000", "bytes_in=", "bytes_out=", "client=127.0.0.1", "request_id="] {
-        assert!(session.contains(part), "{part} in {session}");
-    }
-    server.stop().await;
-    let log = captured.text();
-    assert!(!log.contains("SECRET"), "a token reached the log:\n{log}");
+    let session = log.line_with(&[("doc", &doc), ("close_code", "1000"), ("client", "127.0.0.1")]).await;
+    assert!(session["bytes_in"].as_u64().is_some_and(|b| b > 0) && session["bytes_out"].as_u64().is_some_and(|b| b > 0), "{session}");
+    assert!(session["request_id"].as_str().is_some_and(|id| id.len() >= 32), "{session}");
+
+    child.kill().await.unwrap();
+    reader.await.expect("no token in the log");
 }
