@@ -153,6 +153,9 @@ pub(super) fn EditorView(
                     data-testid="doc-title"
                     aria-label="Title"
                     placeholder="Untitled"
+                    // The server's bound on a title given at creation (a
+                    // collaborator's title is shown whole, whatever its length).
+                    maxlength="200"
                     value=title
                     readonly=move || !synced.get() || read_only.get()
                     on:keydown=move |ev| enter_moves_to(&ev, textarea)

@@ -203,7 +203,7 @@ impl Workspace {
 
     /// Creates a document with `title`, owned by the caller, and returns its id once it is durable.
     pub async fn create(&self, caller: &Caller, title: &str) -> Result<DocId, WorkspaceError> {
-        quotas::check_title(title)?;
+        quotas::check_title(title).inspect_err(|_| self.rooms.metrics().limit_exceeded("title_chars"))?;
         // Who may not create anything learns that, not whether the store is full.
         if caller.may_create() {
             self.ensure_room(title.len() as u64).await?;

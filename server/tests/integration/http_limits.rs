@@ -151,5 +151,6 @@ async fn a_title_past_200_characters_is_refused_with_400() {
     let (status, json) = post_json(&server.http("/api/docs"), &long).await;
     assert_eq!(status, 400);
     assert_eq!(json["error"]["code"], "invalid_request", "{json}");
+    assert_eq!(exceeded(&scrape(&server).await, "title_chars"), 1.0);
     server.stop().await;
 }
