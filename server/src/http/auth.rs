@@ -3,6 +3,7 @@
 //! `Set-Cookie`; the redirect of signed-out page views to `/signin`.
 
 use crate::http::error::ApiError;
+use crate::http::public_url::PublicUrl;
 use crate::http::state::AppState;
 use crate::workspace::people::SESSION_LIFETIME;
 use crate::workspace::{Caller, Presented};
@@ -44,13 +45,17 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// `Set-Cookie` for a new session with `token` (empty and expired: signing out).
-pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+pub fn session_cookie(token: &str, public: Option<&PublicUrl>) -> HeaderValue {
     let max_age = if token.is_empty() { 0 } else { SESSION_LIFETIME.as_secs() as i64 };
+    let path = match public.map(PublicUrl::base) {
+        Some(base) if !base.is_empty() => base.to_owned(),
+        _ => "/".to_owned(),
+    };
     let cookie = Cookie::build((SESSION_COOKIE, token.to_owned()))
-        .path("/")
+        .path(path)
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(secure)
+        .secure(public.is_some_and(PublicUrl::https))
         .max_age(cookie::time::Duration::seconds(max_age))
         .build();
     HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))

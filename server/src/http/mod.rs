@@ -12,8 +12,9 @@
 //! - [`ws`]: `GET /ws/{id}` — admits, upgrades and hands a socket to [`crate::conn`].
 //! - [`pages`]: the pages' server functions, served by the workspace.
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators.
-//! - [`origin`], [`headers`]: the `Origin` check; security headers and the pages'
-//!   Content Security Policy.
+//! - [`origin`], [`headers`], [`public_url`]: the `Origin` check; security
+//!   headers and the pages' Content Security Policy; the `Host` check against
+//!   `--public-url`.
 //! - [`owner_scope`]: each page request under a reactive owner of its own.
 //! - [`state`]: what every handler shares.
 
@@ -32,6 +33,7 @@ pub mod ops;
 pub mod origin;
 pub mod owner_scope;
 pub mod pages;
+pub mod public_url;
 pub mod state;
 pub mod ws;
 pub mod zip_export;
@@ -60,11 +62,13 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(site(&state))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+    let public = state.public_url.clone();
     let router = Router::new()
         .route("/ws/{doc_id}", get(ws::handler))
         .merge(http)
-        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard));
-    headers::secure(router).with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard))
+        .layer(axum::middleware::from_fn_with_state(public.clone(), public_url::guard));
+    headers::secure(router, public.is_some_and(|p| p.https())).with_state(state)
 }
 
 /// The server-rendered pages, their server functions and the site's files.

@@ -1,0 +1,77 @@
+//! Behind a reverse proxy: `--public-url` is the only host the server answers
+//! (421 for others, health probes excepted), its origin the only own origin,
+//! and with https the session cookie is `Secure` and HSTS is sent.
+
+use crate::common::team::{PASSWORD_SUFFIX, accounts_server_with};
+use crate::common::{TestServer, send};
+use server::config::{Security, Settings};
+use server::http::public_url::PublicUrl;
+use server::workspace::AccessSettings;
+
+const HOST: &str = "notes.example";
+
+fn behind(url: &str, access: AccessSettings) -> Settings {
+    let security = Security { public_url: Some(PublicUrl::parse(url).unwrap()), ..Security::default() };
+    Settings { security, access, ..Settings::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_public_host_is_answered_and_https_brings_hsts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), behind("https://notes.example/team", AccessSettings::open())).await;
+
+    // Addressed by IP (or by a rebound DNS name): 421, with a clear error.
+    for host in [server.addr.to_string(), "attacker.example".into()] {
+        let answer = send("GET", &server.http("/api/docs"), &[("Host", &host)], b"").await;
+        assert_eq!(answer.status, 421, "{host}");
+        assert_eq!(answer.json()["error"]["code"], "wrong_host");
+    }
+    let probe = send("GET", &server.http("/readyz"), &[], b"").await;
+    assert_eq!(probe.status, 200, "health probes answer on any host");
+
+    let own = send("GET", &server.http("/api/docs"), &[("Host", HOST)], b"").await;
+    assert_eq!(own.status, 200);
+    assert_eq!(own.header("strict-transport-security"), Some("max-age=31536000"));
+
+    // The own origin is https://notes.example; the same name over http is foreign.
+    assert_eq!(create_from(&server, "https://notes.example").await, 201);
+    assert_eq!(create_from(&server, "http://notes.example").await, 403);
+    server.stop().await;
+}
+
+/// Creates a document from a page of `origin`, sent to the public host; the status.
+async fn create_from(server: &TestServer, origin: &str) -> u16 {
+    let headers = [("Host", HOST), ("Origin", origin), ("Content-Type", "application/json")];
+    send("POST", &server.http("/api/docs"), &headers, b"{}").await.status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_https_there_is_no_hsts_and_any_host_is_answered_without_a_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), behind("http://notes.example:8080", AccessSettings::open())).await;
+    let own = send("GET", &server.http("/api/docs"), &[("Host", "notes.example:8080")], b"").await;
+    assert_eq!(own.status, 200);
+    assert_eq!(own.header("strict-transport-security"), None);
+    server.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), Settings::default()).await;
+    let any = send("GET", &server.http("/api/docs"), &[("Host", "whatever.example")], b"").await;
+    assert_eq!(any.status, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cookie_is_secure_and_scoped_to_the_sub_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server_with(dir.path(), behind("https://notes.example/team/", AccessSettings::accounts())).await;
+    let body = serde_json::json!({ "username": "bob", "password": format!("bob{PASSWORD_SUFFIX}") }).to_string();
+    let headers = [("Host", HOST), ("Content-Type", "application/json")];
+    let answer = send("POST", &server.http("/api/session"), &headers, body.as_bytes()).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.json());
+    let cookie = answer.header("set-cookie").expect("a session cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.contains("; Path=/team"), "{cookie}");
+    assert!(cookie.contains("; HttpOnly"), "{cookie}");
+    server.stop().await;
+}
