@@ -5,7 +5,9 @@ use crate::conn::ConnSettings;
 use tandem_sync::doc_core::DocLimits;
 use crate::conn::throttle::Rate;
 use crate::doc::queue::QueueLimits;
+use crate::http::forwarded::TrustedProxies;
 use crate::http::public_url::PublicUrl;
+use ipnet::IpNet;
 use crate::workspace::AccessSettings;
 use crate::workspace::history::VersionTiming;
 use crate::workspace::retention::Retention;
@@ -163,6 +165,11 @@ pub struct Security {
     /// https, session cookies are `Secure` and HSTS is sent.
     #[arg(long, env = "TANDEM_PUBLIC_URL", value_parser = PublicUrl::parse)]
     pub public_url: Option<PublicUrl>,
+    /// Reverse proxies (addresses or networks, comma-separated: `127.0.0.1,10.0.0.0/8`)
+    /// whose `Forwarded` / `X-Forwarded-For` headers name the client; from
+    /// any other peer those headers are ignored.
+    #[arg(long, env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',', value_parser = TrustedProxies::parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// A browser origin allowed besides the server's own, normalized to

@@ -118,6 +118,7 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
         tasks,
         origins: OriginPolicy::new(&settings.security, metrics.clone()),
         public_url: settings.security.public_url.clone(),
+        proxies: http::forwarded::TrustedProxies::new(settings.security.trusted_proxies.clone()),
         metrics,
         registry: Arc::new(registry),
     })

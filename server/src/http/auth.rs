@@ -103,13 +103,15 @@ mod tests {
     }
 
     #[test]
-    fn the_session_cookie_is_http_only_lax_and_secure_when_asked() {
-        let set = session_cookie("t", false);
+    fn the_session_cookie_is_http_only_lax_and_secure_over_https() {
+        let set = session_cookie("t", None);
         let set = set.to_str().unwrap();
         assert!(set.starts_with("tandem_session=t;") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-        assert!(!set.contains("Secure"));
-        assert!(session_cookie("t", true).to_str().unwrap().contains("Secure"));
-        assert!(session_cookie("", false).to_str().unwrap().contains("Max-Age=0"));
+        assert!(!set.contains("Secure") && set.contains("Path=/;"), "{set}");
+        let https = PublicUrl::parse("https://notes.example/team").unwrap();
+        let set = session_cookie("t", Some(&https));
+        assert!(set.to_str().unwrap().contains("Secure") && set.to_str().unwrap().contains("Path=/team"), "{set:?}");
+        assert!(session_cookie("", None).to_str().unwrap().contains("Max-Age=0"));
     }
 
     #[test]

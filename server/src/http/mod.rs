@@ -14,7 +14,7 @@
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators.
 //! - [`origin`], [`headers`], [`public_url`]: the `Origin` check; security
 //!   headers and the pages' Content Security Policy; the `Host` check against
-//!   `--public-url`.
+//!   `--public-url`; [`forwarded`]: the client's address behind trusted proxies.
 //! - [`owner_scope`]: each page request under a reactive owner of its own.
 //! - [`state`]: what every handler shares.
 
@@ -27,6 +27,7 @@ pub mod api_transfer;
 pub mod api_trash;
 pub mod auth;
 pub mod error;
+pub mod forwarded;
 pub mod headers;
 pub mod json;
 pub mod ops;

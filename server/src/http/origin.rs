@@ -93,7 +93,7 @@ mod tests {
 
     fn policy(allowed: &[&str]) -> OriginPolicy {
         let allowed_origins = allowed.iter().map(|a| AllowedOrigin::parse(a).unwrap()).collect();
-        OriginPolicy::new(&Security { allowed_origins, public_url: None }, Arc::default())
+        OriginPolicy::new(&Security { allowed_origins, ..Security::default() }, Arc::default())
     }
 
     fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn with_a_public_url_its_origin_is_the_own_one_scheme_included() {
         let public_url = Some(PublicUrl::parse("https://notes.example").unwrap());
-        let p = OriginPolicy::new(&Security { allowed_origins: Vec::new(), public_url }, Arc::default());
+        let p = OriginPolicy::new(&Security { public_url, ..Security::default() }, Arc::default());
         assert!(p.permits(&headers(Some("https://notes.example"), "notes.example"), None));
         assert!(!p.permits(&headers(Some("http://notes.example"), "notes.example"), None));
         assert!(p.permits(&headers(None, "notes.example"), None));

@@ -75,3 +75,39 @@ async fn the_session_cookie_is_secure_and_scoped_to_the_sub_path() {
     assert!(cookie.contains("; HttpOnly"), "{cookie}");
     server.stop().await;
 }
+
+/// A server that allows one WebSocket per client address, trusting `proxies`.
+async fn one_socket_per_client(dir: &std::path::Path, proxies: &[&str]) -> TestServer {
+    use server::http::forwarded::TrustedProxies;
+    let trusted_proxies = proxies.iter().map(|p| TrustedProxies::parse_network(p).unwrap()).collect();
+    let security = Security { trusted_proxies, ..Security::default() };
+    let limits = server::config::Limits { max_connections_per_ip: 1, ..Default::default() };
+    TestServer::start_with(dir, Settings { security, limits, ..Settings::default() }).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_forwarded_client_counts_as_itself() {
+    use crate::common::{Client, doc_id};
+    let dir = tempfile::tempdir().unwrap();
+    let server = one_socket_per_client(dir.path(), &["127.0.0.1"]).await;
+    let url = server.ws_url(&doc_id("proxied"));
+    let via = |client: &'static str| [("X-Forwarded-For", client)];
+    let _a = Client::try_open(&url, &via("198.51.100.1")).await.expect("the first client");
+    let _b = Client::try_open(&url, &via("198.51.100.2")).await.expect("another client behind the same proxy");
+    let again = Client::try_open(&url, &via("198.51.100.1")).await.err().map(|(status, _)| status);
+    assert_eq!(again, Some(429), "the first client's second socket");
+    // One IPv6 /64 is one client.
+    let _c = Client::try_open(&url, &via("2001:db8:1:2::10")).await.expect("an IPv6 client");
+    let same_64 = Client::try_open(&url, &via("2001:db8:1:2::99")).await.err().map(|(status, _)| status);
+    assert_eq!(same_64, Some(429), "an address of the same /64");
+    server.stop().await;
+
+    // Not trusted: the header is the client's own word, and ignored.
+    let dir = tempfile::tempdir().unwrap();
+    let server = one_socket_per_client(dir.path(), &["10.0.0.0/8"]).await;
+    let url = server.ws_url(&doc_id("direct"));
+    let _a = Client::try_open(&url, &via("198.51.100.1")).await.expect("the first socket");
+    let spoofed = Client::try_open(&url, &via("198.51.100.2")).await.err().map(|(status, _)| status);
+    assert_eq!(spoofed, Some(429));
+    server.stop().await;
+}
