@@ -69,7 +69,24 @@ pub fn app(state: AppState) -> Router {
         .merge(http)
         .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard))
         .layer(axum::middleware::from_fn_with_state(public.clone(), public_url::guard));
-    headers::secure(router, public.is_some_and(|p| p.https())).with_state(state)
+    let router = headers::secure(router, public.as_ref().is_some_and(|p| p.https())).with_state(state);
+    under_prefix(router, public.as_ref().map_or("", |p| p.base()))
+}
+
+/// `router` served under the public URL's path prefix as well as at the
+/// root: a proxy may pass `/notes/d/abc` as it is or strip it to `/d/abc`,
+/// and handlers see `/d/abc` either way (the prefix is taken off before routing).
+fn under_prefix(router: Router, prefix: &str) -> Router {
+    use tower::ServiceExt;
+    if prefix.is_empty() {
+        return router;
+    }
+    let prefix: Arc<str> = prefix.into();
+    let strip = move |mut request: axum::extract::Request| {
+        public_url::strip_prefix(&prefix, request.uri_mut());
+        request
+    };
+    Router::new().fallback_service(router.map_request(strip))
 }
 
 /// The server-rendered pages, their server functions and the site's files.
@@ -77,8 +94,10 @@ fn site(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
     let backend: SharedPageData = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
+    let prefix = app::base::Prefix(state.public_url.as_ref().map_or("", |p| p.base()).to_owned());
     let context = move || {
         leptos::context::provide_context(backend.clone());
+        leptos::context::provide_context(prefix.clone());
         headers::provide_page_policy();
     };
     Router::new()

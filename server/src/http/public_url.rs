@@ -11,7 +11,7 @@
 
 use crate::http::error::ApiError;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::fmt;
@@ -94,6 +94,28 @@ fn normalize(authority: &str, https: bool) -> String {
     }
 }
 
+/// Takes `prefix` (`/notes`) off the front of `uri`'s path when it is there
+/// as whole segments: `/notes/d/abc?x` becomes `/d/abc?x`, `/notes` becomes `/`.
+pub fn strip_prefix(prefix: &str, uri: &mut Uri) {
+    let path = uri.path();
+    let rest = match path.strip_prefix(prefix) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return,
+    };
+    let rest = match uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path_and_query) = rest.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(stripped) = Uri::from_parts(parts) {
+            *uri = stripped;
+        }
+    }
+}
+
 /// Paths that answer on any host: health probes address the server by IP.
 fn any_host(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz")
@@ -128,6 +150,20 @@ mod tests {
         for bad in ["notes.example.com", "ftp://x.example", "https://u@x.example", "https://x.example/?a=1", "https://x.example/#a"] {
             assert!(PublicUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_prefix_comes_off_whole_segments_only() {
+        let stripped = |raw: &str| {
+            let mut uri: Uri = raw.parse().unwrap();
+            strip_prefix("/team", &mut uri);
+            uri.to_string()
+        };
+        assert_eq!(stripped("/team/d/abc?x=1"), "/d/abc?x=1");
+        assert_eq!(stripped("/team"), "/");
+        assert_eq!(stripped("/team/"), "/");
+        assert_eq!(stripped("/teamwork/x"), "/teamwork/x");
+        assert_eq!(stripped("/d/abc"), "/d/abc");
     }
 
     #[test]

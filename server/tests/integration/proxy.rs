@@ -111,3 +111,37 @@ async fn behind_a_trusted_proxy_each_forwarded_client_counts_as_itself() {
     assert_eq!(spoofed, Some(429));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_sub_path_pages_write_every_url_under_it_and_both_path_forms_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), behind("http://notes.example/team", AccessSettings::open())).await;
+    let host = [("Host", "notes.example"), ("Content-Type", "application/json")];
+    let created = send("POST", &server.http("/team/api/docs"), &host, br#"{"title":"Under a prefix"}"#).await;
+    assert_eq!(created.status, 201, "{:?}", created.json());
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    // A proxy that strips the prefix reaches the same server.
+    let listed = send("GET", &server.http("/api/docs"), &host, b"").await;
+    assert!(String::from_utf8_lossy(&listed.body).contains(&id));
+
+    let page = send("GET", &server.http("/team/"), &host, b"").await;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains(r#"<meta name="tandem-base" content="/team">"#), "{html}");
+    assert!(html.contains(&format!(r#"href="/team/d/{id}""#)), "the list links under the prefix");
+    assert!(html.contains(r#"href="/team/pkg/tandem.css""#), "the stylesheet under the prefix");
+    assert!(html.contains(r#"("/team", "pkg", "tandem""#), "the wasm under the prefix");
+    let editor = send("GET", &server.http(&format!("/team/d/{id}")), &host, b"").await;
+    assert_eq!(editor.status, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_out_page_view_is_sent_to_sign_in_under_the_sub_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = accounts_server_with(dir.path(), behind("https://notes.example/team", AccessSettings::accounts())).await;
+    let answer = send("GET", &server.http("/team/d/abcdefghijkl"), &[("Host", HOST)], b"").await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), Some("/team/signin?next=%2Fd%2Fabcdefghijkl"));
+    server.stop().await;
+}
