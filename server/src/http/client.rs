@@ -1,13 +1,18 @@
 //! Who a request comes from, for per-client limits and the access log: the
 //! one place that decides a client's address.
 //!
-//! Today the address is the TCP peer (the accept loop puts it in every
-//! request as `ConnectInfo`). Trusting `X-Forwarded-For` from configured
-//! proxies belongs in [`ClientAddr::of`], and nowhere else.
+//! The address is the TCP peer (the accept loop puts it in every request as
+//! `ConnectInfo`), or, when that peer is one of `--trusted-proxies`, the
+//! client its forwarding headers name ([`TrustedProxies::client`]). [`resolve`]
+//! decides it once per request, before anything else reads it; every limit,
+//! the access log and the WebSocket caps then read it with [`ClientAddr::of`].
 
-use axum::extract::FromRequestParts;
+use crate::http::forwarded::TrustedProxies;
 use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
@@ -22,9 +27,13 @@ const IPV6_CLIENT_PREFIX_BITS: u32 = 64;
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl ClientAddr {
-    /// The client of the request whose extensions are `parts`.
+    /// The client of the request whose extensions are `parts`: as
+    /// [`resolve`] decided, else the TCP peer.
     pub fn of(parts: &axum::http::Extensions) -> Self {
-        ClientAddr(parts.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip()))
+        match parts.get::<ClientAddr>() {
+            Some(resolved) => *resolved,
+            None => ClientAddr(parts.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())),
+        }
     }
 
     /// The key per-client limits count this client under.
@@ -48,6 +57,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr::of(&parts.extensions))
     }
+}
+
+/// Decides the request's client once — the peer, or the client the trusted
+/// proxies in front of it name — and records it in the request for
+/// [`ClientAddr::of`].
+pub async fn resolve(State(proxies): State<TrustedProxies>, mut request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let client = ClientAddr(peer.map(|ip| proxies.client(ip, request.headers())));
+    request.extensions_mut().insert(client);
+    next.run(request).await
 }
 
 /// What per-client limits count one client by: an IPv4 address (also when
@@ -102,5 +121,7 @@ mod tests {
         assert_eq!(ClientAddr::of(&ext).to_string(), "-");
         ext.insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9))));
         assert_eq!(ClientAddr::of(&ext).to_string(), "127.0.0.1");
+        ext.insert(ClientAddr(Some([10, 0, 0, 7].into())));
+        assert_eq!(ClientAddr::of(&ext).to_string(), "10.0.0.7", "as resolved behind a proxy");
     }
 }

@@ -14,12 +14,14 @@
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators, and the
 //!   router of the separate metrics listener.
 //! - [`pagination`]: pages of the document list.
-//! - [`client`]: the client's address and the key per-client limits count it by;
+//! - [`client`]: the client's address (resolved once per request, through
+//!   [`forwarded`] behind trusted proxies) and the key per-client limits count it by;
 //!   [`rate`]: per-client rates of creations, uploads, imports and sign-ins;
 //!   [`streams`]: caps on open event streams.
 //! - [`access_log`]: request ids and one log line per request and per WebSocket session.
-//! - [`origin`], [`headers`]: the `Origin` check; security headers and the pages'
-//!   Content Security Policy.
+//! - [`origin`], [`headers`], [`public_url`]: the `Origin` check; security
+//!   headers and the pages' Content Security Policy; the `Host` check against
+//!   `--public-url`.
 //! - [`owner_scope`]: each page request under a reactive owner of its own.
 //! - [`state`]: what every handler shares.
 
@@ -34,6 +36,7 @@ pub mod api_trash;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod forwarded;
 pub mod headers;
 pub mod json;
 pub mod ops;
@@ -41,6 +44,7 @@ pub mod origin;
 pub mod owner_scope;
 pub mod pages;
 pub mod pagination;
+pub mod public_url;
 pub mod rate;
 pub mod state;
 pub mod streams;
@@ -73,11 +77,32 @@ pub fn app(state: AppState) -> Router {
         .merge(site(&state))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate::guard))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+    let public = state.public_url.clone();
     let router = Router::new()
         .route("/ws/{doc_id}", get(ws::handler))
         .merge(http)
-        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard));
-    access_log::around(headers::secure(router)).with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard))
+        .layer(axum::middleware::from_fn_with_state(public.clone(), public_url::guard));
+    let router = access_log::around(headers::secure(router, public.as_ref().is_some_and(|p| p.https())))
+        .layer(axum::middleware::from_fn_with_state(state.proxies.clone(), client::resolve))
+        .with_state(state);
+    under_prefix(router, public.as_ref().map_or("", |p| p.base()))
+}
+
+/// `router` served under the public URL's path prefix as well as at the
+/// root: a proxy may pass `/notes/d/abc` as it is or strip it to `/d/abc`,
+/// and handlers see `/d/abc` either way (the prefix is taken off before routing).
+fn under_prefix(router: Router, prefix: &str) -> Router {
+    use tower::ServiceExt;
+    if prefix.is_empty() {
+        return router;
+    }
+    let prefix: Arc<str> = prefix.into();
+    let strip = move |mut request: axum::extract::Request| {
+        public_url::strip_prefix(&prefix, request.uri_mut());
+        request
+    };
+    Router::new().fallback_service(router.map_request(strip))
 }
 
 /// The server-rendered pages, their server functions and the site's files.
@@ -85,8 +110,10 @@ fn site(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
     let backend: SharedPageData = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
+    let prefix = app::base::Prefix(state.public_url.as_ref().map_or("", |p| p.base()).to_owned());
     let context = move || {
         leptos::context::provide_context(backend.clone());
+        leptos::context::provide_context(prefix.clone());
         headers::provide_page_policy();
     };
     Router::new()

@@ -7,7 +7,8 @@ use crate::common;
 use common::scrape::{exceeded, scrape};
 use common::team::{accounts_server_with, call, sign_in};
 use common::{Client, Ended, TestServer, doc_id, get, post_json, request, request_typed, send};
-use server::config::Limits;
+use server::config::{Limits, Settings};
+use server::workspace::AccessSettings;
 use tandem_sync::close;
 use tandem_sync::document::{CONTENT, fresh_update};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -123,7 +124,9 @@ async fn a_full_store_refuses_growth_with_507_and_1009_and_keeps_serving_reads()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_owns_at_most_its_quota_of_documents() {
     let dir = tempfile::tempdir().unwrap();
-    let server = accounts_server_with(dir.path(), Limits { max_docs_per_user: 2, ..Limits::default() }).await;
+    let limits = Limits { max_docs_per_user: 2, ..Limits::default() };
+    let settings = Settings { access: AccessSettings::accounts(), limits, ..Settings::default() };
+    let server = accounts_server_with(dir.path(), settings).await;
     let bob = sign_in(&server, "bob").await;
     for _ in 0..2 {
         assert_eq!(call(&server, &bob, "POST", "/api/docs", Some(serde_json::json!({}))).await.status, 201);
