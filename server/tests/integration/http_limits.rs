@@ -157,3 +157,26 @@ async fn a_title_past_200_characters_is_refused_with_400() {
     assert_eq!(exceeded(&scrape(&server).await, "title_chars"), 1.0);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = server::http::forwarded::TrustedProxies::parse_network("127.0.0.1").unwrap();
+    let security = server::config::Security { trusted_proxies: vec![proxy], ..Default::default() };
+    let limits = Limits { max_creates_per_min: 1, ..Limits::default() };
+    let server = TestServer::start_with(dir.path(), Settings { limits, security, ..Settings::default() }).await;
+    let create = |client: &'static str| {
+        let url = server.http("/api/docs");
+        async move {
+            let headers = [("Content-Type", "application/json"), ("X-Forwarded-For", client)];
+            send("POST", &url, &headers, b"{}").await.status
+        }
+    };
+    assert_eq!(create("198.51.100.1").await, 201);
+    assert_eq!(create("198.51.100.1").await, 429);
+    assert_eq!(create("198.51.100.2").await, 201, "another client behind the same proxy");
+    // One IPv6 /64 is one client.
+    assert_eq!(create("2001:db8:0:1::a").await, 201);
+    assert_eq!(create("2001:db8:0:1::b").await, 429);
+    server.stop().await;
+}
