@@ -31,7 +31,7 @@ pub fn Workspace() -> impl IntoView {
                 <div class="head-actions">
                     <a href=crate::base::url("/trash") data-testid="trash-link">"Trash"</a>
                     <ImportButton error=import_error imported/>
-                    <NewDocButton/>
+                    <NewDocButton error=import_error/>
                     <Suspense>
                         {move || Suspend::new(async move {
                             session.await.ok().and_then(|s| s.me).map(|me| view! { <AccountMenu me/> })
@@ -71,15 +71,18 @@ fn refetch_on_changes(docs: Resource<Result<Vec<DocSummary>, ServerFnError>>) {
     on_cleanup(move || keep.0.close());
 }
 
-/// Creates a document and opens it.
+/// Creates a document and opens it; says why in `error` if it could not.
 #[component]
-fn NewDocButton() -> impl IntoView {
+fn NewDocButton(error: RwSignal<Option<String>>) -> impl IntoView {
     let navigate = use_navigate();
     let create = Action::new(|_: &()| create_doc());
-    Effect::new(move || {
-        if let Some(Ok(id)) = create.value().get() {
-            navigate(&format!("/d/{id}"), Default::default());
-        }
+    Effect::new(move || match create.value().get() {
+        Some(Ok(id)) => navigate(&format!("/d/{id}"), Default::default()),
+        // The server's own words: a full store, too many documents.
+        Some(Err(ServerFnError::ServerError(message))) => error.set(Some(message)),
+        // Refused before the server function ran: too many creations from this address.
+        Some(Err(_)) => error.set(Some("The document could not be created; try again in a minute.".to_owned())),
+        None => {}
     });
     view! {
         <button class="primary" data-testid="new-doc" on:click=move |_| { create.dispatch(()); }

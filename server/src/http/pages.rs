@@ -20,6 +20,7 @@ fn public(e: WorkspaceError) -> String {
         WorkspaceError::NotFound => NOT_FOUND.to_owned(),
         WorkspaceError::Unauthorized => SIGN_IN.to_owned(),
         WorkspaceError::Forbidden(message) | WorkspaceError::Invalid(message) => message.to_owned(),
+        full @ (WorkspaceError::TooManyDocuments | WorkspaceError::StoreFull) => full.to_string(),
         other => {
             tracing::error!(error = %other, "page data failed");
             "internal error".to_owned()
