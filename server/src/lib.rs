@@ -90,7 +90,7 @@ pub async fn run(
     .map_err(std::io::Error::other)?;
     match unstored {
         0 => Ok(()),
-        n => Err(std::io::Error::other(format!("{n} unacknowledged updates were not stored: the disk kept failing (see the log)"))),
+        n => Err(std::io::Error::other(format!("{n} unacknowledged writes were not stored: the disk kept failing (the log names each document)"))),
     }
 }
 

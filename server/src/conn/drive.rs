@@ -131,6 +131,11 @@ where
         Connection { socket, early: early.items.into_iter(), room, conn, queue, read, write, armed: now, closing: None, close_watched: false }
     }
 
+    /// Whether an update waits, unread by the room, for the store to take writes.
+    pub(super) fn has_parked(&self) -> bool {
+        self.read.parked.is_some()
+    }
+
     /// The connection's document.
     pub(super) fn room(&self) -> &Room {
         &self.room

@@ -205,8 +205,9 @@ pub trait Store: Send + Sync + 'static {
         let _ = doc;
         self.last_queued()
     }
-    /// Updates given up when the store closed while its commits kept failing
-    /// (never acknowledged); 0 when everything queued was stored.
+    /// Writes (updates, snapshots, versions) given up when the store closed
+    /// while its commits kept failing (never acknowledged); 0 when everything
+    /// queued was stored.
     fn unstored(&self) -> u64 {
         0
     }

@@ -32,7 +32,7 @@ struct Inner {
     /// The intake, recomputed from the fields above whenever one of them
     /// changes; receivers are woken only when it actually changes.
     intake: watch::Sender<Intake>,
-    /// Updates given up at close because commits kept failing.
+    /// Writes given up at close because commits kept failing.
     unstored: AtomicU64,
     /// Duration of each successful commit (one transaction, synced to disk).
     commit: DurationHistogram,
@@ -153,12 +153,12 @@ impl Monitor {
         self.0.closing.load(Ordering::Acquire)
     }
 
-    /// Records `n` updates given up at close.
+    /// Records `n` writes given up at close.
     pub fn gave_up(&self, n: u64) {
         self.0.unstored.store(n, Ordering::Release);
     }
 
-    /// Updates given up at close.
+    /// Writes given up at close.
     pub fn unstored(&self) -> u64 {
         self.0.unstored.load(Ordering::Acquire)
     }

@@ -476,11 +476,12 @@ fn give_up<'a>(ops: impl Iterator<Item = &'a Queued>, monitor: &Monitor) {
         if matches!(op, Op::Append { .. }) { counts.0 += 1 } else { counts.1 += 1 }
     }
     let updates: u64 = per_doc.values().map(|c| c.0).sum();
+    let other: u64 = per_doc.values().map(|c| c.1).sum();
     for (doc, (updates, other)) in &per_doc {
         tracing::error!(doc, updates, other_writes = other, "not stored: commits kept failing at shutdown; these updates were never acknowledged");
     }
-    tracing::error!(documents = per_doc.len(), updates, "the store closed with unstored, unacknowledged updates");
-    monitor.gave_up(updates);
+    tracing::error!(documents = per_doc.len(), updates, other_writes = other, "the store closed with unstored, unacknowledged writes");
+    monitor.gave_up(updates + other);
 }
 
 fn commit(conn: &mut Connection, batch: &[Queued], monitor: &Monitor) -> rusqlite::Result<()> {
