@@ -118,7 +118,7 @@ impl Intake {
             Intake::Open | Intake::Backlogged => None,
             Intake::Failing(Failure::DiskFull) => Some("the disk is full: new edits are paused until it has room"),
             Intake::Failing(Failure::ReadOnly) => Some("the data directory is read-only: new edits are paused"),
-            Intake::Failing(Failure::Io) => Some("the last store commit failed: new edits are paused; retrying"),
+            Intake::Failing(Failure::Io) => Some("the last store commit failed; retrying"),
             Intake::Stopped => Some("the store writer has stopped"),
         }
     }

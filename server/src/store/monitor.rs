@@ -204,3 +204,37 @@ impl Drop for Running {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now(m: &Monitor) -> Intake {
+        *m.intake().borrow()
+    }
+
+    #[test]
+    fn the_intake_closes_past_the_bound_and_while_commits_fail_and_reopens() {
+        let m = Monitor::new(100);
+        m.queued(60);
+        assert_eq!(now(&m), Intake::Open);
+        m.queued(60);
+        assert_eq!(now(&m), Intake::Backlogged);
+        assert_eq!(m.health(), Ok(()), "a backlog draining is not a failure");
+        m.commit_failed(Failure::DiskFull);
+        assert_eq!(now(&m), Intake::Failing(Failure::DiskFull));
+        assert!(m.health().is_err_and(|why| why.contains("disk is full")));
+        m.committed(Duration::ZERO, 60, std::iter::empty());
+        assert_eq!(now(&m), Intake::Open);
+    }
+
+    #[test]
+    fn a_writer_that_ends_stops_the_intake_for_good() {
+        let m = Monitor::new(100);
+        drop(m.running());
+        assert_eq!(now(&m), Intake::Stopped);
+        m.committed(Duration::ZERO, 0, std::iter::empty());
+        assert_eq!(now(&m), Intake::Stopped);
+        assert!(m.health().is_err());
+    }
+}
