@@ -442,7 +442,7 @@ fn commit_with_retry<'a>(conn: &mut Connection, batch: &'a [Queued], durable: &w
                 (rest, take, delay) = (after, after.len(), FIRST_RETRY_DELAY);
             }
             Err(e) => {
-                monitor.commit_failed(failure_of(&e));
+                monitor.commit_failed(failure_of(&e, conn));
                 if monitor.is_closing() {
                     return rest;
                 }
@@ -456,12 +456,31 @@ fn commit_with_retry<'a>(conn: &mut Connection, batch: &'a [Queued], durable: &w
     rest
 }
 
-/// What kind of failure a failed commit is.
-fn failure_of(e: &rusqlite::Error) -> Failure {
+/// What kind of failure a failed commit is. SQLite reports a full disk as
+/// `SQLITE_FULL` only on some paths (a write of the log may give a plain I/O
+/// error), so an I/O error is put to the file system itself: see [`probe`].
+fn failure_of(e: &rusqlite::Error, conn: &Connection) -> Failure {
     use rusqlite::ErrorCode;
     match e.sqlite_error_code() {
         Some(ErrorCode::DiskFull) => Failure::DiskFull,
         Some(ErrorCode::ReadOnly) => Failure::ReadOnly,
+        _ => conn.path().and_then(|db| Path::new(db).parent()).map_or(Failure::Io, probe),
+    }
+}
+
+/// The file written (and removed) to ask the file system why writes fail.
+const PROBE_FILE: &str = "tandem.probe";
+
+/// Whether the file system of `dir` is full or read-only: it is asked to take
+/// one page beside the database. Only after a failed commit, so at most once
+/// per retry.
+fn probe(dir: &Path) -> Failure {
+    let path = dir.join(PROBE_FILE);
+    let written = std::fs::write(&path, [0u8; 4096]).and_then(|()| File::open(&path)?.sync_all());
+    let _ = std::fs::remove_file(&path);
+    match written.map_err(|e| e.kind()) {
+        Err(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => Failure::DiskFull,
+        Err(std::io::ErrorKind::ReadOnlyFilesystem) => Failure::ReadOnly,
         _ => Failure::Io,
     }
 }
