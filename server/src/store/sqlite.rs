@@ -470,13 +470,16 @@ fn failure_of(e: &rusqlite::Error, conn: &Connection) -> Failure {
 
 /// The file written (and removed) to ask the file system why writes fail.
 const PROBE_FILE: &str = "tandem.probe";
+/// What the probe writes: a file system with less room than this counts as
+/// full (a commit writes whole pages of the log, often many at once).
+const PROBE_BYTES: usize = 1 << 20;
 
 /// Whether the file system of `dir` is full or read-only: it is asked to take
-/// one page beside the database. Only after a failed commit, so at most once
-/// per retry.
+/// [`PROBE_BYTES`] beside the database. Only after a failed commit, so at
+/// most once per retry.
 fn probe(dir: &Path) -> Failure {
     let path = dir.join(PROBE_FILE);
-    let written = std::fs::write(&path, [0u8; 4096]).and_then(|()| File::open(&path)?.sync_all());
+    let written = std::fs::write(&path, vec![0u8; PROBE_BYTES]).and_then(|()| File::open(&path)?.sync_all());
     let _ = std::fs::remove_file(&path);
     match written.map_err(|e| e.kind()) {
         Err(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => Failure::DiskFull,
