@@ -343,6 +343,7 @@ async fn measure_peak_memory_while_the_disk_is_full() {
     std::fs::create_dir_all(disk.data()).unwrap();
     let server = Process::start(&disk.data()).await;
     let pid = server.child.id().unwrap();
+    let fresh = peak_kib(pid);
     let secs = std::env::var("TANDEM_FILL_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     let mut conn = Connection::open(&server.ws_url(&doc_id("measure"))).await.unwrap();
     let replica = Replica::new();
@@ -355,7 +356,10 @@ async fn measure_peak_memory_while_the_disk_is_full() {
         }
     };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(secs), sending).await;
-    println!("peak resident memory after {secs} s: {} KiB (before: VmHWM of a fresh server)", peak_kib(pid));
-    let term = tokio::time::timeout(std::time::Duration::from_secs(10), server.signal("TERM")).await;
-    println!("SIGTERM: {}", if term.is_ok() { "exited within 10 s" } else { "still running after 10 s" });
+    println!("peak resident memory: {fresh} KiB when started, {} KiB after {secs} s of writing", peak_kib(pid));
+    let started = std::time::Instant::now();
+    match tokio::time::timeout(std::time::Duration::from_secs(10), server.signal("TERM")).await {
+        Ok(code) => println!("SIGTERM: exited in {:.1?} with {code:?}", started.elapsed()),
+        Err(_) => println!("SIGTERM: still running after 10 s"),
+    }
 }
