@@ -190,6 +190,8 @@ pub trait Store: Send + Sync + 'static {
     /// The listing entry of one document.
     fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError>;
     /// Commits everything queued and stops the writer; later writes are refused.
+    /// If commits are failing it tries once more, then gives up on what is
+    /// left, logging it per document ([`Store::unstored`] counts it).
     fn close(&self);
     /// Whether writes are being stored now: `Err` with the reason if the
     /// writer stopped or its last commit failed. Cheap: no I/O.
