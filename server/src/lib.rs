@@ -60,7 +60,9 @@ use workspace::{Directory, People, Workspace};
 pub use http::{app, leptos_options};
 
 /// Serves on `listener` until `shutdown` is cancelled; then closes every
-/// connection with 1001, flushes every room and closes the store.
+/// connection with 1001, flushes every room and closes the store. An error if
+/// the store gave up on unacknowledged updates because its commits kept
+/// failing (the log names each document and how many).
 ///
 /// In accounts mode with no account yet, it prints (and logs) the one-time
 /// setup link that creates the first administrator.
@@ -100,7 +102,16 @@ pub async fn run_with_metrics(
     http::accept::serve(listener, app(state), shutdown, header_timeout).await;
     tasks.close();
     tasks.wait().await;
-    tokio::task::spawn_blocking(move || store.close()).await.map_err(std::io::Error::other)
+    let unstored = tokio::task::spawn_blocking(move || {
+        store.close();
+        store.unstored()
+    })
+    .await
+    .map_err(std::io::Error::other)?;
+    match unstored {
+        0 => Ok(()),
+        n => Err(std::io::Error::other(format!("{n} unacknowledged writes were not stored: the disk kept failing (the log names each document)"))),
+    }
 }
 
 /// Prints and logs the setup link if the store has no account (accounts mode).

@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use crate::doc::queue::{ConnId, Outbound, ConnQueue};
 use tandem_sync::close::{self, CloseReason};
 use crate::doc::Room;
-use crate::store::Seq;
+use crate::store::{Intake, Seq};
 use crate::conn::throttle::TokenBucket;
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
@@ -22,6 +22,14 @@ use tokio::time::{Instant, Sleep};
 
 /// A write to the socket failed: the peer is gone.
 struct WriteFailed;
+
+/// Why a connection is closed when the store's writer has stopped: its
+/// unacknowledged updates will never be stored, and no new one will be.
+const STORE_STOPPED: CloseReason = (close::INTERNAL_ERROR, "storage failed; reconnect later");
+
+/// A v1 update that changes nothing: what a client with nothing new sends in
+/// answer to our `SyncStep1`.
+const EMPTY_UPDATE: &[u8] = &[0, 0];
 
 /// A connection being served.
 pub(super) struct Connection<R, S> {
@@ -53,6 +61,20 @@ struct ReadState {
     bucket: TokenBucket,
     /// While over the message rate: when reading resumes.
     paused_until: Option<Instant>,
+    /// An update read while the store took no writes: reading stops (the
+    /// socket's buffers fill and the client slows down) until the store takes
+    /// writes again; then this is handled first. One message at most, so a
+    /// failing disk costs each writer at most one message of memory.
+    parked: Option<Bytes>,
+    /// Whether the store takes writes, watched while a message is parked.
+    intake: IntakeWatch,
+}
+
+/// The store's intake, or a wait for it to change (boxed: only while parked).
+enum IntakeWatch {
+    Ready(watch::Receiver<Intake>),
+    /// Resolves when the intake changes; `false` if the store is gone.
+    Waiting(Pin<Box<dyn Future<Output = (bool, watch::Receiver<Intake>)> + Send>>),
 }
 
 /// The writing side: acks waiting to be durable, and keepalives.
@@ -100,11 +122,18 @@ where
             last_received: now,
             bucket: TokenBucket::new(settings.rate, now),
             paused_until: None,
+            parked: None,
+            intake: IntakeWatch::Ready(room.store().intake()),
         };
         let durable = Durable::Ready(room.store().durable());
         let write = WriteState { keepalive: settings.keepalive, last_sent: now, acks: VecDeque::new(), durable, unflushed: 0 };
         // Armed "now": the first poll sets the timer to the first deadline and registers it.
         Connection { socket, early: early.items.into_iter(), room, conn, queue, read, write, armed: now, closing: None, close_watched: false }
+    }
+
+    /// Whether an update waits, unread by the room, for the store to take writes.
+    pub(super) fn has_parked(&self) -> bool {
+        self.read.parked.is_some()
     }
 
     /// The connection's document.
@@ -179,10 +208,15 @@ where
         if let Some(closing) = &self.closing {
             return closing.due;
         }
-        let read = self.read.paused_until.unwrap_or_else(|| self.read_due());
+        // A parked connection waits for the store, not for the clock.
+        let read = match self.read.parked {
+            Some(_) => None,
+            None => Some(self.read.paused_until.unwrap_or_else(|| self.read_due())),
+        };
         let keepalive = self.write.last_sent + self.write.keepalive;
         // A keepalive already due waits for the socket, not for the timer.
-        if keepalive > now { read.min(keepalive) } else { read }
+        let keepalive = (keepalive > now).then_some(keepalive);
+        read.into_iter().chain(keepalive).min().unwrap_or(now + self.write.keepalive)
     }
 
     /// When a message must have arrived: the handshake deadline until the
@@ -199,7 +233,8 @@ where
                 true
             }
             Some(_) => false,
-            None if self.read_due() <= now => {
+            // A client paused for the store is not idle: it waits for us.
+            None if self.read.parked.is_none() && self.read_due() <= now => {
                 let reason = if self.read.first_due.is_some() {
                     self.metrics().limit_exceeded("handshake_timeout");
                     (close::POLICY, "handshake timeout")
@@ -221,7 +256,7 @@ where
     /// its message rate, or it has had its turn.
     fn poll_read(&mut self, cx: &mut Context<'_>, now: Instant) -> Result<(), CloseReason> {
         for _ in 0..READS_PER_TURN {
-            if self.read.paused_until.is_some() {
+            if self.read.paused_until.is_some() || !self.poll_unpark(cx, now)? {
                 return Ok(());
             }
             let item = match self.early.next() {
@@ -233,7 +268,7 @@ where
                 },
             };
             match item {
-                Ok(Message::Binary(frame)) => self.handle(&frame, now)?,
+                Ok(Message::Binary(frame)) => self.handle(frame, now)?,
                 Ok(Message::Close(_)) => return Err((NORMAL, "")),
                 Ok(Message::Text(_)) => {
                     tracing::warn!("text frame; closing");
@@ -256,11 +291,76 @@ where
         Pin::new(&mut self.socket).poll_next(cx)
     }
 
-    /// Hands one message to the room, and pauses reading past the message rate.
-    fn handle(&mut self, frame: &Bytes, now: Instant) -> Result<(), CloseReason> {
+    /// Handles a parked message once the store takes writes again: `true`
+    /// when reading may go on (nothing was parked, or it is handled now),
+    /// `false` while it must wait (the task is woken when the intake changes).
+    fn poll_unpark(&mut self, cx: &mut Context<'_>, now: Instant) -> Result<bool, CloseReason> {
+        while self.read.parked.is_some() {
+            let rx = match &mut self.read.intake {
+                IntakeWatch::Ready(rx) => rx,
+                IntakeWatch::Waiting(wait) => match wait.as_mut().poll(cx) {
+                    Poll::Pending => return Ok(false),
+                    Poll::Ready((false, _)) => return Err(STORE_STOPPED),
+                    Poll::Ready((true, rx)) => {
+                        self.read.intake = IntakeWatch::Ready(rx);
+                        continue;
+                    }
+                },
+            };
+            let intake = *rx.borrow_and_update();
+            match intake {
+                Intake::Open => {}
+                Intake::Stopped => return Err(STORE_STOPPED),
+                Intake::Backlogged | Intake::Failing(_) => {
+                    self.wait_for_intake();
+                    continue;
+                }
+            }
+            let frame = self.read.parked.take().unwrap_or_default();
+            tracing::debug!("the store takes writes again; reading resumes");
+            self.read.last_received = now;
+            self.deliver(&frame, now)?;
+        }
+        Ok(true)
+    }
+
+    /// Turns the intake watch into a wait for its next change.
+    fn wait_for_intake(&mut self) {
+        let placeholder = IntakeWatch::Waiting(Box::pin(std::future::pending()));
+        if let IntakeWatch::Ready(mut rx) = std::mem::replace(&mut self.read.intake, placeholder) {
+            self.read.intake = IntakeWatch::Waiting(Box::pin(async move {
+                let alive = rx.changed().await.is_ok();
+                (alive, rx)
+            }));
+        }
+    }
+
+    /// Hands one message to the room, unless it carries an update while the
+    /// store takes no writes: then it is parked and reading stops (see
+    /// [`ReadState::parked`]); once the writer has stopped, it is refused (1011).
+    fn handle(&mut self, frame: Bytes, now: Instant) -> Result<(), CloseReason> {
         self.read.first_due = None;
         self.read.last_received = now;
         self.metrics().received(frame.len());
+        let intake = match &self.read.intake {
+            IntakeWatch::Ready(rx) => *rx.borrow(),
+            IntakeWatch::Waiting(_) => Intake::Backlogged,
+        };
+        if intake.takes_writes() || !carries_update(&frame) {
+            return self.deliver(&frame, now);
+        }
+        if intake == Intake::Stopped {
+            self.metrics().store_refused.inc();
+            return Err(STORE_STOPPED);
+        }
+        tracing::debug!(?intake, "the store takes no writes; pausing reads");
+        self.metrics().store_paused.inc();
+        self.read.parked = Some(frame);
+        Ok(())
+    }
+
+    /// Hands one message to the room, and pauses reading past the message rate.
+    fn deliver(&mut self, frame: &Bytes, now: Instant) -> Result<(), CloseReason> {
         if let Err(rejected) = self.room.handle(self.conn, frame) {
             tracing::warn!(error = %rejected, code = rejected.code, "bad message; closing");
             self.metrics().bad_frame(rejected.code);
@@ -313,7 +413,11 @@ where
     fn poll_acks(&mut self, cx: &mut Context<'_>) -> Result<(), WriteFailed> {
         while !self.write.acks.is_empty() {
             let durable = match &mut self.write.durable {
-                Durable::Gone => return Ok(()),
+                Durable::Gone => {
+                    // The writer stopped with these unacknowledged: they never will be.
+                    self.queue.close.close(STORE_STOPPED);
+                    return Ok(());
+                }
                 Durable::Ready(rx) => *rx.borrow_and_update(),
                 Durable::Waiting(wait) => match wait.as_mut().poll(cx) {
                     Poll::Pending => return Ok(()),
@@ -398,6 +502,13 @@ where
         }
         Pin::new(&mut self.socket).poll_flush(cx).map(|_| ())
     }
+}
+
+/// Whether `frame` carries an update that may change the document (an empty
+/// update, which every client sends in answer to our `SyncStep1`, does not).
+fn carries_update(frame: &[u8]) -> bool {
+    use tandem_sync::protocol::Inbound;
+    matches!(Inbound::decode(frame), Ok(Inbound::SyncStep2(u) | Inbound::Update(u)) if u != EMPTY_UPDATE)
 }
 
 /// The close reason for a failed read: an oversize message gets 1009. An

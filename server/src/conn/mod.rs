@@ -132,6 +132,9 @@ where
         let timer = tokio::time::sleep_until(connection.armed());
         tokio::pin!(timer);
         std::future::poll_fn(|cx| connection.poll(cx, timer.as_mut())).await;
+        if connection.has_parked() {
+            tracing::warn!("an update paused for the store was not applied; never acknowledged, its client still has it");
+        }
         let room = connection.room();
         room.leave(conn);
         let code = close.reason().map_or(NORMAL, |(code, _)| code);

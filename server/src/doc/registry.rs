@@ -199,8 +199,10 @@ impl Rooms {
 
     async fn load(&self, id: &DocId) -> Result<Arc<Room>, LoadError> {
         // Earlier writes for this document (a room that just unloaded) must be
-        // readable before we read; after this nothing else writes it.
-        if !store::settle(&*self.store).await {
+        // readable before we read; after this nothing else writes it. Other
+        // documents' writes are not waited for: while commits fail, documents
+        // with nothing queued still load.
+        if !store::settle_doc(&*self.store, id).await {
             return Err(LoadError::Closed);
         }
         let last_seq = self.store.last_queued();

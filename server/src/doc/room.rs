@@ -294,15 +294,23 @@ impl Room {
     /// Queues a version if the document changed since the last one, and a
     /// snapshot if the log has grown since the last one. Called when the room
     /// unloads (the last person left); returns the seq that makes it durable.
+    /// While the store takes no writes, neither is queued: the log holds every
+    /// update, and the next version covers these changes too.
     pub fn flush(&self) -> Seq {
         let mut st = self.lock();
-        if !st.poisoned {
-            self.record(&mut st, VersionKind::Auto, None);
+        if st.poisoned || !self.store_takes_writes() {
+            return self.store.last_queued();
         }
-        if st.log_len > 0 && !st.poisoned {
+        self.record(&mut st, VersionKind::Auto, None);
+        if st.log_len > 0 {
             self.compact(&mut st);
         }
         self.store.last_queued()
+    }
+
+    /// Whether the store takes new writes now (see [`crate::store::Intake`]).
+    fn store_takes_writes(&self) -> bool {
+        self.store.intake().borrow().takes_writes()
     }
 
     /// Queues a version of the document as it is now: always for a named,
@@ -324,7 +332,7 @@ impl Room {
     }
 
     fn record(&self, st: &mut RoomState, kind: VersionKind, label: Option<String>) -> Option<Seq> {
-        if kind == VersionKind::Auto && st.history.changed.is_none() {
+        if kind == VersionKind::Auto && (st.history.changed.is_none() || !self.store_takes_writes()) {
             return None;
         }
         let h = &st.history;
@@ -346,7 +354,10 @@ impl Room {
         st.log_bytes += update.len();
         self.usage.grew(update.len() as u64);
         st.last_seq = self.store.append(&self.id, update);
-        if st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES {
+        // While the store takes no writes, no snapshot is queued: it would be
+        // a whole document per few MiB of log, piling up in memory. The log
+        // still holds everything; the next update after recovery compacts.
+        if (st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES) && self.store_takes_writes() {
             self.compact(st);
         }
         self.announce(st);

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use crate::accounts::AccountError;
-use crate::store::StoreError;
+use crate::store::{Failure, Intake, StoreError};
 use crate::workspace::WorkspaceError;
 use serde::Serialize;
 use tandem_sync::doc_core::CoreError;
@@ -74,11 +74,22 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// 507 while the disk is full, 503 while the store takes no writes for
+/// another reason; the message says which, and that nothing was changed.
+fn not_storing(intake: Intake) -> ApiError {
+    let message = WorkspaceError::NotStoring(intake).to_string();
+    match intake {
+        Intake::Failing(Failure::DiskFull) => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", message),
+        _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_storing", message),
+    }
+}
+
 impl From<WorkspaceError> for ApiError {
     fn from(e: WorkspaceError) -> Self {
         match e {
             WorkspaceError::NotFound => ApiError::not_found(),
             WorkspaceError::Closed => ApiError::unavailable(),
+            WorkspaceError::NotStoring(intake) => not_storing(intake),
             WorkspaceError::Update(CoreError::DocTooLarge { .. }) => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "document_too_large", "the document would exceed its size limit")
             }

@@ -27,7 +27,8 @@ pub fn router() -> Router<AppState> {
 
 /// 200 while the server takes connections and its store commits; 503 with
 /// the reason while it shuts down, its store writer has stopped, or its last
-/// commit failed (commits are retried, so this clears once the disk recovers).
+/// commit failed — the disk is full, read-only, or failing — (commits are
+/// retried, so this clears by itself once the disk recovers).
 async fn readyz(State(app): State<AppState>) -> Result<&'static str, ApiError> {
     let not_ready = |reason| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", reason);
     if app.shutdown.is_cancelled() {

@@ -59,6 +59,12 @@ pub struct Metrics {
     pub limits_exceeded: Family<LimitLabel, Counter>,
     /// Times a connection was paused because it sent faster than its message rate.
     pub throttled: Counter,
+    /// Times a connection's reading was paused on an update because the store
+    /// took no writes (its commits failing, or its write queue full).
+    pub store_paused: Counter,
+    /// Updates refused because the store took no writes: HTTP writes answered
+    /// 503/507, and connections closed with 1011 once its writer had stopped.
+    pub store_refused: Counter,
     /// Documents loaded now; set when scraped.
     pub documents_loaded: Gauge,
     /// Store writes queued and not yet durable; set when scraped.
@@ -83,6 +89,8 @@ impl Default for Metrics {
             origin_refused: Counter::default(),
             limits_exceeded: Family::default(),
             throttled: Counter::default(),
+            store_paused: Counter::default(),
+            store_refused: Counter::default(),
             documents_loaded: Gauge::default(),
             store_backlog: Gauge::default(),
         }
@@ -111,6 +119,8 @@ impl Metrics {
         r.register("origin_refused", "Requests refused for their origin", self.origin_refused.clone());
         r.register("limits_exceeded", "Connections or messages refused, by limit", self.limits_exceeded.clone());
         r.register("throttled", "Connections paused for sending over their message rate", self.throttled.clone());
+        r.register("store_paused", "Connections paused on an update because the store took no writes", self.store_paused.clone());
+        r.register("store_refused", "Updates refused because the store took no writes", self.store_refused.clone());
         r.register("documents_loaded", "Documents loaded in memory", self.documents_loaded.clone());
         r.register("store_backlog", "Store writes queued and not yet durable", self.store_backlog.clone());
     }

@@ -11,7 +11,13 @@
 //!   tokens, invites; who may see each document — and what they store.
 //! - `sqlite/accounts.rs`, `sqlite/access.rs`: those traits on the SQLite store.
 //! - `versions`: what a document's versions are stored as; `sqlite/versions.rs` reads them.
-//! - `monitor`: what the writer reports while it works, for `/readyz` and `/metrics`.
+//! - `monitor`: what the writer reports while it works, for `/readyz` and
+//!   `/metrics`, and whether the store takes new writes ([`Intake`]).
+//!
+//! When commits fail (a full disk, an I/O error, a read-only file system) the
+//! store keeps what it queued and retries; its [`Intake`] turns from `Open` to
+//! `Failing` and the layers above stop handing it new updates until it is
+//! `Open` again, so a failing disk costs no memory and loses nothing.
 
 mod accounts;
 mod monitor;
@@ -73,6 +79,49 @@ pub struct StoredDoc {
     pub log_len: usize,
     /// Bytes in the log after the snapshot.
     pub log_bytes: usize,
+}
+
+/// Whether the store takes new writes now; published as a `watch` by [`Store::intake`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intake {
+    /// Writes are committed as they come: take more.
+    Open,
+    /// The write queue holds as much as it may: take more once commits catch up.
+    Backlogged,
+    /// Commits are failing and are retried with backoff: take more once one succeeds.
+    Failing(Failure),
+    /// The writer has stopped (closed, or crashed): nothing more will be stored.
+    Stopped,
+}
+
+/// Why commits are failing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The disk (or the file system's quota) is full.
+    DiskFull,
+    /// The database or its directory cannot be written.
+    ReadOnly,
+    /// Any other I/O or database error.
+    Io,
+}
+
+impl Intake {
+    /// Whether new updates may be queued now.
+    pub fn takes_writes(self) -> bool {
+        self == Intake::Open
+    }
+
+    /// Why writes are not being stored, for `/readyz` and error answers;
+    /// `None` while they are (a backlog that is draining is not a failure).
+    pub fn problem(self) -> Option<&'static str> {
+        match self {
+            Intake::Open | Intake::Backlogged => None,
+            Intake::Failing(Failure::DiskFull) => Some("the disk is full: new edits are paused until it has room"),
+            Intake::Failing(Failure::ReadOnly) => Some("the data directory is read-only: new edits are paused"),
+            Intake::Failing(Failure::Io) => Some("the last store commit failed; retrying"),
+            Intake::Stopped => Some("the store writer has stopped"),
+        }
+    }
 }
 
 /// Why a storage operation failed.
@@ -141,10 +190,29 @@ pub trait Store: Send + Sync + 'static {
     /// The listing entry of one document.
     fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError>;
     /// Commits everything queued and stops the writer; later writes are refused.
+    /// If commits are failing it tries once more, then gives up on what is
+    /// left, logging it per document ([`Store::unstored`] counts it).
     fn close(&self);
     /// Whether writes are being stored now: `Err` with the reason if the
     /// writer stopped or its last commit failed. Cheap: no I/O.
     fn health(&self) -> Result<(), &'static str>;
+    /// Whether the store takes new writes, as a watch that changes when that
+    /// does. A store that never refuses is always `Open`.
+    fn intake(&self) -> watch::Receiver<Intake> {
+        watch::channel(Intake::Open).1
+    }
+    /// The highest [`Seq`] queued for `doc` that may not be durable yet:
+    /// reads of `doc` see every write once that seq is durable.
+    fn last_queued_for(&self, doc: &DocId) -> Seq {
+        let _ = doc;
+        self.last_queued()
+    }
+    /// Writes (updates, snapshots, versions) given up when the store closed
+    /// while its commits kept failing (never acknowledged); 0 when everything
+    /// queued was stored.
+    fn unstored(&self) -> u64 {
+        0
+    }
     /// Registers the store's own metrics (commit latency, failures) in `registry`.
     fn register_metrics(&self, registry: &mut Registry) {
         let _ = registry;
@@ -163,6 +231,28 @@ pub async fn wait_durable(store: &dyn Store, seq: Seq) -> bool {
 }
 
 /// Waits until everything queued so far is durable, so that reads see it.
+/// While commits fail it waits no longer: reads then see what is durable
+/// (what is queued is not acknowledged yet either). `false` once the store
+/// has stopped.
 pub async fn settle(store: &dyn Store) -> bool {
-    wait_durable(store, store.last_queued()).await
+    let mut intake = store.intake();
+    let failing = async move {
+        let failed = intake.wait_for(|i| i.problem().is_some()).await.map(|now| *now);
+        match failed {
+            Ok(now) => now != Intake::Stopped,
+            // A store whose intake never changes never fails.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        durable = wait_durable(store, store.last_queued()) => durable,
+        settled = failing => settled,
+    }
+}
+
+/// Waits until every write queued for `doc` is durable, so that a read of
+/// `doc` sees it; other documents' writes are not waited for. `false` if the
+/// store stopped first.
+pub async fn settle_doc(store: &dyn Store, doc: &DocId) -> bool {
+    wait_durable(store, store.last_queued_for(doc)).await
 }

@@ -1,10 +1,11 @@
 //! The embedded SQLite store: one writer thread with group commit, one reader.
 
 use super::monitor::Monitor;
-use super::{ChainEnd, DocMeta, Headline, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
+use super::{ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::Path;
 use std::sync::{Mutex, mpsc};
@@ -27,8 +28,22 @@ const APP_ID: i64 = 0x5441_4E44;
 const SCHEMA_VERSION: i64 = 5;
 /// Most operations committed in one transaction; more wait for the next commit.
 const MAX_BATCH: usize = 4096;
-/// Longest pause between retries of a failed commit (disk full, I/O error).
+/// First pause after a failed commit; it doubles on each failure in a row.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(50);
+/// Longest pause between retries of a failed commit (disk full, I/O error):
+/// a disk that has room again is noticed within this long.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// Bytes the write queue holds before the store stops taking updates
+/// ([`Intake::Backlogged`]) until commits catch up. It bounds the memory a
+/// slow disk costs, and what must fit on the disk in one go once a full one
+/// has room again. While commits fail the store takes nothing new at all
+/// ([`Intake::Failing`]), so the queue holds at most this, plus the one
+/// message each connection may have had in flight when the intake closed.
+/// A single write larger than this (a big snapshot) is still queued.
+const MAX_QUEUED_BYTES: usize = 8 << 20;
+/// What an operation counts for in the queue's bytes beyond its payload
+/// (its row, its index entry), so that many small operations are bounded too.
+const OP_OVERHEAD_BYTES: usize = 128;
 
 const SCHEMA: &str = "
 CREATE TABLE docs (
@@ -155,6 +170,25 @@ enum Op {
 }
 
 impl Op {
+    /// What it counts for against [`MAX_QUEUED_BYTES`].
+    fn bytes(&self) -> usize {
+        OP_OVERHEAD_BYTES
+            + match self {
+                Op::Append { data, .. } => data.len(),
+                Op::Compact { snapshot, .. } => snapshot.len(),
+                Op::Version { version, .. } => version.recorded.data.len() + version.recorded.state_vector.len(),
+                Op::Create { .. } | Op::Purge { .. } | Op::Thin { .. } => 0,
+            }
+    }
+
+    fn doc(&self) -> &DocId {
+        match self {
+            Op::Append { doc, .. } | Op::Compact { doc, .. } | Op::Create { doc, .. } | Op::Version { doc, .. }
+            | Op::Purge { doc, .. }
+            | Op::Thin { doc, .. } => doc,
+        }
+    }
+
     fn seq(&self) -> Seq {
         match self {
             Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } | Op::Version { seq, .. }
@@ -169,17 +203,27 @@ type Queued = (Instant, Op);
 
 /// The write queue: seqs are handed out and ops sent under one lock, so the
 /// writer receives them in seq order. The lock is held only for the send
-/// (an unbounded, non-blocking channel), never across I/O or `.await`.
+/// (a non-blocking channel), never across I/O or `.await`. The channel's type
+/// has no bound; its bytes are bounded by [`MAX_QUEUED_BYTES`] through the
+/// [`Intake`] the layers above obey (see [`Monitor`]).
 struct Queue {
     next: Seq,
     /// `None` once the store is closed.
     tx: Option<mpsc::Sender<Queued>>,
+    /// The last seq queued per document, for [`Store::last_queued_for`].
+    /// Entries already durable are swept when the map has doubled since
+    /// the last sweep, so it holds about the documents written lately.
+    pending: HashMap<DocId, Seq>,
+    /// The map's size after the last sweep.
+    swept: usize,
 }
 
 /// A Tandem store in one SQLite database (`tandem.db`) inside the data directory.
 pub struct SqliteStore {
     queue: Mutex<Queue>,
-    durable: watch::Sender<Seq>,
+    /// The highest durable seq. Only the writer thread holds the sender, so
+    /// when it ends (closed, or panicked) every wait for durability ends too.
+    durable: watch::Receiver<Seq>,
     /// The read connection; std mutex because it is used only inside
     /// `spawn_blocking`, for one query or read transaction at a time.
     reader: Mutex<Connection>,
@@ -227,11 +271,11 @@ impl SqliteStore {
         accounts.execute_batch("PRAGMA synchronous = FULL;")?;
         accounts.busy_timeout(Duration::from_secs(10))?;
         let (tx, rx) = mpsc::channel();
-        let (durable, _) = watch::channel(last);
-        let monitor = Monitor::default();
-        let writer = spawn_writer(conn, rx, durable.clone(), monitor.clone())?;
+        let (durable_tx, durable) = watch::channel(last);
+        let monitor = Monitor::new(MAX_QUEUED_BYTES);
+        let writer = spawn_writer(conn, rx, durable_tx, monitor.clone())?;
         Ok(SqliteStore {
-            queue: Mutex::new(Queue { next: last + 1, tx: Some(tx) }),
+            queue: Mutex::new(Queue { next: last + 1, tx: Some(tx), pending: HashMap::new(), swept: 0 }),
             durable,
             reader: Mutex::new(reader),
             accounts: Mutex::new(accounts),
@@ -245,11 +289,31 @@ impl SqliteStore {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         let seq = q.next;
         q.next += 1;
+        let op = make(seq);
+        let bytes = op.bytes();
+        self.remember(&mut q, op.doc(), seq);
         match &q.tx {
-            Some(tx) if tx.send((Instant::now(), make(seq))).is_ok() => {}
-            _ => tracing::error!(seq, "write queued after the store closed; it is not stored"),
+            Some(tx) if tx.send((Instant::now(), op)).is_ok() => self.monitor.queued(bytes),
+            _ => tracing::error!(seq, "write queued after the store stopped; it is not stored"),
         }
         seq
+    }
+
+    /// Records `seq` as `doc`'s last queued write, sweeping durable entries now and then.
+    fn remember(&self, q: &mut Queue, doc: &DocId, seq: Seq) {
+        if !q.pending.contains_key(doc) && q.pending.len() >= 2 * q.swept + 64 {
+            let durable = *self.durable.borrow();
+            q.pending.retain(|_, s| *s > durable);
+            q.swept = q.pending.len();
+        }
+        q.pending.insert(doc.clone(), seq);
+    }
+
+    /// Test-only fault: the writer thread panics at its next commit, as a
+    /// bug in it would; what it had not committed is never acknowledged.
+    #[cfg(feature = "testing")]
+    pub fn panic_writer_at_next_commit(&self) {
+        self.monitor.panic_next_commit();
     }
 
     fn read<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
@@ -339,7 +403,9 @@ fn spawn_writer(
 }
 
 /// Commits queued ops in batches (group commit): whatever arrived while the
-/// previous commit was syncing goes into the next transaction.
+/// previous commit was syncing goes into the next transaction. Ends when the
+/// store closes, after storing everything queued, or giving up on it if
+/// commits keep failing then.
 fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Queued>, durable: watch::Sender<Seq>, monitor: Monitor) {
     let _running = monitor.running();
     while let Ok(first) = rx.recv() {
@@ -350,32 +416,98 @@ fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Queued>, durable: watch::
                 Err(_) => break,
             }
         }
-        commit_with_retry(&mut conn, &batch, &monitor);
-        if let Some((_, last)) = batch.last() {
-            durable.send_replace(last.seq());
+        let unstored = commit_with_retry(&mut conn, &batch, &durable, &monitor);
+        if !unstored.is_empty() {
+            return give_up(unstored.iter().chain(rx.try_iter().collect::<Vec<_>>().iter()), &monitor);
         }
     }
 }
 
-/// A failed commit is retried until it succeeds: acknowledgements stall,
-/// nothing is dropped, and the server keeps serving from memory meanwhile.
-fn commit_with_retry(conn: &mut Connection, batch: &[Queued], monitor: &Monitor) {
-    let mut delay = Duration::from_millis(50);
-    loop {
+/// Commits `batch` in order, publishing each durable seq. A failed commit
+/// is retried with backoff (capped at [`MAX_RETRY_DELAY`]), each time with
+/// the first half of what is left (down to one op), so that a disk with
+/// a little room again takes what fits instead of failing on the whole
+/// batch forever. Acknowledgements wait meanwhile; nothing is dropped. Once
+/// the store is closing a failure ends the retries: what is left is returned.
+fn commit_with_retry<'a>(conn: &mut Connection, batch: &'a [Queued], durable: &watch::Sender<Seq>, monitor: &Monitor) -> &'a [Queued] {
+    let (mut rest, mut take, mut delay) = (batch, batch.len(), FIRST_RETRY_DELAY);
+    while !rest.is_empty() {
+        let (part, after) = rest.split_at(take);
         let started = Instant::now();
-        match commit(conn, batch) {
-            Ok(()) => return monitor.committed(started.elapsed(), batch.iter().map(|(at, _)| *at)),
+        match commit(conn, part, monitor) {
+            Ok(()) => {
+                let bytes = part.iter().map(|(_, op)| op.bytes()).sum();
+                monitor.committed(started.elapsed(), bytes, part.iter().map(|(at, _)| *at));
+                durable.send_replace(part[part.len() - 1].1.seq());
+                (rest, take, delay) = (after, after.len(), FIRST_RETRY_DELAY);
+            }
             Err(e) => {
-                monitor.commit_failed();
-                tracing::error!(error = %e, ops = batch.len(), "store commit failed; retrying");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(MAX_RETRY_DELAY);
+                monitor.commit_failed(failure_of(&e, conn));
+                if monitor.is_closing() {
+                    return rest;
+                }
+                tracing::error!(error = %e, ops = part.len(), queued = rest.len(), "store commit failed; retrying");
+                // Woken early by `close`, which then gets one more attempt.
+                std::thread::park_timeout(delay);
+                (take, delay) = ((take / 2).max(1), (delay * 2).min(MAX_RETRY_DELAY));
             }
         }
     }
+    rest
 }
 
-fn commit(conn: &mut Connection, batch: &[Queued]) -> rusqlite::Result<()> {
+/// What kind of failure a failed commit is. SQLite reports a full disk as
+/// `SQLITE_FULL` only on some paths (a write of the log may give a plain I/O
+/// error), so an I/O error is put to the file system itself: see [`probe`].
+fn failure_of(e: &rusqlite::Error, conn: &Connection) -> Failure {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => Failure::DiskFull,
+        Some(ErrorCode::ReadOnly) => Failure::ReadOnly,
+        _ => conn.path().and_then(|db| Path::new(db).parent()).map_or(Failure::Io, probe),
+    }
+}
+
+/// The file written (and removed) to ask the file system why writes fail.
+const PROBE_FILE: &str = "tandem.probe";
+/// What the probe writes: a file system with less room than this counts as
+/// full (a commit writes whole pages of the log, often many at once).
+const PROBE_BYTES: usize = 1 << 20;
+
+/// Whether the file system of `dir` is full or read-only: it is asked to take
+/// [`PROBE_BYTES`] beside the database. Only after a failed commit, so at
+/// most once per retry.
+fn probe(dir: &Path) -> Failure {
+    let path = dir.join(PROBE_FILE);
+    let written = std::fs::write(&path, vec![0u8; PROBE_BYTES]).and_then(|()| File::open(&path)?.sync_all());
+    let _ = std::fs::remove_file(&path);
+    match written.map_err(|e| e.kind()) {
+        Err(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => Failure::DiskFull,
+        Err(std::io::ErrorKind::ReadOnlyFilesystem) => Failure::ReadOnly,
+        _ => Failure::Io,
+    }
+}
+
+/// Logs, per document, the writes given up at close: none of them was
+/// acknowledged (an acknowledgement waits for its commit), so their authors
+/// still hold them and send them again when they reconnect.
+fn give_up<'a>(ops: impl Iterator<Item = &'a Queued>, monitor: &Monitor) {
+    let mut per_doc: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for (_, op) in ops {
+        let counts = per_doc.entry(op.doc().as_str()).or_default();
+        if matches!(op, Op::Append { .. }) { counts.0 += 1 } else { counts.1 += 1 }
+    }
+    let updates: u64 = per_doc.values().map(|c| c.0).sum();
+    let other: u64 = per_doc.values().map(|c| c.1).sum();
+    for (doc, (updates, other)) in &per_doc {
+        tracing::error!(doc, updates, other_writes = other, "not stored: commits kept failing at shutdown; these updates were never acknowledged");
+    }
+    tracing::error!(documents = per_doc.len(), updates, other_writes = other, "the store closed with unstored, unacknowledged writes");
+    monitor.gave_up(updates + other);
+}
+
+fn commit(conn: &mut Connection, batch: &[Queued], monitor: &Monitor) -> rusqlite::Result<()> {
+    monitor.injected_faults();
     let tx = conn.transaction()?;
     for (_, op) in batch {
         apply_op(&tx, op)?;
@@ -510,7 +642,20 @@ impl Store for SqliteStore {
     }
 
     fn durable(&self) -> watch::Receiver<Seq> {
-        self.durable.subscribe()
+        self.durable.clone()
+    }
+
+    fn intake(&self) -> watch::Receiver<Intake> {
+        self.monitor.intake()
+    }
+
+    fn last_queued_for(&self, doc: &DocId) -> Seq {
+        let q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.pending.get(doc).copied().unwrap_or(0)
+    }
+
+    fn unstored(&self) -> u64 {
+        self.monitor.unstored()
     }
 
     fn last_queued(&self) -> Seq {
@@ -556,12 +701,15 @@ impl Store for SqliteStore {
     }
 
     fn close(&self) {
+        self.monitor.close();
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).tx = None;
         let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(handle) = handle
-            && handle.join().is_err()
-        {
-            tracing::error!("the store writer panicked");
+        if let Some(handle) = handle {
+            // A writer waiting to retry a failed commit tries once more now.
+            handle.thread().unpark();
+            if handle.join().is_err() {
+                tracing::error!("the store writer panicked");
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 use super::people::blocking;
 use super::{Caller, Workspace, WorkspaceError};
 use super::retention::Retention;
-use crate::store::{self, VersionKind, VersionMeta};
+use crate::store::{VersionKind, VersionMeta};
 use serde::Serialize;
 use std::time::Duration;
 use tandem_sync::{DocId, Role, document, history};
@@ -96,6 +96,7 @@ impl Workspace {
             return Err(WorkspaceError::Invalid("a version's label is 1 to 200 characters"));
         }
         let room = self.existing(id).await?;
+        self.writable()?;
         let seq = room.record_version(VersionKind::Named, Some(label.to_owned())).ok_or(WorkspaceError::Closed)?;
         self.durable(seq).await?;
         self.read_version(id, seq as i64).await.map(|v| v.meta)
@@ -134,6 +135,7 @@ impl Workspace {
         text: &str,
         kind: VersionKind,
     ) -> Result<i64, WorkspaceError> {
+        self.writable()?;
         // The edit is made on a copy of the document, then applied to it like
         // an update from a client: stored, relayed, with its author.
         let replica = history::rebuild([room.read(|core| core.encode_state()).as_slice()]).map_err(unreadable)?;
@@ -163,10 +165,6 @@ impl Workspace {
         .await?;
         self.settled().await;
         Ok(thinned)
-    }
-
-    async fn durable(&self, seq: store::Seq) -> Result<(), WorkspaceError> {
-        if store::wait_durable(&**self.rooms().store(), seq).await { Ok(()) } else { Err(WorkspaceError::Closed) }
     }
 
     /// Records automatic versions of loaded documents as they fall due, and

@@ -72,6 +72,10 @@ pub enum WorkspaceError {
     /// The server is shutting down: the store closed before the change was durable.
     #[error("the server is shutting down")]
     Closed,
+    /// The store takes no writes now (its commits failing, its queue full, or
+    /// its writer stopped); nothing was changed.
+    #[error("{}", .0.problem().unwrap_or("the server is busy storing earlier edits; try again shortly"))]
+    NotStoring(store::Intake),
     /// No valid credentials (accounts mode).
     #[error("sign in, or send an API token")]
     Unauthorized,
@@ -204,6 +208,7 @@ impl Workspace {
     /// Creates a document with `title`, owned by the caller, and returns its id once it is durable.
     pub async fn create(&self, caller: &Caller, title: &str) -> Result<DocId, WorkspaceError> {
         quotas::check_title(title).inspect_err(|_| self.rooms.metrics().limit_exceeded("title_chars"))?;
+        self.writable()?;
         // Who may not create anything learns that, not whether the store is full.
         if caller.may_create() {
             self.ensure_room(title.len() as u64).await?;
@@ -216,9 +221,7 @@ impl Workspace {
         } else {
             room.apply_update(&document::fresh_update(document::TITLE, title), caller.author()).map_err(LoadError::Damaged)?
         };
-        if !store::wait_durable(&**room.store(), seq).await {
-            return Err(WorkspaceError::Closed);
-        }
+        self.durable(seq).await?;
         self.rooms.listing().changed();
         Ok(id)
     }
@@ -273,13 +276,35 @@ impl Workspace {
         if !self.role_or_claim(caller, id).await?.can_edit() {
             return Err(WorkspaceError::Forbidden("you may only read this document"));
         }
+        self.writable()?;
         self.ensure_room(update.len() as u64).await?;
         let room = self.rooms.acquire(id).await?;
         let seq = room.apply_update(update, caller.author())?;
-        if !store::wait_durable(&**room.store(), seq).await {
-            return Err(WorkspaceError::Closed);
+        self.durable(seq).await
+    }
+
+    /// `Err` if the store takes no new writes now: a change is refused before
+    /// it is made, never made in memory and then dropped.
+    pub(crate) fn writable(&self) -> Result<(), WorkspaceError> {
+        let intake = *self.rooms.store().intake().borrow();
+        if intake.takes_writes() {
+            return Ok(());
         }
-        Ok(())
+        self.rooms.metrics().store_refused.inc();
+        Err(WorkspaceError::NotStoring(intake))
+    }
+
+    /// Waits until `seq` is durable; `Closed` if the store stops or the server
+    /// shuts down first (so that shutdown never waits for a failing disk).
+    pub(crate) async fn durable(&self, seq: store::Seq) -> Result<(), WorkspaceError> {
+        tokio::select! {
+            durable = store::wait_durable(&**self.rooms.store(), seq) => match durable {
+                true => Ok(()),
+                false if self.shutdown.is_cancelled() => Err(WorkspaceError::Closed),
+                false => Err(WorkspaceError::NotStoring(store::Intake::Stopped)),
+            },
+            () = self.shutdown.cancelled() => Err(WorkspaceError::Closed),
+        }
     }
 
     /// The caller's role on a document they may open on a live connection:

@@ -104,9 +104,7 @@ impl Workspace {
             room.retire(close::DELETED, "document deleted");
         }
         let seq = self.rooms().store().purge(id);
-        if !store::wait_durable(&**self.rooms().store(), seq).await {
-            return Err(WorkspaceError::Closed);
-        }
+        self.durable(seq).await?;
         tracing::info!(doc = %id, "document deleted for good");
         Ok(())
     }

@@ -13,6 +13,7 @@ mod backpressure;
 mod backup;
 mod bad_input;
 mod crash;
+mod disk;
 mod fault;
 mod history;
 mod http_limits;

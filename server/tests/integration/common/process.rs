@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -10,6 +11,8 @@ use tokio::process::{Child, Command};
 pub struct Process {
     pub child: Child,
     pub addr: SocketAddr,
+    /// Every line it printed after its listening line (its log).
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
@@ -30,7 +33,9 @@ impl Process {
     }
 
     async fn spawn(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> (Process, Option<String>) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        // `TANDEM_BIN` runs another build (for a measurement against an older one).
+        let bin = std::env::var("TANDEM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tandem").to_owned());
+        let mut child = Command::new(bin)
             .args(args)
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
@@ -53,8 +58,14 @@ impl Process {
             }
         };
         // Keep draining stdout so the child never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        (Process { child, addr }, setup)
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        (Process { child, addr, log }, setup)
     }
 
     pub fn ws_url(&self, doc: &str) -> String {
