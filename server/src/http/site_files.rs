@@ -12,11 +12,13 @@
 //! build precompresses when the browser accepts it.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::config::LeptosOptions;
+use std::borrow::Cow;
 use std::path::Path;
 use tandem_site::EmbeddedFile;
 
@@ -66,7 +68,10 @@ pub async fn serve_embedded(request: Request, next: Next) -> Response {
 /// (or its compressed twin), revalidated on every use: file names carry no
 /// hash, so a long cache would keep an old build.
 fn respond(path: &str, file: EmbeddedFile, request: &HeaderMap) -> Response {
-    let etag = etag(&file);
+    let kind = HeaderValue::from_str(file.metadata.mimetype()).ok();
+    // Each encoding is its own representation, with its own tag.
+    let (encoding, body) = compressed(path, request).unwrap_or((None, file));
+    let etag = etag(&body);
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, etag.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -74,14 +79,21 @@ fn respond(path: &str, file: EmbeddedFile, request: &HeaderMap) -> Response {
     if request.get(header::IF_NONE_MATCH).is_some_and(|tags| matches_tag(tags, &etag)) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    if let Ok(kind) = HeaderValue::from_str(file.metadata.mimetype()) {
+    if let Some(kind) = kind {
         headers.insert(header::CONTENT_TYPE, kind);
     }
-    let (encoding, body) = compressed(path, request).unwrap_or((None, file));
     if let Some(encoding) = encoding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
-    (headers, body.data.into_owned()).into_response()
+    (headers, bytes(body)).into_response()
+}
+
+/// The file's bytes, not copied: embedded data lives as long as the program.
+fn bytes(file: EmbeddedFile) -> Bytes {
+    match file.data {
+        Cow::Borrowed(data) => Bytes::from_static(data),
+        Cow::Owned(data) => Bytes::from(data),
+    }
 }
 
 /// The precompressed twin of `path` the browser accepts, best first.
