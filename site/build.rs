@@ -11,7 +11,12 @@ fn main() {
     let workspace = manifest.parent().expect("the crate sits in the workspace");
     let root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let dir = workspace.join(root);
-    // A missing directory is watched too: cargo then checks again on every build.
+    // Cargo reruns a build script whose watched path is missing on every
+    // build, which would rebuild the server each time: so a missing site
+    // directory is made here, empty (it embeds nothing), for cargo-leptos to fill.
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        println!("cargo:warning=cannot create {}: {e}", dir.display());
+    }
     println!("cargo:rerun-if-changed={}", dir.display());
     println!("cargo:rustc-env=TANDEM_SITE_DIR={}", dir.display());
 }

@@ -4,7 +4,7 @@
 //!
 //! The choice is made once, at start, for the whole site (never file by
 //! file, which could pair one build's JavaScript with another's wasm): the
-//! directory wins when it exists, so `cargo leptos watch` and a frontend
+//! directory wins when it holds a build, so `cargo leptos watch` and a frontend
 //! rebuild are served without rebuilding the server; a binary copied
 //! anywhere else serves its own copy. Files on disk go through Leptos's own
 //! file handler; embedded ones through [`serve_embedded`], with their content
@@ -31,10 +31,11 @@ pub enum Source {
     Embedded,
 }
 
-/// Picks the source for `options`' site directory, and logs the choice.
+/// Picks the source for `options`' site directory, and logs the choice: the
+/// disk when the directory holds a build (its `pkg` folder).
 pub fn choose(options: &LeptosOptions) -> Source {
     let root = &*options.site_root;
-    if Path::new(root).is_dir() {
+    if Path::new(root).join(&*options.site_pkg_dir).is_dir() {
         tracing::info!(site_root = root, "serving the site's files from disk");
         return Source::Disk;
     }
