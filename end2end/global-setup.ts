@@ -3,7 +3,8 @@ import type { FullConfig } from '@playwright/test';
 
 export default async function globalSetup(config: FullConfig): Promise<void> {
   const baseURL = config.projects[0]?.use.baseURL ?? 'http://127.0.0.1:3000';
-  const url = new URL('/healthz', baseURL).toString();
+  // Relative: the server may be behind a proxy's sub-path.
+  const url = new URL('healthz', baseURL.endsWith('/') ? baseURL : `${baseURL}/`).toString();
   const deadline = Date.now() + 120_000;
   let last = 'no answer';
   while (Date.now() < deadline) {

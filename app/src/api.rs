@@ -444,7 +444,7 @@ async fn send_raw(method: &str, path: &str, body: Option<(&str, wasm_bindgen::Js
     use gloo_net::http::{Method, RequestBuilder};
     let unreachable = |_| ApiError { status: 0, code: String::new(), message: "The server could not be reached.".into() };
     let method: Method = method.parse().unwrap_or(Method::GET);
-    let builder = RequestBuilder::new(path).method(method).header("Accept", "application/json");
+    let builder = RequestBuilder::new(&crate::base::url(path)).method(method).header("Accept", "application/json");
     let request = match body {
         Some((media_type, body)) => builder.header("Content-Type", media_type).body(body),
         None => builder.build(),

@@ -27,6 +27,7 @@ pub mod markdown;
 pub mod model;
 pub mod pages;
 pub mod presence;
+pub mod base;
 pub mod server_fns;
 pub mod status;
 pub mod text_diff;
@@ -45,9 +46,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <meta name=base::META_NAME content=base::get().into_owned()/>
+                <link rel="icon" type="image/svg+xml" href=base::url("/favicon.svg")/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options root=base::get().into_owned()/>
                 <MetaTags/>
             </head>
             <body>

@@ -65,6 +65,11 @@ export async function contextAs(browser: Browser, name: string, color = '#c2255c
   return context;
 }
 
+/** `path` under `base`, which may itself have a path (a proxy's sub-path): `under('http://h/team', 'd/x')` is `http://h/team/d/x`. */
+export function under(base: string, path: string): string {
+  return new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`).toString();
+}
+
 /** Opens `path` (an editor page) in a new browser context and waits until it is connected and synced. */
 export async function openEditor(browser: Browser, path: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();

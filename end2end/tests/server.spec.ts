@@ -3,7 +3,7 @@ import { expect } from '@playwright/test';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
-import { test, freshId as fresh, openEditor } from './helpers';
+import { test, freshId as fresh, openEditor, under } from './helpers';
 import { freePort, freshDataDir, startTandem as start, stopTandem } from './tandem';
 
 /** Starts an open-mode server on `port` over `dir`. */
@@ -44,15 +44,15 @@ test('clients reconnect after a server restart and nothing is lost', async ({ br
   expect(await stopTandem(server)).toBe(0);
 });
 
-test('a stock Yjs client and a browser edit one document and converge', async ({ browser, baseURL }) => {
+test('a stock Yjs client and a browser edit one document and converge', { tag: '@proxy' }, async ({ browser, baseURL }) => {
   const id = freshId();
-  const wsBase = baseURL!.replace(/^http/, 'ws') + '/ws';
+  const wsBase = under(baseURL!, 'ws').replace(/^http/, 'ws');
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(wsBase, id, doc, { WebSocketPolyfill: WebSocket as any, disableBc: true });
   try {
     await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
     doc.getText('content').insert(0, 'from node\n');
-    const page = await openEditor(browser, `${baseURL}/d/${id}`);
+    const page = await openEditor(browser, under(baseURL!, `d/${id}`));
     await expect(page.getByTestId('editor')).toHaveValue('from node\n');
     await page.getByTestId('editor').click();
     await page.keyboard.press('Control+End');

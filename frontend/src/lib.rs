@@ -4,5 +4,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    app::base::from_page();
     leptos::mount::hydrate_body(app::App);
 }

@@ -5,6 +5,9 @@ use crate::conn::ConnSettings;
 use tandem_sync::doc_core::DocLimits;
 use crate::conn::throttle::Rate;
 use crate::doc::queue::QueueLimits;
+use crate::http::forwarded::TrustedProxies;
+use crate::http::public_url::PublicUrl;
+use ipnet::IpNet;
 use crate::workspace::AccessSettings;
 use crate::workspace::history::VersionTiming;
 use crate::workspace::retention::Retention;
@@ -140,10 +143,6 @@ pub struct AccessFlags {
     /// (its owner can change it in the Share dialog).
     #[arg(long, env = "TANDEM_DEFAULT_WORKSPACE_ACCESS", default_value = "editor", value_parser = parse_workspace_access)]
     pub default_workspace_access: WorkspaceAccess,
-    /// The URL people use to reach the server (`https://notes.example.com`);
-    /// with https, session cookies are marked `Secure`.
-    #[arg(long, env = "TANDEM_PUBLIC_URL")]
-    pub public_url: Option<String>,
 }
 
 /// Workspace access as a flag value: `None` is `none`.
@@ -157,7 +156,7 @@ fn parse_workspace_access(raw: &str) -> Result<WorkspaceAccess, String> {
 impl AccessFlags {
     /// The access settings these flags make.
     pub fn settings(&self) -> AccessSettings {
-        AccessSettings { open: self.open, default_workspace: self.default_workspace_access.0, public_url: self.public_url.clone() }
+        AccessSettings { open: self.open, default_workspace: self.default_workspace_access.0 }
     }
 }
 
@@ -170,6 +169,16 @@ pub struct Security {
     /// without an `Origin` header (non-browser clients) are allowed.
     #[arg(long, env = "TANDEM_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = AllowedOrigin::parse)]
     pub allowed_origins: Vec<AllowedOrigin>,
+    /// The URL people use to reach the server (`https://notes.example.com`,
+    /// optionally with a path). Requests for any other host get 421; with
+    /// https, session cookies are `Secure` and HSTS is sent.
+    #[arg(long, env = "TANDEM_PUBLIC_URL", value_parser = PublicUrl::parse)]
+    pub public_url: Option<PublicUrl>,
+    /// Reverse proxies (addresses or networks, comma-separated: `127.0.0.1,10.0.0.0/8`)
+    /// whose `Forwarded` / `X-Forwarded-For` headers name the client; from
+    /// any other peer those headers are ignored.
+    #[arg(long, env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',', value_parser = TrustedProxies::parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// A browser origin allowed besides the server's own, normalized to

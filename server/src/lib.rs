@@ -46,6 +46,7 @@ use config::Settings;
 use conn::admission::Admission;
 use doc::Rooms;
 use http::origin::OriginPolicy;
+use http::public_url::PublicUrl;
 use http::state::AppState;
 use metrics::Metrics;
 use prometheus_client::registry::Registry;
@@ -71,7 +72,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
     let header_timeout = settings.limits.handshake_timeout();
-    let public_url = settings.access.public_url.clone();
+    let public_url = settings.security.public_url.clone();
     let state = state(store.clone(), directory, settings, shutdown.clone())?;
     announce_setup(&state, public_url, &listener).await?;
     let addr = listener.local_addr()?;
@@ -84,11 +85,11 @@ pub async fn run(
 }
 
 /// Prints and logs the setup link if the store has no account (accounts mode).
-async fn announce_setup(state: &AppState, public_url: Option<String>, listener: &TcpListener) -> std::io::Result<()> {
+async fn announce_setup(state: &AppState, public_url: Option<PublicUrl>, listener: &TcpListener) -> std::io::Result<()> {
     let token = state.workspace.people().start_setup().await.map_err(std::io::Error::other)?;
     let Some(token) = token else { return Ok(()) };
     let base = match public_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
+        Some(url) => url.to_string(),
         None => format!("http://{}", listener.local_addr()?),
     };
     let url = format!("{base}/setup?token={token}");
@@ -116,6 +117,8 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
         shutdown,
         tasks,
         origins: OriginPolicy::new(&settings.security, metrics.clone()),
+        public_url: settings.security.public_url.clone(),
+        proxies: http::forwarded::TrustedProxies::new(settings.security.trusted_proxies.clone()),
         metrics,
         registry: Arc::new(registry),
     })

@@ -266,14 +266,15 @@ fn new_core(doc: &Doc, read_only: bool) -> SessionCore {
     if read_only { core.presumed_read_only() } else { core }
 }
 
-/// `ws(s)://<this host>/ws/<id>`, with `?token=<link>` for a share link's connection.
+/// `ws(s)://<this host><prefix>/ws/<id>`, with `?token=<link>` for a share link's connection.
 fn socket_url(id: &DocId, link: Option<&str>) -> String {
     let location = window().location();
     let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
     let host = location.host().unwrap_or_default();
+    let path = crate::base::url(&format!("/ws/{id}"));
     match link {
-        Some(token) => format!("{scheme}://{host}/ws/{id}?token={}", js_sys::encode_uri_component(token)),
-        None => format!("{scheme}://{host}/ws/{id}"),
+        Some(token) => format!("{scheme}://{host}{path}?token={}", js_sys::encode_uri_component(token)),
+        None => format!("{scheme}://{host}{path}"),
     }
 }
 

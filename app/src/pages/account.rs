@@ -35,7 +35,7 @@ fn AccountView(me: Me) -> impl IntoView {
     let hydrated = super::hydrated();
     view! {
         <main class="page" data-testid="account" data-state=move || if hydrated.get() { "ready" } else { "loading" }>
-            <p><a href="/">"← Back to the workspace"</a></p>
+            <p><a href=crate::base::url("/")>"← Back to the workspace"</a></p>
             <header class="page-head">
                 <div>
                     <h1>"Account"</h1>

@@ -17,8 +17,8 @@ pub(super) fn AccountMenu(me: Me) -> impl IntoView {
                 <span class="who">{me.username.clone()}</span>
             </summary>
             <div class="menu">
-                <a href="/account">"Account"</a>
-                {me.admin.then(|| view! { <a href="/admin">"Members"</a> })}
+                <a href=crate::base::url("/account")>"Account"</a>
+                {me.admin.then(|| view! { <a href=crate::base::url("/admin")>"Members"</a> })}
                 <SignOutButton/>
             </div>
         </details>

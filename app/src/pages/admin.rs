@@ -23,7 +23,7 @@ pub fn Admin() -> impl IntoView {
                         <main class="page" data-testid="admin">
                             <h1>"Members"</h1>
                             <p>"Only administrators can manage members."</p>
-                            <p><a href="/">"Back to the workspace"</a></p>
+                            <p><a href=crate::base::url("/")>"Back to the workspace"</a></p>
                         </main>
                     }.into_any(),
                     Err(e) if Failure::of(&e) == Failure::SignIn => view! { <GoSignIn/> }.into_any(),
@@ -39,7 +39,7 @@ fn AdminView(me: Me) -> impl IntoView {
     let hydrated = super::hydrated();
     view! {
         <main class="page" data-testid="admin" data-state=move || if hydrated.get() { "ready" } else { "loading" }>
-            <p><a href="/">"← Back to the workspace"</a></p>
+            <p><a href=crate::base::url("/")>"← Back to the workspace"</a></p>
             <h1>"Members"</h1>
             <Members me=me.username/>
             <Invites/>

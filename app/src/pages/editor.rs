@@ -40,7 +40,7 @@ pub fn Editor() -> impl IntoView {
                     (_, Err(e)) if Failure::of(&e) == Failure::SignIn => view! { <GoSignIn/> }.into_any(),
                     (_, Err(e)) if Failure::of(&e) == Failure::Other => view! {
                         <main class="page"><h1>"The document could not be opened"</h1>
-                            <p><a href="/">"Back to the workspace"</a></p></main>
+                            <p><a href=crate::base::url("/")>"Back to the workspace"</a></p></main>
                     }.into_any(),
                     _ => view! { <super::NotFound/> }.into_any(),
                 }
@@ -142,7 +142,7 @@ pub(super) fn EditorView(
                     // No way to the workspace: a link guest may see only this document.
                     view! { <span class="brand">"Tandem"</span> }.into_any()
                 } else {
-                    view! { <a href="/" class="brand" aria-label="Tandem: back to the workspace">"Tandem"</a> }.into_any()
+                    view! { <a href=crate::base::url("/") class="brand" aria-label="Tandem: back to the workspace">"Tandem"</a> }.into_any()
                 }}
                 // Before the title, whose width absorbs the changing status texts:
                 // nothing to the left of the buttons changes size, so they never move.

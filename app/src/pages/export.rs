@@ -9,7 +9,7 @@ use tandem_sync::DocId;
 #[component]
 pub(super) fn ExportMenu(doc: DocId, owner: bool) -> impl IntoView {
     let id = doc.to_string();
-    let href = move |format: &str| format!("/api/docs/{doc}/export?format={format}");
+    let href = move |format: &str| crate::base::url(&format!("/api/docs/{doc}/export?format={format}"));
     view! {
         <details class="account-menu export-menu" data-testid="doc-menu">
             <summary>"Document"</summary>

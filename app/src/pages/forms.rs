@@ -93,9 +93,9 @@ fn copy_text(text: &str) -> bool {
 /// `path` (`/s/…`, `/invite/…`) as a full URL on this site.
 pub(super) fn full_url(path: &str) -> String {
     #[cfg(feature = "hydrate")]
-    return format!("{}{path}", window().location().origin().unwrap_or_default());
+    return format!("{}{}", window().location().origin().unwrap_or_default(), crate::base::url(path));
     #[cfg(not(feature = "hydrate"))]
-    return path.to_owned();
+    return crate::base::url(path);
 }
 
 /// API data the browser loads once the page has hydrated, and again on

@@ -38,14 +38,20 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
+/// The router's base: the site's prefix in the browser, where paths carry
+/// it; none on the server, which sees paths with the prefix taken off.
+fn router_base() -> std::borrow::Cow<'static, str> {
+    if cfg!(feature = "hydrate") { crate::base::get() } else { "".into() }
+}
+
 /// The root component: metadata, stylesheet and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/tandem.css"/>
+        <Stylesheet id="leptos" href=crate::base::url("/pkg/tandem.css")/>
         <Title text="Tandem"/>
-        <Router>
+        <Router base=router_base()>
             <Routes fallback=NotFound>
                 // Async: the first paint already holds the data, readable before the wasm loads.
                 <Route path=StaticSegment("") view=workspace::Workspace ssr=SsrMode::Async/>
@@ -68,7 +74,7 @@ fn NotFound() -> impl IntoView {
     view! {
         <main class="page">
             <h1>"Not found"</h1>
-            <p><a href="/">"Back to the workspace"</a></p>
+            <p><a href=crate::base::url("/")>"Back to the workspace"</a></p>
         </main>
     }
 }

@@ -28,33 +28,39 @@ impl Failure {
 }
 
 /// `/signin?next=<this page>`: signing in brings the person back here.
-pub(super) fn signin_href() -> String {
+fn signin_path() -> String {
     let location = use_location();
     let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+    let path = crate::base::strip(&path);
     let search = search.trim_start_matches('?');
     let here = if search.is_empty() { path } else { format!("{path}?{search}") };
     format!("/signin?next={}", encode_component(&here))
+}
+
+/// The sign-in link that brings the person back here, under the site's prefix.
+pub(super) fn signin_href() -> String {
+    crate::base::url(&signin_path())
 }
 
 /// Sends the person to sign in (and back here afterwards): a redirect while
 /// the server renders the page, a navigation in the browser.
 #[component]
 pub(super) fn GoSignIn() -> impl IntoView {
-    let href = signin_href();
+    let path = signin_path();
+    let href = crate::base::url(&path);
     #[cfg(feature = "ssr")]
     leptos_axum::redirect(&href);
-    let to = href.clone();
-    Effect::new(move || go(&to));
+    Effect::new(move || go(&path));
     view! { <main class="page"><p><a href=href>"Sign in to continue"</a></p></main> }
 }
 
-/// Loads `href` as a new page (after a sign-in or sign-out: every page's data
-/// changes). Only the browser navigates; on the server this does nothing.
-pub(super) fn go(href: &str) {
+/// Loads the site's `path` as a new page (after a sign-in or sign-out: every
+/// page's data changes). Only the browser navigates; on the server this does nothing.
+pub(super) fn go(path: &str) {
     #[cfg(feature = "hydrate")]
-    let _ = window().location().set_href(href);
+    let _ = window().location().set_href(&crate::base::url(path));
     #[cfg(not(feature = "hydrate"))]
-    let _ = href;
+    let _ = path;
 }
 
 /// Where to go after signing in: `next` if it is a path on this site, else `/`.

@@ -17,7 +17,7 @@ pub fn Trash() -> impl IntoView {
     view! {
         <Title text="Trash · Tandem"/>
         <main class="page" data-testid="trash" data-state=move || if hydrated.get() { "ready" } else { "loading" }>
-            <p><a href="/">"← Back to the workspace"</a></p>
+            <p><a href=crate::base::url("/")>"← Back to the workspace"</a></p>
             <h1>"Trash"</h1>
             <p class="lede">"Deleted documents stay here until they are restored or deleted for good."</p>
             <ErrorText error/>

@@ -29,7 +29,7 @@ pub fn Workspace() -> impl IntoView {
                     <p class="lede">"Write documents together, live."</p>
                 </div>
                 <div class="head-actions">
-                    <a href="/trash" data-testid="trash-link">"Trash"</a>
+                    <a href=crate::base::url("/trash") data-testid="trash-link">"Trash"</a>
                     <ImportButton error=import_error imported/>
                     <NewDocButton/>
                     <Suspense>
@@ -50,7 +50,7 @@ pub fn Workspace() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <p class="page-foot"><a href="/api/export" download="" data-testid="export-all">"Export everything (.zip)"</a></p>
+            <p class="page-foot"><a href=crate::base::url("/api/export") download="" data-testid="export-all">"Export everything (.zip)"</a></p>
         </main>
     }
 }
@@ -63,7 +63,7 @@ pub fn Workspace() -> impl IntoView {
 fn refetch_on_changes(docs: Resource<Result<Vec<DocSummary>, ServerFnError>>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    let Ok(source) = web_sys::EventSource::new("/api/events") else { return };
+    let Ok(source) = web_sys::EventSource::new(&crate::base::url("/api/events")) else { return };
     let refetch = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| docs.refetch());
     source.set_onmessage(Some(refetch.as_ref().unchecked_ref()));
     source.set_onopen(Some(refetch.as_ref().unchecked_ref()));
@@ -116,7 +116,7 @@ fn DocList(docs: Vec<DocSummary>, now: RwSignal<Option<f64>>) -> impl IntoView {
         <ul class="doc-list" data-testid="doc-list">
             {docs.into_iter().map(|doc| view! {
                 <li>
-                    <a href=format!("/d/{}", doc.id) class:untitled=doc.title.trim().is_empty()>{doc.name().to_owned()}</a>
+                    <a href=crate::base::url(&format!("/d/{}", doc.id)) class:untitled=doc.title.trim().is_empty()>{doc.name().to_owned()}</a>
                     <span class="doc-meta">
                         {access_label(doc.role, &doc.owner).map(|label| view! { <span class="muted access">{label}</span> })}
                         <Updated ms=doc.updated_at utc=doc.updated iso=doc.updated_iso now/>

@@ -108,7 +108,7 @@ struct IssuedToken {
 
 /// `status` with the account and the session cookie that signs it in.
 fn signed_in_response(app: &AppState, status: StatusCode, signed: SignedIn) -> Response {
-    let cookie = session_cookie(&signed.token, app.workspace.people().settings().secure_cookies());
+    let cookie = session_cookie(&signed.token, app.public_url.as_ref());
     (status, [(header::SET_COOKIE, cookie)], Json(signed.account)).into_response()
 }
 
@@ -127,7 +127,7 @@ async fn sign_in(State(app): State<AppState>, JsonBody(body): JsonBody<SignIn>) 
 /// Signs out: ends the session and closes its sockets.
 async fn sign_out(State(app): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     app.workspace.people().sign_out(&caller).await?;
-    let cookie = session_cookie("", app.workspace.people().settings().secure_cookies());
+    let cookie = session_cookie("", app.public_url.as_ref());
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 

@@ -3,6 +3,7 @@
 //! `Set-Cookie`; the redirect of signed-out page views to `/signin`.
 
 use crate::http::error::ApiError;
+use crate::http::public_url::PublicUrl;
 use crate::http::state::AppState;
 use crate::workspace::people::SESSION_LIFETIME;
 use crate::workspace::{Caller, Presented};
@@ -44,13 +45,17 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// `Set-Cookie` for a new session with `token` (empty and expired: signing out).
-pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+pub fn session_cookie(token: &str, public: Option<&PublicUrl>) -> HeaderValue {
     let max_age = if token.is_empty() { 0 } else { SESSION_LIFETIME.as_secs() as i64 };
+    let path = match public.map(PublicUrl::base) {
+        Some(base) if !base.is_empty() => base.to_owned(),
+        _ => "/".to_owned(),
+    };
     let cookie = Cookie::build((SESSION_COOKIE, token.to_owned()))
-        .path("/")
+        .path(path)
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(secure)
+        .secure(public.is_some_and(PublicUrl::https))
         .max_age(cookie::time::Duration::seconds(max_age))
         .build();
     HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
@@ -71,7 +76,8 @@ pub async fn pages_guard(State(app): State<AppState>, request: Request, next: Ne
         Ok(_) => {
             let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
             let next = url_encode(target);
-            Redirect::to(&format!("/signin?next={next}")).into_response()
+            let prefix = app.public_url.as_ref().map_or("", |p| p.base());
+            Redirect::to(&format!("{prefix}/signin?next={next}")).into_response()
         }
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -98,13 +104,15 @@ mod tests {
     }
 
     #[test]
-    fn the_session_cookie_is_http_only_lax_and_secure_when_asked() {
-        let set = session_cookie("t", false);
+    fn the_session_cookie_is_http_only_lax_and_secure_over_https() {
+        let set = session_cookie("t", None);
         let set = set.to_str().unwrap();
         assert!(set.starts_with("tandem_session=t;") && set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-        assert!(!set.contains("Secure"));
-        assert!(session_cookie("t", true).to_str().unwrap().contains("Secure"));
-        assert!(session_cookie("", false).to_str().unwrap().contains("Max-Age=0"));
+        assert!(!set.contains("Secure") && set.contains("Path=/;"), "{set}");
+        let https = PublicUrl::parse("https://notes.example/team").unwrap();
+        let set = session_cookie("t", Some(&https));
+        assert!(set.to_str().unwrap().contains("Secure") && set.to_str().unwrap().contains("Path=/team"), "{set:?}");
+        assert!(session_cookie("", None).to_str().unwrap().contains("Max-Age=0"));
     }
 
     #[test]

@@ -40,13 +40,18 @@ pub fn provide_page_policy() {
     }
 }
 
+/// HSTS for a server reached over https: browsers use https only, for a year.
+const HSTS: &str = "max-age=31536000";
+
 /// Adds the security headers to every response of `router`; a page's own
 /// policy (with its nonce) is kept, any other response gets the nonce-free one.
-pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+/// `https`: the server is reached over https (its public URL says so), so HSTS is sent.
+pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>, https: bool) -> Router<S> {
     let fixed = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
     let default_policy = HeaderValue::from_str(&policy(None)).unwrap_or_else(|_| unreachable!("ASCII policy"));
+    let router = if https { router.layer(fixed(header::STRICT_TRANSPORT_SECURITY, HSTS)) } else { router };
     router
         .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(fixed(header::REFERRER_POLICY, "same-origin"))

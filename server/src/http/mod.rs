@@ -13,8 +13,9 @@
 //! - [`pages`]: the pages' server functions, served by the workspace.
 //! - [`site_files`]: the site's static files, from disk or built into the binary.
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators.
-//! - [`origin`], [`headers`]: the `Origin` check; security headers and the pages'
-//!   Content Security Policy.
+//! - [`origin`], [`headers`], [`public_url`]: the `Origin` check; security
+//!   headers and the pages' Content Security Policy; the `Host` check against
+//!   `--public-url`; [`forwarded`]: the client's address behind trusted proxies.
 //! - [`owner_scope`]: each page request under a reactive owner of its own.
 //! - [`state`]: what every handler shares.
 
@@ -27,12 +28,14 @@ pub mod api_transfer;
 pub mod api_trash;
 pub mod auth;
 pub mod error;
+pub mod forwarded;
 pub mod headers;
 pub mod json;
 pub mod ops;
 pub mod origin;
 pub mod owner_scope;
 pub mod pages;
+pub mod public_url;
 pub mod site_files;
 pub mod state;
 pub mod ws;
@@ -62,11 +65,30 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(site(&state))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
+    let public = state.public_url.clone();
     let router = Router::new()
         .route("/ws/{doc_id}", get(ws::handler))
         .merge(http)
-        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard));
-    headers::secure(router).with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard))
+        .layer(axum::middleware::from_fn_with_state(public.clone(), public_url::guard));
+    let router = headers::secure(router, public.as_ref().is_some_and(|p| p.https())).with_state(state);
+    under_prefix(router, public.as_ref().map_or("", |p| p.base()))
+}
+
+/// `router` served under the public URL's path prefix as well as at the
+/// root: a proxy may pass `/notes/d/abc` as it is or strip it to `/d/abc`,
+/// and handlers see `/d/abc` either way (the prefix is taken off before routing).
+fn under_prefix(router: Router, prefix: &str) -> Router {
+    use tower::ServiceExt;
+    if prefix.is_empty() {
+        return router;
+    }
+    let prefix: Arc<str> = prefix.into();
+    let strip = move |mut request: axum::extract::Request| {
+        public_url::strip_prefix(&prefix, request.uri_mut());
+        request
+    };
+    Router::new().fallback_service(router.map_request(strip))
 }
 
 /// The server-rendered pages, their server functions and the site's files.
@@ -74,8 +96,10 @@ fn site(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
     let backend: SharedPageData = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
+    let prefix = app::base::Prefix(state.public_url.as_ref().map_or("", |p| p.base()).to_owned());
     let context = move || {
         leptos::context::provide_context(backend.clone());
+        leptos::context::provide_context(prefix.clone());
         headers::provide_page_policy();
     };
     let pages = Router::new()

@@ -11,6 +11,7 @@
 
 use crate::config::{AllowedOrigin, Security};
 use crate::http::error::ApiError;
+use crate::http::public_url::PublicUrl;
 use crate::metrics::Metrics;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -22,13 +23,15 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct OriginPolicy {
     allowed: Arc<[AllowedOrigin]>,
+    /// With a public URL, the server's own origin is its origin, scheme included.
+    public: Option<PublicUrl>,
     metrics: Arc<Metrics>,
 }
 
 impl OriginPolicy {
     /// The policy of `security`; refusals are counted in `metrics`.
     pub fn new(security: &Security, metrics: Arc<Metrics>) -> Self {
-        OriginPolicy { allowed: security.allowed_origins.clone().into(), metrics }
+        OriginPolicy { allowed: security.allowed_origins.clone().into(), public: security.public_url.clone(), metrics }
     }
 
     /// Whether a request with these headers may go on.
@@ -36,7 +39,11 @@ impl OriginPolicy {
         let Some(origin) = headers.get(header::ORIGIN) else { return true };
         let Ok(origin) = origin.to_str() else { return false };
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).or(authority);
-        same_origin(origin, host) || self.allowed.iter().any(|a| a.as_str().eq_ignore_ascii_case(origin))
+        let own = match &self.public {
+            Some(public) => public.accepts_origin(origin),
+            None => same_origin(origin, host),
+        };
+        own || self.allowed.iter().any(|a| a.as_str().eq_ignore_ascii_case(origin))
     }
 }
 
@@ -86,7 +93,7 @@ mod tests {
 
     fn policy(allowed: &[&str]) -> OriginPolicy {
         let allowed_origins = allowed.iter().map(|a| AllowedOrigin::parse(a).unwrap()).collect();
-        OriginPolicy::new(&Security { allowed_origins }, Arc::default())
+        OriginPolicy::new(&Security { allowed_origins, ..Security::default() }, Arc::default())
     }
 
     fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
@@ -115,6 +122,15 @@ mod tests {
         assert!(p.permits(&headers(Some("https://app.example"), "tandem.internal:3000"), None));
         assert!(p.permits(&headers(Some("http://LOCALHOST:8080"), "tandem.internal:3000"), None));
         assert!(!p.permits(&headers(Some("http://app.example"), "tandem.internal:3000"), None));
+    }
+
+    #[test]
+    fn with_a_public_url_its_origin_is_the_own_one_scheme_included() {
+        let public_url = Some(PublicUrl::parse("https://notes.example").unwrap());
+        let p = OriginPolicy::new(&Security { public_url, ..Security::default() }, Arc::default());
+        assert!(p.permits(&headers(Some("https://notes.example"), "notes.example"), None));
+        assert!(!p.permits(&headers(Some("http://notes.example"), "notes.example"), None));
+        assert!(p.permits(&headers(None, "notes.example"), None));
     }
 
     #[test]

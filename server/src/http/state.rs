@@ -4,6 +4,8 @@ use crate::conn::admission::Admission;
 use crate::config::Limits;
 use crate::metrics::Metrics;
 use crate::http::origin::OriginPolicy;
+use crate::http::forwarded::TrustedProxies;
+use crate::http::public_url::PublicUrl;
 use crate::workspace::Workspace;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -30,6 +32,10 @@ pub struct AppState {
     pub tasks: TaskTracker,
     /// Which browser origins may open sockets and change things.
     pub origins: OriginPolicy,
+    /// The URL people reach the server at, if configured: the only host it answers.
+    pub public_url: Option<PublicUrl>,
+    /// The reverse proxies whose forwarding headers name the client.
+    pub proxies: TrustedProxies,
     /// The server's metrics (also reachable from every room).
     pub metrics: Arc<Metrics>,
     /// Every metric, the store's included, for `/metrics`. Filled before the

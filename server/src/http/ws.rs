@@ -61,7 +61,7 @@ pub async fn handler(
     let caller = app.workspace.people().caller(presented(&headers, query.token)).await?;
     let role = app.workspace.admit(&caller, &id).await?;
     let upgrade = upgrade.map_err(|e| ApiError::new(e.status(), "websocket_required", e.body_text()))?;
-    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let ip = peer.map(|Extension(ConnectInfo(addr))| app.proxies.client(addr.ip(), &headers));
     let ticket = app.admission.admit(ip, &id).map_err(|refused| {
         app.metrics.limit_exceeded(refused.name());
         refusal(refused)

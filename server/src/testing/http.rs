@@ -47,17 +47,20 @@ impl Answer {
     }
 }
 
-/// Sends one request with `headers` (besides Host, Connection and Content-Length).
+/// Sends one request with `headers` (besides Connection and Content-Length;
+/// `Host` is the URL's unless `headers` has one).
 pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http url");
     let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut stream = TcpStream::connect(host).await.expect("connect http");
+    let named = headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("host")).map(|(_, value)| *value);
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        named.unwrap_or(host),
         body.len()
     );
-    for (name, value) in headers {
+    for (name, value) in headers.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("host")) {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");

@@ -39,20 +39,12 @@ pub struct AccessSettings {
     pub open: bool,
     /// What every member may do with a new document (`None`: nothing).
     pub default_workspace: Option<Role>,
-    /// The URL people reach the server at, if configured; with https,
-    /// session cookies carry `Secure`.
-    pub public_url: Option<String>,
 }
 
 impl AccessSettings {
     /// Open mode: no accounts.
     pub fn open() -> Self {
-        AccessSettings { open: true, default_workspace: Some(Role::Editor), public_url: None }
-    }
-
-    /// Whether session cookies carry `Secure`.
-    pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+        AccessSettings { open: true, default_workspace: Some(Role::Editor) }
     }
 
     /// Accounts mode with the defaults: members may edit new documents.

@@ -21,6 +21,7 @@ mod keepalive;
 mod limits;
 mod metrics;
 mod page_view;
+mod proxy;
 mod rooms;
 mod security;
 mod sharing;

@@ -41,7 +41,7 @@ async fn a_websocket_from_a_foreign_origin_is_refused_with_403() {
 async fn configured_origins_may_connect_and_others_may_not() {
     let dir = tempfile::tempdir().unwrap();
     let allowed = ["https://notes.example", "http://localhost:8080"];
-    let security = Security { allowed_origins: allowed.iter().map(|o| AllowedOrigin::parse(o).unwrap()).collect() };
+    let security = Security { allowed_origins: allowed.iter().map(|o| AllowedOrigin::parse(o).unwrap()).collect(), ..Security::default() };
     let server = TestServer::start_with(dir.path(), Settings { security, ..Settings::default() }).await;
     let url = server.ws_url(&doc_id("allowed"));
 

@@ -23,6 +23,11 @@ pub const PASSWORD_SUFFIX: &str = "-long-password";
 /// Starts a server in accounts mode over `dir`, with the administrator `ada`
 /// and the members `bob` and `cy` created as `tandem user add` would.
 pub async fn accounts_server(dir: &Path) -> TestServer {
+    accounts_server_with(dir, Settings { access: AccessSettings::accounts(), ..Settings::default() }).await
+}
+
+/// Like [`accounts_server`], with `settings` (which should be in accounts mode).
+pub async fn accounts_server_with(dir: &Path, settings: Settings) -> TestServer {
     let store = SqliteStore::open(dir).expect("open store");
     for (name, admin) in [("ada", true), ("bob", false), ("cy", false)] {
         let hash = server::accounts::Password::new(format!("{name}{PASSWORD_SUFFIX}")).unwrap().hash();
@@ -30,7 +35,7 @@ pub async fn accounts_server(dir: &Path) -> TestServer {
     }
     server::store::Store::close(&store);
     drop(store);
-    TestServer::start_with(dir, Settings { access: AccessSettings::accounts(), ..Settings::default() }).await
+    TestServer::start_with(dir, settings).await
 }
 
 /// Sends `method path` as `who`, with a JSON `body` if given.
