@@ -19,7 +19,7 @@ use std::time::Duration;
 
 /// Tandem: write documents together, live.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "tandem", version, about)]
+#[command(name = "tandem", version = version_line(), about)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "TANDEM_ADDR", default_value = "127.0.0.1:3000")]
@@ -50,6 +50,15 @@ pub struct Config {
     /// Something to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// What `tandem --version` prints after the name: the release and the store
+/// schema it writes (it opens stores of that schema and older ones).
+pub fn version_line() -> &'static str {
+    static LINE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("{} (store schema {})", env!("CARGO_PKG_VERSION"), crate::store::SCHEMA_VERSION)
+    });
+    &LINE
 }
 
 /// What `tandem` does instead of serving when given a subcommand.

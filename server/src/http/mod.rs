@@ -11,6 +11,7 @@
 //!   extractor, and the redirect of signed-out page views.
 //! - [`ws`]: `GET /ws/{id}` — admits, upgrades and hands a socket to [`crate::conn`].
 //! - [`pages`]: the pages' server functions, served by the workspace.
+//! - [`site_files`]: the site's static files, from disk or built into the binary.
 //! - [`ops`]: `/healthz`, `/readyz` and `/metrics` for operators, and the
 //!   router of the separate metrics listener.
 //! - [`pagination`]: pages of the document list.
@@ -46,6 +47,7 @@ pub mod pages;
 pub mod pagination;
 pub mod public_url;
 pub mod rate;
+pub mod site_files;
 pub mod state;
 pub mod streams;
 pub mod ws;
@@ -116,16 +118,19 @@ fn site(state: &AppState) -> Router<AppState> {
         leptos::context::provide_context(prefix.clone());
         headers::provide_page_policy();
     };
-    Router::new()
+    let pages = Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), move || app::shell(leptos.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell));
+    site_files::layer(pages, site_files::choose(&state.leptos))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(owner_scope::own_owner))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::pages_guard))
 }
 
 /// Leptos settings: from the `LEPTOS_*` variables cargo-leptos sets, or, in a
-/// plain `cargo` build, the site files under `LEPTOS_SITE_ROOT` (default `target/site`).
+/// plain `cargo` build, the site files under `LEPTOS_SITE_ROOT` (default
+/// `target/site`). Where that directory does not exist, the site's files are
+/// served from the copy built into the binary (see [`site_files`]).
 pub fn leptos_options() -> std::io::Result<LeptosOptions> {
     let by_cargo_leptos =
         option_env!("LEPTOS_OUTPUT_NAME").is_some() || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();

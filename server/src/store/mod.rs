@@ -25,7 +25,7 @@ mod sqlite;
 mod versions;
 
 pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, Trashed, UserInfo};
-pub use sqlite::{Copied, Restored, SqliteStore};
+pub use sqlite::{Copied, Restored, SCHEMA_VERSION, SqliteStore};
 pub use versions::{ChainEnd, NewVersion, VersionKind, VersionMeta};
 
 use tandem_sync::DocId;

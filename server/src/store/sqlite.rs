@@ -25,7 +25,7 @@ const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 5;
 /// Most operations committed in one transaction; more wait for the next commit.
 const MAX_BATCH: usize = 4096;
 /// First pause after a failed commit; it doubles on each failure in a row.
@@ -341,7 +341,7 @@ fn lock_dir(dir: &Path) -> Result<File, StoreError> {
 fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     if !is_blank(conn) {
         check_ours(conn, path)?;
-        return migrate(conn);
+        return migrate(conn, path);
     }
     conn.execute_batch(&format!(
         "BEGIN; {SCHEMA} {ACCESS_SCHEMA} {VERSIONS_SCHEMA} PRAGMA application_id = {APP_ID}; \
@@ -350,9 +350,16 @@ fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Brings a store of an older schema up to [`SCHEMA_VERSION`], one version per transaction.
-fn migrate(conn: &Connection) -> Result<(), StoreError> {
+/// Brings the store at `path`, of an older schema, up to [`SCHEMA_VERSION`],
+/// one version per transaction, after keeping a verified copy of it as it was
+/// beside it (see [`backup::keep_before_upgrade`]).
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let kept = backup::keep_before_upgrade(conn, path, SCHEMA_VERSION)?;
+    tracing::info!(from = version, to = SCHEMA_VERSION, copy = %kept.display(), "store schema upgrade: kept a copy of the store as it was");
     for (from, sql) in MIGRATIONS.iter().filter(|(from, _)| *from >= version) {
         conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {}; COMMIT;", from + 1))?;
         tracing::info!(from, to = from + 1, "store schema migrated");

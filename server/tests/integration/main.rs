@@ -13,6 +13,7 @@ mod backpressure;
 mod backup;
 mod bad_input;
 mod crash;
+mod deploy;
 mod disk;
 mod fault;
 mod history;

@@ -72,6 +72,19 @@ impl SqliteStore {
     }
 }
 
+/// Copies the store `conn` holds open at `db`, about to be upgraded to schema
+/// `to`, to `tandem.db.before-schema-TO` beside it: verified and synced
+/// before it gets that name. Where an earlier upgrade (or one cut short) left
+/// that name, the new copy gets the time appended instead; nothing is replaced.
+pub(super) fn keep_before_upgrade(conn: &Connection, db: &Path, to: i64) -> Result<PathBuf, StoreError> {
+    let temp = temp_beside(db)?;
+    copy_into(conn, &temp)?;
+    let name = with_suffix(db, &format!(".before-schema-{to}"));
+    let dest = if name.exists() { with_suffix(&name, &format!("-{}", timestamp())) } else { name };
+    install(temp, &dest, false)?;
+    Ok(dest)
+}
+
 /// Opens `path` read-only after checking that it is an undamaged Tandem store.
 fn open_checked(path: &Path) -> Result<Connection, StoreError> {
     if !path.is_file() {
