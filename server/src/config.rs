@@ -308,7 +308,7 @@ pub struct Limits {
     #[arg(long, env = "TANDEM_MAX_EVENT_STREAMS_PER_IP", default_value_t = 16)]
     pub max_event_streams_per_ip: usize,
     /// Most documents one account may own, in the trash included; creating
-    /// one more gets 403 `too_many_documents`. Not applied in open mode (one
+    /// one more gets 507 `too_many_documents`. Not applied in open mode (one
     /// person; `--max-store-bytes` bounds it). 0: no limit.
     #[arg(long, env = "TANDEM_MAX_DOCS_PER_USER", default_value_t = 10_000)]
     pub max_docs_per_user: u64,

@@ -109,7 +109,7 @@ impl From<WorkspaceError> for ApiError {
             WorkspaceError::NoSuchUser => ApiError::new(StatusCode::NOT_FOUND, "no_such_user", e.to_string()),
             WorkspaceError::InviteInvalid => ApiError::new(StatusCode::NOT_FOUND, "invite_invalid", e.to_string()),
             WorkspaceError::BadSetupToken => ApiError::new(StatusCode::FORBIDDEN, "bad_setup_token", e.to_string()),
-            WorkspaceError::TooManyDocuments => ApiError::new(StatusCode::FORBIDDEN, "too_many_documents", e.to_string()),
+            WorkspaceError::TooManyDocuments => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "too_many_documents", e.to_string()),
             WorkspaceError::StoreFull => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "store_full", e.to_string()),
             other => ApiError::internal(other),
         }

@@ -132,12 +132,12 @@ async fn an_account_owns_at_most_its_quota_of_documents() {
         assert_eq!(call(&server, &bob, "POST", "/api/docs", Some(serde_json::json!({}))).await.status, 201);
     }
     let refused = call(&server, &bob, "POST", "/api/docs", Some(serde_json::json!({}))).await;
-    assert_eq!(refused.status, 403);
+    assert_eq!(refused.status, 507);
     assert_eq!(refused.json()["error"]["code"], "too_many_documents");
     // Opening a new document on a WebSocket would create one too.
     let token = common::team::token_of(&server, "bob").await;
     let url = common::team::ws_with_token(&server, &doc_id("ws"), &token);
-    assert_eq!(Client::try_open(&url, &[]).await.err().expect("refused").0, 403);
+    assert_eq!(Client::try_open(&url, &[]).await.err().expect("refused").0, 507);
     // Someone else still may.
     let cy = sign_in(&server, "cy").await;
     assert_eq!(call(&server, &cy, "POST", "/api/docs", Some(serde_json::json!({}))).await.status, 201);
