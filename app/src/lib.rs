@@ -13,10 +13,12 @@
 //!   journal storage — around the sync state machine `tandem_sync::session`.
 //! - [`text_diff`]: the smallest change between two versions of a text; [`lines`]: where
 //!   lines start in a UTF-16 text, kept up to date across edits (for the caret mirror).
-//! - [`markdown`]: the preview renderer (safe by construction); [`unified_diff`]: the
+//! - [`markdown`]: the preview renderer (safe by construction), which shows only this
+//!   server's [`attachment`] images; [`unified_diff`]: the
 //!   server's diff between versions, laid over the whole older text for the history panel.
 
 pub mod api;
+pub mod attachment;
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "hydrate")]

@@ -3,20 +3,35 @@
 //! Document text is untrusted. Instead of sanitizing HTML after the fact, the
 //! renderer never lets markup through: raw HTML in the text is shown as text,
 //! links keep only safe schemes, and images are shown as their alt text (so a
-//! preview never loads anything from elsewhere). The HTML writer escapes every
-//! text and attribute value, so the output contains only the tags it writes.
+//! preview never loads anything from elsewhere) — except this server's own
+//! attachments (`/api/docs/{id}/attachments/{aid}`, see [`crate::attachment`]),
+//! shown as images under the sub-path prefix ([`crate::base::url`]). The HTML
+//! writer escapes every text and attribute value, so the output contains only
+//! the tags it writes.
 
+use crate::{attachment, base};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
 /// Renders `markdown` to safe HTML.
 pub fn render(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    // Whether each open image is shown (an attachment) or is its description;
+    // images nest inside an image's description, so a stack.
+    let mut shown: Vec<bool> = Vec::new();
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
             Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
         }
-        Event::Start(Tag::Image { .. }) => Event::Start(Tag::Emphasis),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            let show = attachment::is_path(&dest_url);
+            shown.push(show);
+            if !show {
+                return Event::Start(Tag::Emphasis);
+            }
+            Event::Start(Tag::Image { link_type, dest_url: base::url(&dest_url).into(), title, id })
+        }
+        Event::End(TagEnd::Image) if shown.pop() == Some(true) => Event::End(TagEnd::Image),
         Event::End(TagEnd::Image) => Event::End(TagEnd::Emphasis),
         other => other,
     });
@@ -41,6 +56,9 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
 #[cfg(test)]
 mod tests {
     use super::render;
+
+    /// An attachment id of the right shape.
+    const AID: &str = "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU";
 
     #[test]
     fn renders_markdown() {
@@ -73,6 +91,44 @@ mod tests {
         let html = render("![a cat](https://tracker.example/pixel.png \"t\")");
         assert!(!html.contains("<img") && !html.contains("tracker"), "{html}");
         assert!(html.contains("<em>a cat</em>"), "{html}");
+    }
+
+    #[test]
+    fn only_this_servers_attachments_are_shown_as_images() {
+        let html = render(&format!("![a \"cat\"](/api/docs/abc/attachments/{AID})"));
+        assert_eq!(html, format!("<p><img src=\"/api/docs/abc/attachments/{AID}\" alt=\"a &quot;cat&quot;\" /></p>\n"));
+        for other in [
+            format!("https://evil.example/api/docs/abc/attachments/{AID}"),
+            format!("//evil.example/api/docs/abc/attachments/{AID}"),
+            format!("/api/docs/abc/attachments/{AID}?x"),
+            format!("/api/docs/abc/export"),
+            "data:image/png;base64,AAAA".to_owned(),
+        ] {
+            let html = render(&format!("![pic]({other})"));
+            assert!(!html.contains("<img"), "{other}: {html}");
+            assert!(html.contains("<em>pic</em>"), "{other}: {html}");
+        }
+    }
+
+    #[test]
+    fn an_image_inside_a_description_is_judged_on_its_own() {
+        let shown = format!("/api/docs/abc/attachments/{AID}");
+        let html = render(&format!("![outer ![inner]({shown})](https://evil.example/x.png) after"));
+        assert!(!html.contains("evil") && html.contains("<em>"), "{html}");
+        let html = render(&format!("![a ![b](https://evil.example/x.png) c]({shown}) after"));
+        assert!(html.starts_with("<p><img src=") && !html.contains("evil") && html.contains(" after</p>"), "{html}");
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    #[test]
+    fn attachment_images_go_under_the_sub_path() {
+        use leptos::prelude::{Owner, provide_context};
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_context(crate::base::Prefix("/notes".into()));
+            let html = render(&format!("![x](/api/docs/abc/attachments/{AID})"));
+            assert!(html.contains(&format!("src=\"/notes/api/docs/abc/attachments/{AID}\"")), "{html}");
+        });
     }
 
     #[test]
