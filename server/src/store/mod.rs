@@ -11,6 +11,7 @@
 //!   tokens, invites; who may see each document — and what they store.
 //! - `sqlite/accounts.rs`, `sqlite/access.rs`: those traits on the SQLite store.
 //! - `versions`: what a document's versions are stored as; `sqlite/versions.rs` reads them.
+//! - `attachments`: a document's images and their formats; `sqlite/attachments.rs` stores them.
 //! - `monitor`: what the writer reports while it works, for `/readyz` and
 //!   `/metrics`, and whether the store takes new writes ([`Intake`]).
 //!
@@ -20,11 +21,13 @@
 //! `Open` again, so a failing disk costs no memory and loses nothing.
 
 mod accounts;
+mod attachments;
 mod monitor;
 mod sqlite;
 mod versions;
 
 pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, Trashed, UserInfo};
+pub use attachments::{Attachment, ImageType};
 pub use sqlite::{Copied, Restored, SCHEMA_VERSION, SqliteStore};
 pub use versions::{ChainEnd, NewVersion, VersionKind, VersionMeta};
 
@@ -48,7 +51,7 @@ pub struct DocMeta {
     pub excerpt: String,
     /// Unix time in milliseconds of the last stored change.
     pub updated_at: i64,
-    /// Bytes stored for the document (snapshot plus log).
+    /// Bytes stored for the document (snapshot plus log, and its attachments).
     pub size: u64,
 }
 
@@ -162,8 +165,14 @@ pub trait Store: Send + Sync + 'static {
     fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq;
     /// Queues the creation of an empty `doc` (a no-op if it exists).
     fn create(&self, doc: &DocId) -> Seq;
-    /// Queues the deletion for good of every row of `doc`: content, versions, access.
+    /// Queues the deletion for good of every row of `doc`: content, versions,
+    /// attachments, access.
     fn purge(&self, doc: &DocId) -> Seq;
+    /// Queues `attachment` of `doc` (a no-op if `doc` has one with its id
+    /// already), creating the document if needed.
+    fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq;
+    /// Attachment `id` of `doc`, if it is stored.
+    fn attachment(&self, doc: &DocId, id: &str) -> Result<Option<Attachment>, StoreError>;
     /// Queues a version of `doc`; its id is the returned [`Seq`].
     fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq;
     /// Queues the removal of versions `ids` of `doc`, each merged into the

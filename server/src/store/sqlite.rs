@@ -1,7 +1,7 @@
 //! The embedded SQLite store: one writer thread with group commit, one reader.
 
 use super::monitor::Monitor;
-use super::{ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
+use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 mod access;
 mod accounts;
+mod attachments;
 mod backup;
 mod versions;
 
@@ -25,7 +26,7 @@ const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 /// Most operations committed in one transaction; more wait for the next commit.
 const MAX_BATCH: usize = 4096;
 /// First pause after a failed commit; it doubles on each failure in a row.
@@ -146,8 +147,9 @@ CREATE TABLE IF NOT EXISTS trash (
 /// What turns a store of schema `version` into the next one; applied in
 /// order when an older store opens. A store written before version 2 lists
 /// its documents without an excerpt until each is next snapshotted; version 3
-/// adds accounts, version 4 sessions, tokens and access, version 5 versions.
-const MIGRATIONS: [(i64, &str); 4] = [
+/// adds accounts, version 4 sessions, tokens and access, version 5 versions,
+/// version 6 attachments.
+const MIGRATIONS: [(i64, &str); 5] = [
     (1, "ALTER TABLE docs ADD COLUMN excerpt TEXT NOT NULL DEFAULT '';"),
     (
         2,
@@ -157,6 +159,7 @@ const MIGRATIONS: [(i64, &str); 4] = [
     ),
     (3, ACCESS_SCHEMA),
     (4, VERSIONS_SCHEMA),
+    (5, attachments::SCHEMA),
 ];
 
 /// One queued write, in [`Seq`] order.
@@ -167,6 +170,7 @@ enum Op {
     Version { seq: Seq, doc: DocId, version: Box<NewVersion>, at: i64 },
     Purge { seq: Seq, doc: DocId },
     Thin { seq: Seq, doc: DocId, ids: Vec<i64> },
+    Attach { seq: Seq, doc: DocId, attachment: Box<Attachment>, at: i64 },
 }
 
 impl Op {
@@ -177,6 +181,7 @@ impl Op {
                 Op::Append { data, .. } => data.len(),
                 Op::Compact { snapshot, .. } => snapshot.len(),
                 Op::Version { version, .. } => version.recorded.data.len() + version.recorded.state_vector.len(),
+                Op::Attach { attachment, .. } => attachment.bytes.len(),
                 Op::Create { .. } | Op::Purge { .. } | Op::Thin { .. } => 0,
             }
     }
@@ -185,7 +190,8 @@ impl Op {
         match self {
             Op::Append { doc, .. } | Op::Compact { doc, .. } | Op::Create { doc, .. } | Op::Version { doc, .. }
             | Op::Purge { doc, .. }
-            | Op::Thin { doc, .. } => doc,
+            | Op::Thin { doc, .. }
+            | Op::Attach { doc, .. } => doc,
         }
     }
 
@@ -193,7 +199,8 @@ impl Op {
         match self {
             Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } | Op::Version { seq, .. }
             | Op::Purge { seq, .. }
-            | Op::Thin { seq, .. } => *seq,
+            | Op::Thin { seq, .. }
+            | Op::Attach { seq, .. } => *seq,
         }
     }
 }
@@ -344,8 +351,9 @@ fn check_or_init(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         return migrate(conn, path);
     }
     conn.execute_batch(&format!(
-        "BEGIN; {SCHEMA} {ACCESS_SCHEMA} {VERSIONS_SCHEMA} PRAGMA application_id = {APP_ID}; \
-         PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        "BEGIN; {SCHEMA} {ACCESS_SCHEMA} {VERSIONS_SCHEMA} {} PRAGMA application_id = {APP_ID}; \
+         PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;",
+        attachments::SCHEMA
     ))?;
     Ok(())
 }
@@ -564,6 +572,10 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
         Op::Version { seq, doc, version, at } => versions::insert(tx, *seq, doc, version, *at)?,
         Op::Purge { doc, .. } => purge(tx, doc)?,
         Op::Thin { doc, ids, .. } => versions::thin(tx, doc, ids)?,
+        Op::Attach { doc, attachment, at, .. } => {
+            upsert_doc(tx, doc, *at, 0)?;
+            attachments::insert(tx, doc, attachment, *at)?;
+        }
     }
     Ok(())
 }
@@ -571,7 +583,7 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
 /// Deletes every row of `doc`. The store runs with `secure_delete`, so the
 /// freed pages are overwritten, not just unlinked.
 fn purge(tx: &Transaction<'_>, doc: &DocId) -> rusqlite::Result<()> {
-    for table in ["updates WHERE doc_id", "docs WHERE id", "versions WHERE doc", "access WHERE doc", "members WHERE doc", "links WHERE doc", "trash WHERE doc"] {
+    for table in ["updates WHERE doc_id", "docs WHERE id", "versions WHERE doc", "access WHERE doc", "members WHERE doc", "links WHERE doc", "trash WHERE doc", "attachments WHERE doc_id"] {
         tx.prepare_cached(&format!("DELETE FROM {table} = ?1"))?.execute([doc.as_str()])?;
     }
     Ok(())
@@ -598,7 +610,10 @@ fn to_meta((id, title, excerpt, updated_at, size): MetaRow) -> Result<DocMeta, S
     Ok(DocMeta { id, title, excerpt, updated_at, size: size.max(0) as u64 })
 }
 
-const META_COLUMNS: &str = "SELECT id, title, excerpt, updated_at, size FROM docs";
+/// A document's size in a listing counts its attachments too (so
+/// `--max-store-bytes`, measured from listings, counts them).
+const META_COLUMNS: &str = "SELECT id, title, excerpt, updated_at,
+    size + coalesce((SELECT sum(a.size) FROM attachments a WHERE a.doc_id = docs.id), 0) FROM docs";
 
 impl Store for SqliteStore {
     fn append(&self, doc: &DocId, update: Bytes) -> Seq {
@@ -629,6 +644,15 @@ impl Store for SqliteStore {
     fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
         let doc = doc.clone();
         self.enqueue(|seq| Op::Thin { seq, doc, ids })
+    }
+
+    fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq {
+        let (doc, at) = (doc.clone(), now_ms());
+        self.enqueue(|seq| Op::Attach { seq, doc, attachment: Box::new(attachment), at })
+    }
+
+    fn attachment(&self, doc: &DocId, id: &str) -> Result<Option<Attachment>, StoreError> {
+        self.read(|conn| attachments::read(conn, doc, id))
     }
 
     fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError> {
