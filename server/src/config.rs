@@ -214,7 +214,8 @@ impl AllowedOrigin {
 }
 
 /// Largest body of any HTTP request but an update upload (`POST
-/// /api/docs/{id}/update`, capped by `--max-message-bytes`): API JSON and the
+/// /api/docs/{id}/update`, capped by `--max-message-bytes`), an import (the
+/// same) and an attachment (`--max-attachment-bytes`): API JSON and the
 /// pages' server functions are small. A larger body gets 413.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -287,8 +288,9 @@ pub struct Limits {
     /// 0 turns the limit off.
     #[arg(long, env = "TANDEM_MAX_CREATES_PER_MIN", default_value_t = 60)]
     pub max_creates_per_min: u32,
-    /// Update uploads (`POST /api/docs/{id}/update`) one client address may
-    /// send per minute, up to as many at once; past it: 429. 0: no limit.
+    /// Uploads of updates and attachments (`POST /api/docs/{id}/update`,
+    /// `POST /api/docs/{id}/attachments`, counted together) one client
+    /// address may send per minute, up to as many at once; past it: 429. 0: no limit.
     #[arg(long, env = "TANDEM_MAX_UPLOADS_PER_MIN", default_value_t = 600)]
     pub max_uploads_per_min: u32,
     /// Markdown imports one client address may send per minute, up to as
@@ -319,6 +321,11 @@ pub struct Limits {
     /// working. 0 (the default): no limit but the disk.
     #[arg(long, env = "TANDEM_MAX_STORE_BYTES", default_value_t = 0)]
     pub max_store_bytes: u64,
+    /// Largest image attachment (`POST /api/docs/{id}/attachments`), in
+    /// bytes; a larger body gets 413 `attachment_too_large` and nothing is
+    /// stored. The body limit of that route alone is raised to this.
+    #[arg(long, env = "TANDEM_MAX_ATTACHMENT_BYTES", default_value_t = 10 << 20)]
+    pub max_attachment_bytes: usize,
 }
 
 impl Default for Limits {

@@ -21,8 +21,9 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tower_http::limit::RequestBodyLimitLayer;
 
-/// The API routes; `max_body` caps update bodies, [`MAX_FORM_BYTES`] every other body.
-pub fn router(max_body: usize) -> Router<AppState> {
+/// The API routes; `max_body` caps update bodies, `max_attachment` attachments,
+/// [`MAX_FORM_BYTES`] every other body.
+pub fn router(max_body: usize, max_attachment: usize) -> Router<AppState> {
     Router::new()
         .route("/docs", get(list).post(create))
         .route("/events", get(events))
@@ -37,6 +38,7 @@ pub fn router(max_body: usize) -> Router<AppState> {
         // Added after the layer above, so that only their own, larger limit applies.
         .route("/docs/{id}/update", post(update).layer(DefaultBodyLimit::max(max_body)))
         .merge(crate::http::api_transfer::router(max_body))
+        .merge(crate::http::api_attachments::router(max_attachment))
 }
 
 /// The document id in a path, or 400.

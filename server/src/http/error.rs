@@ -111,6 +111,7 @@ impl From<WorkspaceError> for ApiError {
             WorkspaceError::BadSetupToken => ApiError::new(StatusCode::FORBIDDEN, "bad_setup_token", e.to_string()),
             WorkspaceError::TooManyDocuments => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "too_many_documents", e.to_string()),
             WorkspaceError::StoreFull => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "store_full", e.to_string()),
+            WorkspaceError::UnsupportedImage => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", e.to_string()),
             other => ApiError::internal(other),
         }
     }

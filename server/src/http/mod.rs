@@ -5,7 +5,7 @@
 //! - [`accept`]: the accept loop (header timeout, TCP_NODELAY, graceful shutdown).
 //! - [`api`]: the JSON API under `/api` for documents; [`api_people`] for
 //!   accounts, sessions, tokens and invites; [`api_sharing`] for a document's
-//!   access and share links; [`api_history`] for versions; [`api_trash`] for deleting and the trash; [`api_transfer`] for export and import, [`zip_export`] for the archive of everything; [`error`] is their
+//!   access and share links; [`api_history`] for versions; [`api_trash`] for deleting and the trash; [`api_transfer`] for export and import, [`api_attachments`] for a document's images, [`zip_export`] for the archive of everything; [`error`] is their
 //!   error type, [`json`] their body extractor.
 //! - [`auth`]: credentials (session cookie, bearer token), the caller
 //!   extractor, and the redirect of signed-out page views.
@@ -29,6 +29,7 @@
 pub mod accept;
 pub mod access_log;
 pub mod api;
+pub mod api_attachments;
 pub mod api_history;
 pub mod api_people;
 pub mod api_sharing;
@@ -74,7 +75,7 @@ use tower_http::timeout::TimeoutLayer;
 pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.limits.http_timeout_secs);
     let http = Router::new()
-        .nest("/api", api::router(state.limits.max_message_bytes))
+        .nest("/api", api::router(state.limits.max_message_bytes, state.limits.max_attachment_bytes))
         .merge(ops::router())
         .merge(site(&state))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate::guard))

@@ -37,7 +37,8 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 pub enum Action {
     /// Creating a document: `POST /api/docs` or the pages' `create_doc`.
     Create,
-    /// Uploading an update: `POST /api/docs/{id}/update`.
+    /// Uploading an update or an attachment: `POST /api/docs/{id}/update`,
+    /// `POST /api/docs/{id}/attachments`.
     Upload,
     /// Importing a Markdown file: `POST /api/docs/import`.
     Import,
@@ -59,7 +60,7 @@ impl Action {
             "/api/docs/import" => Some(Action::Import),
             "/api/session" | "/api/setup" | "/api/join" => Some(Action::SignIn),
             _ if path.starts_with("/_fn/create_doc") => Some(Action::Create),
-            _ if path.starts_with("/api/docs/") && path.ends_with("/update") => Some(Action::Upload),
+            _ if path.starts_with("/api/docs/") && (path.ends_with("/update") || path.ends_with("/attachments")) => Some(Action::Upload),
             _ => None,
         }
     }
@@ -80,7 +81,7 @@ impl Action {
 pub struct ClientRates {
     /// Document creations.
     pub creates: u32,
-    /// Update uploads.
+    /// Update and attachment uploads.
     pub uploads: u32,
     /// Imports.
     pub imports: u32,
@@ -238,6 +239,8 @@ mod tests {
         assert_eq!(Action::of(&Method::GET, "/api/docs"), None);
         assert_eq!(Action::of(&Method::POST, "/_fn/create_doc12345"), Some(Action::Create));
         assert_eq!(Action::of(&Method::POST, "/api/docs/abc/update"), Some(Action::Upload));
+        assert_eq!(Action::of(&Method::POST, "/api/docs/abc/attachments"), Some(Action::Upload));
+        assert_eq!(Action::of(&Method::GET, "/api/docs/abc/attachments/x"), None);
         assert_eq!(Action::of(&Method::POST, "/api/docs/import"), Some(Action::Import));
         assert_eq!(Action::of(&Method::POST, "/api/session"), Some(Action::SignIn));
         assert_eq!(Action::of(&Method::PUT, "/api/me/password"), Some(Action::SignIn));

@@ -13,12 +13,14 @@
 //! - [`retention`]: which automatic versions are thinned out as they age.
 //! - [`trash`]: deleting a document, the trash, deleting for good.
 //! - [`transfer`]: export as Markdown or HTML; import of Markdown.
+//! - [`attachments`]: images attached to a document.
 //! - [`history`]: versions — listed, read, compared, named, restored — and
 //!   the task that records automatic ones.
 //!
 //! Every operation takes the [`Caller`]. A document the caller may not see is
 //! [`WorkspaceError::NotFound`], exactly like one that does not exist.
 
+pub mod attachments;
 pub mod caller;
 pub mod history;
 mod ids;
@@ -109,6 +111,9 @@ pub enum WorkspaceError {
     /// The store holds as much as it may (`--max-store-bytes`).
     #[error("the server's storage is full; nothing more can be stored until space is freed")]
     StoreFull,
+    /// An attachment that is not a PNG, JPEG, GIF or WebP image (by its bytes).
+    #[error("an attachment is a PNG, JPEG, GIF or WebP image; SVG and other files are not accepted")]
+    UnsupportedImage,
 }
 
 impl From<LoadError> for WorkspaceError {
