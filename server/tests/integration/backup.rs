@@ -25,7 +25,8 @@ async fn tandem<S: AsRef<OsStr>>(args: &[S]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-async fn backup(data_dir: &Path, dest: &Path, force: bool) -> (bool, String) {
+/// `tandem backup DEST --data-dir DATA_DIR`, with `--force` if `force`.
+pub(crate) async fn backup(data_dir: &Path, dest: &Path, force: bool) -> (bool, String) {
     let mut args = vec![OsStr::new("backup"), dest.as_os_str(), OsStr::new("--data-dir"), data_dir.as_os_str()];
     if force {
         args.push(OsStr::new("--force"));
@@ -33,7 +34,8 @@ async fn backup(data_dir: &Path, dest: &Path, force: bool) -> (bool, String) {
     tandem(&args).await
 }
 
-async fn restore(from: &Path, data_dir: &Path) -> (bool, String) {
+/// `tandem restore FROM --data-dir DATA_DIR`.
+pub(crate) async fn restore(from: &Path, data_dir: &Path) -> (bool, String) {
     tandem(&[OsStr::new("restore"), from.as_os_str(), OsStr::new("--data-dir"), data_dir.as_os_str()]).await
 }
 

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use common::{Client, Ended, TestServer, api_text, doc_id, request};
 use server::config::{Limits, Settings};
 use tandem_sync::close;
-use server::store::{ChainEnd, DocMeta, Headline, NewVersion, Seq, SqliteStore, Store, StoreError, StoredDoc, VersionMeta};
+use server::store::{Attachment, ChainEnd, DocMeta, Headline, NewVersion, Seq, SqliteStore, Store, StoreError, StoredDoc, VersionMeta};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -198,6 +198,12 @@ impl Store for GatedStore {
     }
     fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
         self.inner.thin_versions(doc, ids)
+    }
+    fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq {
+        self.inner.add_attachment(doc, attachment)
+    }
+    fn attachment(&self, doc: &DocId, id: &str) -> Result<Option<Attachment>, StoreError> {
+        self.inner.attachment(doc, id)
     }
     fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError> {
         self.inner.versioned_docs()

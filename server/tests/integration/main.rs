@@ -9,6 +9,7 @@ mod common;
 
 mod accounts;
 mod api;
+mod attachments;
 mod backpressure;
 mod backup;
 mod bad_input;

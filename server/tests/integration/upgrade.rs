@@ -1,5 +1,6 @@
 //! A store written by an earlier release opens in this one with nothing lost:
-//! it is migrated in place, once, after a copy of it as it was is kept.
+//! it is migrated in place, once, after a copy of it as it was is kept, and
+//! takes what this release adds (attachments, schema 6).
 //!
 //! Each `tests/fixtures/store-schema-N.db` is `tandem backup` of a store
 //! that a release writing schema N served, taken while it served: a titled
@@ -76,6 +77,18 @@ async fn assert_documents(server: &TestServer, fixture: &Fixture) {
     }
 }
 
+/// The first bytes of a PNG image: enough to be one.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n upgraded";
+
+/// Attaches [`PNG`] to the fixture's titled document (the table schema 6
+/// added); its URL.
+async fn assert_takes_attachments(server: &TestServer, fixture: &Fixture) -> String {
+    let url = server.http(&format!("/api/docs/{}/attachments", fixture.titled.0));
+    let answer = crate::common::send("POST", &url, &[("Content-Type", "image/png")], PNG).await;
+    assert_eq!(answer.status, 201, "schema {}: {:?}", fixture.schema, answer.json());
+    answer.json()["url"].as_str().expect("url").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_earlier_store_opens_with_its_documents_after_a_copy_is_kept() {
     for fixture in &FIXTURES {
@@ -83,6 +96,7 @@ async fn every_earlier_store_opens_with_its_documents_after_a_copy_is_kept() {
         install(fixture.schema, dir.path());
         let server = TestServer::start(dir.path(), Limits::default()).await;
         assert_documents(&server, fixture).await;
+        let image = assert_takes_attachments(&server, fixture).await;
         server.stop().await;
         assert_eq!(user_version(&dir.path().join("tandem.db")), SCHEMA_VERSION, "migrated to this release's schema");
         let kept = kept_copies(dir.path());
@@ -92,6 +106,7 @@ async fn every_earlier_store_opens_with_its_documents_after_a_copy_is_kept() {
         // Opened again, the store is current: no second copy, nothing lost.
         let server = TestServer::start(dir.path(), Limits::default()).await;
         assert_documents(&server, fixture).await;
+        assert_eq!(get(&server.http(&image)).await, (200, PNG.to_vec()), "schema {}", fixture.schema);
         server.stop().await;
         assert_eq!(kept_copies(dir.path()).len(), 1, "schema {}: no second upgrade", fixture.schema);
     }
