@@ -1,6 +1,6 @@
 //! Deleting a document: its sockets close with 4404, it leaves every list and
 //! answers 404; it comes back from the trash whole; deleted for good, no byte
-//! of it is left in the database files.
+//! of it — its text, its image attachments — is left in the database files.
 
 use crate::common::team::{As, accounts_server, call, sign_in};
 use crate::common::{Client, Ended, PATIENCE, TestServer, doc_id, get, request};
@@ -16,6 +16,13 @@ fn stored_anywhere(dir: &Path, marker: &str) -> bool {
     ["tandem.db", "tandem.db-wal"].iter().any(|file| {
         std::fs::read(dir.join(file)).is_ok_and(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
     })
+}
+
+/// Attaches a PNG image carrying `marker` to `doc`.
+async fn attach(base: &str, doc: &str, marker: &str) {
+    let png = [&b"\x89PNG\r\n\x1a\n"[..], marker.as_bytes()].concat();
+    let (status, _) = crate::common::request_typed("POST", &format!("{base}/api/docs/{doc}/attachments"), "image/png", &png).await;
+    assert_eq!(status, 201);
 }
 
 /// The ids in the trash.
@@ -39,6 +46,8 @@ async fn a_deleted_document_is_gone_from_view_comes_back_whole_and_is_erased_for
     writer.pump_until(|c| c.acked(n)).await;
     let (status, _) = crate::common::post_json(&format!("{base}/api/docs/{doc}/versions"), r#"{"label":"kept"}"#).await;
     assert_eq!(status, 201);
+    let picture = format!("picture-{}", rand::random::<u64>());
+    attach(&base, &doc, &picture).await;
 
     assert_eq!(request("DELETE", &format!("{base}/api/docs/{doc}"), None).await.0, 204);
     assert_eq!(writer.until_closed().await, Ended::Closed(close::DELETED));
@@ -58,6 +67,7 @@ async fn a_deleted_document_is_gone_from_view_comes_back_whole_and_is_erased_for
     assert!(trash_ids(&base).await.is_empty());
     assert_eq!(get(&format!("{base}/api/docs/{doc}/versions")).await.0, 404);
     assert!(!stored_anywhere(dir.path(), &marker), "the text is still in the database files");
+    assert!(!stored_anywhere(dir.path(), &picture), "the image is still in the database files");
     server.stop().await;
 }
 
@@ -96,6 +106,7 @@ async fn what_outstays_the_trash_days_is_deleted_for_good() {
     writer.append("old news").await;
     let n = writer.request_ack().await;
     writer.pump_until(|c| c.acked(n)).await;
+    attach(&base, &doc, "old picture").await;
     assert_eq!(request("DELETE", &format!("{base}/api/docs/{doc}"), None).await.0, 204);
     server.stop().await;
 
@@ -109,5 +120,6 @@ async fn what_outstays_the_trash_days_is_deleted_for_good() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!stored_anywhere(dir.path(), "old news"));
+    assert!(!stored_anywhere(dir.path(), "old picture"));
     server.stop().await;
 }
