@@ -216,3 +216,24 @@ async fn a_trashed_documents_images_are_404_come_back_with_it_and_leave_no_byte_
     assert_eq!(fetch(&base, &As::Nobody, &other).await.status, 200, "another document's images stay");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_store_refuses_an_attachment_with_507_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), Limits { max_store_bytes: 4 << 10, ..Limits::default() }).await;
+    let base = server.http("");
+    let doc = new_doc(&base).await;
+    let small = uploaded(&base, &doc, &image(FORMATS[0].0, "fits")).await;
+    let refused = upload(&base, &As::Nobody, &doc, &image(FORMATS[0].0, &"x".repeat(8 << 10))).await;
+    assert_eq!((refused.status, refused.json()["error"]["code"].as_str()), (507, Some("store_full")));
+    // The attachments stored count against the limit: the store is full of them.
+    let filler = upload(&base, &As::Nobody, &doc, &image(FORMATS[1].0, &"y".repeat(3 << 10))).await;
+    assert_eq!(filler.status, 201);
+    let over = upload(&base, &As::Nobody, &doc, &image(FORMATS[2].0, &"z".repeat(1 << 10))).await;
+    assert_eq!(over.status, 507, "{:?}", over.json());
+    assert_eq!(fetch(&base, &As::Nobody, &small).await.status, 200, "reads go on");
+    let listed = send("GET", &format!("{base}/api/docs"), &[], b"").await.json();
+    let size = listed[0]["size"].as_u64().unwrap();
+    assert!(((3 << 10)..(8 << 10)).contains(&size), "only what was accepted is stored: {size}");
+    server.stop().await;
+}
