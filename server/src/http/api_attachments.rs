@@ -1,18 +1,25 @@
 //! A document's images: `POST /api/docs/{id}/attachments` (a raw image body)
 //! and `GET /api/docs/{id}/attachments/{aid}`.
+//!
+//! A read takes the usual credentials and also `?token=`, an API or
+//! share-link token in the URL, as the WebSocket endpoint does: an `<img>`
+//! cannot send `Authorization`, and a share link's guest has no cookie. The
+//! access log never writes a URL's query, and `Referrer-Policy: same-origin`
+//! keeps it from other sites.
 
 use crate::http::api::parse_id;
+use crate::http::auth::presented;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::workspace::Caller;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How long a browser may keep an attachment: a year, without asking again.
 /// Its URL names its content (the hash of its bytes), so it never changes;
@@ -49,8 +56,20 @@ async fn upload(State(app): State<AppState>, caller: Caller, Path(id): Path<Stri
     Ok((StatusCode::CREATED, Json(Uploaded { url })))
 }
 
+/// The query of a read: a token, for a reader whose browser cannot send one otherwise.
+#[derive(Debug, Default, Deserialize)]
+struct ReadQuery {
+    token: Option<String>,
+}
+
 /// The attachment's bytes, with the type told at upload; shown inline, never sniffed.
-async fn read(State(app): State<AppState>, caller: Caller, Path((id, aid)): Path<(String, String)>) -> Result<impl IntoResponse, ApiError> {
+async fn read(
+    State(app): State<AppState>,
+    Path((id, aid)): Path<(String, String)>,
+    Query(query): Query<ReadQuery>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let caller = app.workspace.people().caller(presented(&headers, query.token)).await?;
     let attachment = app.workspace.attachment(&caller, &parse_id(&id)?, &aid).await?;
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(attachment.content_type.mime())),

@@ -159,6 +159,10 @@ async fn editors_upload_viewers_may_not_strangers_see_nothing_and_link_guests_re
     let link = call(&server, &bob, "POST", &format!("/api/docs/{doc}/links"), Some(json!({ "role": "viewer" }))).await.json();
     let guest = As::Bearer(link["token"].as_str().unwrap().to_owned());
     assert_eq!(fetch(&base, &guest, &url).await.body, png, "a share link's guest reads");
+    let As::Bearer(token) = &guest else { unreachable!() };
+    let by_query = fetch(&base, &As::Nobody, &format!("{url}?token={token}")).await;
+    assert_eq!((by_query.status, by_query.body), (200, png.clone()), "or with its token in the URL, as an <img> must");
+    assert_eq!(fetch(&base, &As::Nobody, &format!("{url}?token=wrong")).await.status, 401);
     assert_eq!(upload(&base, &guest, &doc, &png).await.status, 403, "a viewer link uploads nothing");
     server.stop().await;
 }
