@@ -40,8 +40,8 @@ const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// has room again. While commits fail the store takes nothing new at all
 /// ([`Intake::Failing`]), so the queue holds at most this, plus the one
 /// message each connection may have had in flight when the intake closed.
-/// A single write larger than this (a big snapshot, an image attachment
-/// under a raised `--max-attachment-bytes`) is still queued.
+/// A single write larger than this (a big snapshot, a large image
+/// attachment) is still queued.
 const MAX_QUEUED_BYTES: usize = 8 << 20;
 /// What an operation counts for in the queue's bytes beyond its payload
 /// (its row, its index entry), so that many small operations are bounded too.

@@ -1,7 +1,7 @@
 //! A failing disk costs memory nothing and loses nothing: a real tmpfs data
 //! directory fills up under a writer; acknowledgements stop, the writer is
 //! paused, the store's queue stays bounded, readers and new clients still
-//! load and read, `/readyz` says why, HTTP updates get 507; once space is
+//! load and read, `/readyz` says why, HTTP updates and attachments get 507; once space is
 //! freed everything resumes by itself and every acknowledged update is
 //! stored. SIGTERM during the failure ends the process in time, and a panic
 //! of the store's writer closes the waiting connections with 1011.
@@ -238,6 +238,11 @@ async fn a_full_disk_pauses_writers_keeps_readers_and_loses_nothing() {
     assert_eq!(status, 507, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("disk_full"));
     assert!(metric(&server, "tandem_store_refused_total").await >= 1.0);
+    // So is an image attachment, before anything is queued.
+    let png = b"\x89PNG\r\n\x1a\n on a full disk";
+    let (status, body) = common::request_typed("POST", &http(&format!("/api/docs/{doc}/attachments")), "image/png", png).await;
+    assert_eq!(status, 507, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("disk_full"));
     // Memory stays bounded: the queue holds no more than its bound and one
     // snapshot of the document (queued just before the disk filled, perhaps).
     let queued = metric(&server, "tandem_store_queue_bytes").await;
