@@ -394,6 +394,23 @@ pub async fn import_markdown(file: web_sys::File) -> ApiResult<Imported> {
     serde_json::from_str(&text).map_err(|_| ApiError { status: 0, code: String::new(), message: UNREADABLE.into() })
 }
 
+/// An image stored as an attachment of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Uploaded {
+    /// Where it is served, under this site (without the site's prefix).
+    pub url: String,
+}
+
+/// Uploads an image `file` as an attachment of `doc`, sent as it is (the
+/// server tells its type from its bytes).
+#[cfg(feature = "hydrate")]
+pub async fn upload_attachment(doc: String, file: web_sys::File) -> ApiResult<Uploaded> {
+    let path = format!("/api/docs/{}/attachments", segment(&doc));
+    let media_type = file.type_();
+    let text = send_raw("POST", &path, Some((media_type.as_str(), file.into()))).await?;
+    serde_json::from_str(&text).map_err(|_| ApiError { status: 0, code: String::new(), message: UNREADABLE.into() })
+}
+
 /// `s` as one path segment.
 fn segment(s: &str) -> String {
     crate::pages::encode_component(s)

@@ -180,6 +180,11 @@ impl Binding {
         self.field.element()
     }
 
+    /// The field's selection (UTF-16 offsets), if it has one.
+    pub(super) fn selection(&self) -> (Option<u32>, Option<u32>) {
+        self.field.selection()
+    }
+
     /// Whether a change from elsewhere is being shown in the field right now.
     pub(super) fn is_splicing(&self) -> bool {
         self.splicing.get()

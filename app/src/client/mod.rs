@@ -12,6 +12,7 @@
 //! - [`binding`]: a text field bound to a shared text, keeping the selection;
 //!   [`input_edit`] reads what one input changed without copying the whole text.
 //! - [`keys`]: undo and redo of one's own changes.
+//! - [`paste`]: images pasted or dropped into the body, uploaded as attachments.
 //! - [`presence`]: this person's name and color, and who else is here.
 //! - [`carets`]: others' carets and selections drawn over the body, measured in
 //!   [`mirror`], the body's invisible line-per-block twin.
@@ -26,6 +27,7 @@ mod input_edit;
 mod journal;
 mod keys;
 mod mirror;
+mod paste;
 mod presence;
 mod socket;
 
@@ -92,6 +94,8 @@ pub struct Fields {
 pub struct Session {
     /// This session, for callbacks scheduled from `&self`.
     me: std::rc::Weak<Session>,
+    /// The document's id.
+    id: String,
     url: String,
     doc: Doc,
     body: Rc<Binding>,
@@ -137,6 +141,7 @@ impl Session {
         });
         let session = Rc::new_cyclic(|me| Session {
             me: me.clone(),
+            id: id.as_str().to_owned(),
             url: socket_url(id, link),
             body: Binding::new(
                 fields.body,
@@ -162,6 +167,7 @@ impl Session {
         session.listen_input(&title_el, |s| &s.title);
         session.bind_keys(&body_el);
         session.track_selection(&body_el);
+        session.accept_images(&body_el);
         session.bind_keys(&title_el);
         session.connect();
         session.watch_silence();
