@@ -1,7 +1,9 @@
 //! Documents in and out of Tandem: a document as Markdown or as one
 //! standalone HTML file, and a Markdown file imported as a new document.
 
-use super::{Caller, Workspace, WorkspaceError};
+use super::{Caller, Workspace, WorkspaceError, people};
+use base64::Engine;
+use std::collections::BTreeSet;
 use crate::store::VersionKind;
 use tandem_sync::{DocId, document};
 
@@ -91,9 +93,39 @@ impl Workspace {
             Format::Html => Download {
                 file_name: format!("{stem}.html"),
                 content_type: "text/html; charset=utf-8",
-                body: standalone_html(&title, &body),
+                body: self.inline_images(id, standalone_html(&title, &body)).await?,
             },
         })
+    }
+
+    /// `html` with the images of document `id`'s own attachments carried in
+    /// it as `data:` URLs, so the file shows them with no server behind it.
+    async fn inline_images(&self, id: &DocId, html: String) -> Result<String, WorkspaceError> {
+        let prefix = format!("src=\"{}", app::attachment::path(id, ""));
+        let aids: BTreeSet<String> = html
+            .match_indices(&prefix)
+            .filter_map(|(at, _)| html.get(at + prefix.len()..)?.split_once('"').map(|(aid, _)| aid.to_owned()))
+            .filter(|aid| app::attachment::is_id(aid))
+            .collect();
+        if aids.is_empty() {
+            return Ok(html);
+        }
+        let (store, doc) = (self.rooms().store().clone(), id.clone());
+        let found = people::blocking(move || {
+            let mut found = Vec::with_capacity(aids.len());
+            for aid in aids {
+                if let Some(attachment) = store.attachment(&doc, &aid)? {
+                    found.push(attachment);
+                }
+            }
+            Ok(found)
+        })
+        .await?;
+        Ok(found.into_iter().fold(html, |html, a| {
+            let data = base64::engine::general_purpose::STANDARD.encode(&a.bytes);
+            let inline = format!("src=\"data:{};base64,{data}\"", a.content_type.mime());
+            html.replace(&format!("src=\"{}\"", app::attachment::path(id, &a.id)), &inline)
+        }))
     }
 
     /// Creates a document from Markdown `text`, owned by the caller, with an

@@ -36,6 +36,33 @@ async fn an_imported_file_exports_as_the_same_text() {
     server.stop().await;
 }
 
+/// A 1×1 PNG.
+const DOT_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\xdacd`\xf8_\x0f\0\x02\x87\x01\x80\xeb\x47\xba\x92\0\0\0\0IEND\xaeB`\x82";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_html_export_carries_the_documents_own_images() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), Settings::default()).await;
+    let base = server.http("");
+    let made = send("POST", &format!("{base}/api/docs"), &[("Content-Type", "application/json")], b"{}").await;
+    let id = made.json()["id"].as_str().unwrap().to_owned();
+    let up = send("POST", &format!("{base}/api/docs/{id}/attachments"), &[], DOT_PNG).await;
+    assert_eq!(up.status, 201, "{:?}", up.json());
+    let url = up.json()["url"].as_str().unwrap().to_owned();
+    let mut writer = crate::common::Client::connect(&server.ws_url(&id)).await;
+    writer.append(&format!("A dot: ![dot]({url})\n")).await;
+    let n = writer.request_ack().await;
+    writer.pump_until(|c| c.acked(n)).await;
+
+    let html = send("GET", &format!("{base}/api/docs/{id}/export?format=html"), &[], b"").await;
+    let page = String::from_utf8(html.body).unwrap();
+    let inline = format!("src=\"data:image/png;base64,{}\"", base64::engine::general_purpose::STANDARD.encode(DOT_PNG));
+    assert!(page.contains(&inline) && page.contains("alt=\"dot\""), "{page}");
+    assert!(!page.contains("/api/docs/"), "no link back to the server");
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_import_is_refused_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
