@@ -36,11 +36,16 @@ pub fn url(path: &str) -> String {
 /// A path of this site as the browser shows it (`/notes/d/abc`), without
 /// the prefix (`/d/abc`): what the routes and `next=` links are written in.
 pub fn strip(path: &str) -> String {
-    let prefix = get();
-    match path.strip_prefix(prefix.as_ref()) {
-        Some("") => "/".to_owned(),
-        Some(rest) if rest.starts_with('/') => rest.to_owned(),
-        _ => path.to_owned(),
+    under(&get(), path).unwrap_or(path).to_owned()
+}
+
+/// What `path` names under `prefix` when `prefix` is its whole first
+/// segments: `/d/abc` for `/notes/d/abc`, `/` for `/notes`; `None` otherwise.
+pub fn under<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
+    match path.strip_prefix(prefix)? {
+        "" => Some("/"),
+        rest if rest.starts_with('/') => Some(rest),
+        _ => None,
     }
 }
 

@@ -76,8 +76,7 @@ pub async fn pages_guard(State(app): State<AppState>, request: Request, next: Ne
         Ok(_) => {
             let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
             let next = url_encode(target);
-            let prefix = app.public_url.as_ref().map_or("", |p| p.base());
-            Redirect::to(&format!("{prefix}/signin?next={next}")).into_response()
+            Redirect::to(&format!("{}/signin?next={next}", app.prefix())).into_response()
         }
         Err(e) => ApiError::from(e).into_response(),
     }

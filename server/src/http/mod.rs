@@ -86,21 +86,21 @@ pub fn app(state: AppState) -> Router {
         .merge(http)
         .layer(axum::middleware::from_fn_with_state(state.origins.clone(), origin::guard))
         .layer(axum::middleware::from_fn_with_state(public.clone(), public_url::guard));
+    let prefix: Arc<str> = state.prefix().into();
     let router = access_log::around(headers::secure(router, public.as_ref().is_some_and(|p| p.https())))
         .layer(axum::middleware::from_fn_with_state(state.proxies.clone(), client::resolve))
         .with_state(state);
-    under_prefix(router, public.as_ref().map_or("", |p| p.base()))
+    under_prefix(router, prefix)
 }
 
 /// `router` served under the public URL's path prefix as well as at the
 /// root: a proxy may pass `/notes/d/abc` as it is or strip it to `/d/abc`,
 /// and handlers see `/d/abc` either way (the prefix is taken off before routing).
-fn under_prefix(router: Router, prefix: &str) -> Router {
+fn under_prefix(router: Router, prefix: Arc<str>) -> Router {
     use tower::ServiceExt;
     if prefix.is_empty() {
         return router;
     }
-    let prefix: Arc<str> = prefix.into();
     let strip = move |mut request: axum::extract::Request| {
         public_url::strip_prefix(&prefix, request.uri_mut());
         request
@@ -113,7 +113,7 @@ fn site(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(app::App);
     let leptos = state.leptos.clone();
     let backend: SharedPageData = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
-    let prefix = app::base::Prefix(state.public_url.as_ref().map_or("", |p| p.base()).to_owned());
+    let prefix = app::base::Prefix(state.prefix().to_owned());
     let context = move || {
         leptos::context::provide_context(backend.clone());
         leptos::context::provide_context(prefix.clone());

@@ -97,12 +97,7 @@ fn normalize(authority: &str, https: bool) -> String {
 /// Takes `prefix` (`/notes`) off the front of `uri`'s path when it is there
 /// as whole segments: `/notes/d/abc?x` becomes `/d/abc?x`, `/notes` becomes `/`.
 pub fn strip_prefix(prefix: &str, uri: &mut Uri) {
-    let path = uri.path();
-    let rest = match path.strip_prefix(prefix) {
-        Some("") => "/",
-        Some(rest) if rest.starts_with('/') => rest,
-        _ => return,
-    };
+    let Some(rest) = app::base::under(prefix, uri.path()) else { return };
     let rest = match uri.query() {
         Some(query) => format!("{rest}?{query}"),
         None => rest.to_owned(),

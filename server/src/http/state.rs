@@ -49,6 +49,13 @@ pub struct AppState {
     pub registry: Arc<Registry>,
 }
 
+impl AppState {
+    /// The path prefix of the public URL: `""` or `/notes`.
+    pub fn prefix(&self) -> &str {
+        self.public_url.as_ref().map_or("", PublicUrl::base)
+    }
+}
+
 impl FromRef<AppState> for OriginPolicy {
     fn from_ref(state: &AppState) -> Self {
         state.origins.clone()

@@ -8,11 +8,10 @@
 
 use crate::backup::{backup, restore};
 use crate::common::process::Process;
-use crate::common::team::{As, accounts_server, call, sign_in};
-use crate::common::{Answer, TestServer, send};
+use crate::common::team::{self, As, accounts_server, call, sign_in};
+use crate::common::{Answer, TestServer, send, stored_anywhere};
 use serde_json::json;
 use server::config::{Limits, Settings};
-use std::path::Path;
 
 /// The magic numbers of each accepted format and the type it is served as.
 const FORMATS: [(&[u8], &str); 4] = [
@@ -32,26 +31,9 @@ fn marker(name: &str) -> String {
     format!("{name}-{:016x}", rand::random::<u64>())
 }
 
-/// Whether `marker` is in any of the store's files.
-fn stored_anywhere(dir: &Path, marker: &str) -> bool {
-    ["tandem.db", "tandem.db-wal"].iter().any(|file| {
-        std::fs::read(dir.join(file)).is_ok_and(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
-    })
-}
-
-/// Sends `method path` to `base` as `who` with a raw `body`.
+/// Sends `method path` to `base` as `who` with a raw `body` (sent as `image/png`, which the server ignores).
 async fn send_as(base: &str, who: &As, method: &str, path: &str, body: &[u8]) -> Answer {
-    let auth;
-    let mut headers: Vec<(&str, &str)> = vec![("Content-Type", "image/png")];
-    match who {
-        As::Nobody => {}
-        As::Cookie(cookie) => headers.push(("Cookie", cookie)),
-        As::Bearer(token) => {
-            auth = format!("Bearer {token}");
-            headers.push(("Authorization", &auth));
-        }
-    }
-    send(method, &format!("{base}{path}"), &headers, body).await
+    team::send_as(&format!("{base}{path}"), who, method, "image/png", body).await
 }
 
 /// Uploads `body` to `doc` as `who`.

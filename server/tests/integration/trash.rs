@@ -3,20 +3,12 @@
 //! of it — its text, its image attachments — is left in the database files.
 
 use crate::common::team::{As, accounts_server, call, sign_in};
-use crate::common::{Client, Ended, PATIENCE, TestServer, doc_id, get, request};
+use crate::common::{Client, Ended, PATIENCE, TestServer, doc_id, get, request, stored_anywhere};
 use serde_json::{Value, json};
 use server::config::Settings;
 use server::workspace::history::VersionTiming;
-use std::path::Path;
 use std::time::Duration;
 use tandem_sync::close;
-
-/// Whether `marker` is in any of the store's files.
-fn stored_anywhere(dir: &Path, marker: &str) -> bool {
-    ["tandem.db", "tandem.db-wal"].iter().any(|file| {
-        std::fs::read(dir.join(file)).is_ok_and(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
-    })
-}
 
 /// Attaches a PNG image carrying `marker` to `doc`.
 async fn attach(base: &str, doc: &str, marker: &str) {

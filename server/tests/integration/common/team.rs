@@ -40,8 +40,14 @@ pub async fn accounts_server_with(dir: &Path, settings: Settings) -> TestServer 
 
 /// Sends `method path` as `who`, with a JSON `body` if given.
 pub async fn call(server: &TestServer, who: &As, method: &str, path: &str, body: Option<serde_json::Value>) -> Answer {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    send_as(&server.http(path), who, method, "application/json", body.as_bytes()).await
+}
+
+/// Sends `method url` as `who` with a `body` of `content_type`.
+pub async fn send_as(url: &str, who: &As, method: &str, content_type: &str, body: &[u8]) -> Answer {
     let auth;
-    let mut headers: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
+    let mut headers: Vec<(&str, &str)> = vec![("Content-Type", content_type)];
     match who {
         As::Nobody => {}
         As::Cookie(cookie) => headers.push(("Cookie", cookie)),
@@ -50,8 +56,7 @@ pub async fn call(server: &TestServer, who: &As, method: &str, path: &str, body:
             headers.push(("Authorization", &auth));
         }
     }
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    send(method, &server.http(path), &headers, body.as_bytes()).await
+    send(method, url, &headers, body).await
 }
 
 /// Signs `name` in with their password; their session cookie.
