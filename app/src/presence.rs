@@ -68,59 +68,6 @@ pub struct Peer {
     pub cursor: Option<Cursor>,
 }
 
-/// A remote caret, placed in the text area's coordinates.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CaretView {
-    /// Whose caret.
-    pub client_id: u64,
-    /// Their name, for the label.
-    pub name: String,
-    /// Their color.
-    pub color: String,
-    /// The caret's position in the body, in UTF-16 code units.
-    pub offset: u32,
-    /// Pixels from the text area's top edge (scroll applied).
-    pub top: f64,
-    /// Pixels from its left edge.
-    pub left: f64,
-    /// The line height.
-    pub height: f64,
-    /// Their selection, as rectangles over the body (empty when they select nothing).
-    pub selection: Vec<Rect>,
-}
-
-impl CaretView {
-    /// Identifies everything shown of this caret: what is drawn of it is redrawn when this changes.
-    pub fn key(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
-        (self.client_id, &self.name, &self.color, self.offset).hash(&mut h);
-        for r in std::iter::once(&Rect { top: self.top, left: self.left, width: 0.0, height: self.height }).chain(&self.selection) {
-            [r.top, r.left, r.width, r.height].map(f64::to_bits).hash(&mut h);
-        }
-        h.finish()
-    }
-}
-
-/// Whole CSS pixels (`12px`): carets need no more, and the browser then
-/// needs no float formatting code.
-pub fn px(v: f64) -> String {
-    format!("{}px", v.round() as i64)
-}
-
-/// A rectangle over the body, in CSS pixels from its top left corner (scroll applied).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rect {
-    /// Pixels from the top edge.
-    pub top: f64,
-    /// Pixels from the left edge.
-    pub left: f64,
-    /// Width.
-    pub width: f64,
-    /// Height.
-    pub height: f64,
-}
-
 /// `s` in upper case. The browser asks JavaScript, whose mapping is the same
 /// Unicode default as Rust's: Rust's own case tables would add about 6 KB
 /// (gzip) to the wasm bundle.

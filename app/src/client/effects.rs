@@ -31,8 +31,14 @@ impl Session {
             Effect::Forget(records) => self.journal.forget(records),
             Effect::FlushSoon => self.flush_soon(),
             Effect::TextChanged => self.place_carets(),
-            Effect::Synced => self.signals.synced.set(true),
-            Effect::ReadOnly(read_only) => self.signals.read_only.set(read_only),
+            Effect::Synced => {
+                self.signals.synced.set(true);
+                self.update_editable();
+            }
+            Effect::ReadOnly(read_only) => {
+                self.signals.read_only.set(read_only);
+                self.update_editable();
+            }
             Effect::Awareness(update) => self.on_awareness(&update),
             Effect::ForgetPeers => self.forget_peers(),
             Effect::PublishPresence => self.publish_presence(),
@@ -45,6 +51,13 @@ impl Session {
             Effect::Save(save) => self.signals.save.set(save),
             Effect::Warn(warning) => leptos::logging::warn!("{warning}"),
         }
+    }
+
+    /// The body is editable once the live document has arrived (so no
+    /// keystroke is lost) and while the server lets this person write.
+    pub(super) fn update_editable(&self) {
+        let editable = self.signals.synced.get_untracked() && !self.signals.read_only.get_untracked();
+        self.body.surface().set_editable(editable);
     }
 
     fn retry_in(&self, after: Duration) {

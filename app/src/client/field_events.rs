@@ -1,59 +1,81 @@
-//! The fields' events: input and composition reach the bindings and the
-//! core; selection, scrolling and resizing move carets.
+//! The events of the page's fields: the surface's hooks (the person's edits,
+//! selection moves, undo, input method compositions, images) and the title's
+//! input and composition events reach the session.
 
-use super::Session;
-use super::binding::Binding;
-use super::LOCAL;
-use std::rc::Rc;
+use super::hooks::Hooks;
+use super::keys::Command;
+use super::{LOCAL, Session};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
 use yrs::Origin;
 
+/// The hooks the body's surface calls, each holding `me` weakly (the
+/// surface lives inside the session); kept alive by `hooks` until the session stops.
+pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object {
+    let object = js_sys::Object::new();
+    let on = |name: &str, f: &JsValue| {
+        let _ = js_sys::Reflect::set(&object, &name.into(), f);
+    };
+    let with = |f: fn(&Session)| {
+        let me = me.clone();
+        Closure::<dyn Fn()>::new(move || if let Some(me) = me.upgrade() { f(&me) })
+    };
+    let edited = {
+        let (me, origin) = (me.clone(), Origin::from(LOCAL));
+        Closure::<dyn Fn(js_sys::Array)>::new(move |edits| {
+            if let Some(me) = me.upgrade() {
+                me.body.on_edited(&me.doc, &origin, &edits);
+            }
+        })
+    };
+    let composing = {
+        let me = me.clone();
+        Closure::<dyn Fn(bool)>::new(move |composing| {
+            let Some(me) = me.upgrade() else { return };
+            if composing {
+                me.core.borrow_mut().composition_started();
+            } else {
+                me.drive(|core| core.composition_ended());
+            }
+        })
+    };
+    let images = {
+        let me = me.clone();
+        Closure::<dyn Fn(js_sys::Array, u32)>::new(move |files: js_sys::Array, at: u32| {
+            if let Some(me) = me.upgrade() {
+                me.take_images(files.iter().filter_map(|f| f.dyn_into().ok()).collect(), at);
+            }
+        })
+    };
+    let selected = with(Session::publish_cursor);
+    let undo = with(|me| me.run(Command::Undo));
+    let redo = with(|me| me.run(Command::Redo));
+    on("edited", edited.as_ref());
+    on("composing", composing.as_ref());
+    on("images", images.as_ref());
+    on("selected", selected.as_ref());
+    on("undo", undo.as_ref());
+    on("redo", redo.as_ref());
+    hooks.hold((edited, composing, images, selected, undo, redo));
+    object
+}
+
 impl Session {
-    /// Applies `el`'s input to its binding (a local transaction), and tells
-    /// the core when an input method composition holds remote updates back.
-    pub(super) fn listen_input(self: &Rc<Self>, el: &web_sys::EventTarget, binding: fn(&Session) -> &Binding) {
+    /// Applies the title's input to its binding (a local transaction), and
+    /// tells the core when an input method composition holds remote updates back.
+    pub(super) fn listen_title(self: &Rc<Self>, el: &web_sys::EventTarget) {
         let me = self.clone();
-        self.hooks.listen(el, "beforeinput", move |_| binding(&me).before_input());
+        self.hooks.listen(el, "beforeinput", move |_| me.title.before_input());
         let me = self.clone();
         let origin = Origin::from(LOCAL);
-        self.hooks.listen(el, "input", move |_| binding(&me).on_input(&me.doc, &origin));
+        self.hooks.listen(el, "input", move |_| me.title.on_input(&me.doc, &origin));
         let me = self.clone();
         self.hooks.listen(el, "compositionstart", move |_| me.core.borrow_mut().composition_started());
         let me = self.clone();
         let origin = Origin::from(LOCAL);
         self.hooks.listen(el, "compositionend", move |_| {
-            binding(&me).on_input(&me.doc, &origin);
+            me.title.on_input(&me.doc, &origin);
             me.drive(|core| core.composition_ended());
-        });
-    }
-
-    /// Shares our caret when it moves, and keeps others' carets in place as we type and scroll.
-    pub(super) fn track_selection(self: &Rc<Self>, el: &web_sys::EventTarget) {
-        // Our own caret moving does not move anyone else's; typing and scrolling do.
-        for event in ["select", "keyup", "mouseup", "input", "focus", "scroll"] {
-            let me = self.clone();
-            self.hooks.listen(el, event, move |ev: web_sys::Event| {
-                if me.body.is_splicing() {
-                    return; // a remote change being shown, inside its transaction
-                }
-                let kind = ev.type_();
-                if kind != "scroll" {
-                    me.publish_cursor();
-                }
-                if kind == "input" || kind == "scroll" {
-                    me.place_carets();
-                }
-            });
-        }
-    }
-
-    /// Places carets again whenever the body's box changes size (window
-    /// resized, preview shown or hidden): the text wraps differently.
-    pub(super) fn follow_resizes(self: &Rc<Self>, el: &web_sys::Element) {
-        let me = Rc::downgrade(self);
-        self.hooks.observe_resizes(el, move |_| {
-            if let Some(me) = me.upgrade() {
-                me.place_carets();
-            }
         });
     }
 }

@@ -1,5 +1,5 @@
 //! What a session holds in the browser besides its socket — event listeners,
-//! periodic timers, a resize observer — and lets go of when it stops. The
+//! periodic timers, callbacks handed to JavaScript — and lets go of when it stops. The
 //! editor page's reactive state is disposed when the page is left; a
 //! session whose callbacks outlived it would write to disposed signals,
 //! which panics (and the panic traps the wasm instance).
@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{Element, Event, EventTarget, ResizeObserver};
+use web_sys::{Event, EventTarget};
 
 /// Everything a session has hooked into the browser, undone by [`Hooks::stop`].
 #[derive(Default)]
@@ -48,17 +48,9 @@ impl Hooks {
         }
     }
 
-    /// Calls `resized` whenever `el`'s box changes size, until the session stops.
-    pub(super) fn observe_resizes(&self, el: &Element, resized: impl FnMut(js_sys::Array) + 'static) {
-        let handler = Closure::<dyn FnMut(js_sys::Array)>::new(resized);
-        let Ok(observer) = ResizeObserver::new(handler.as_ref().unchecked_ref()) else {
-            return leptos::logging::warn!("carets will not follow resizes");
-        };
-        observer.observe(el);
-        self.on_stop(move || {
-            observer.disconnect();
-            free_later(handler);
-        });
+    /// Keeps `value` (a callback handed to JavaScript) alive until the session stops.
+    pub(super) fn hold<T: 'static>(&self, value: T) {
+        self.on_stop(move || set_timeout(move || drop(value), Duration::ZERO));
     }
 
     /// Undoes every hook; later callbacks find [`Hooks::stopped`]. Idempotent.

@@ -1,4 +1,5 @@
-//! Keyboard handling of the bound fields: undo and redo of one's own changes.
+//! Undo and redo of one's own changes: the title's keys and menu commands
+//! here, the body's through its surface's hooks.
 
 use super::Session;
 use leptos::prelude::GetUntracked;
@@ -8,8 +9,10 @@ use web_sys::{EventTarget, KeyboardEvent};
 
 /// What a key press asks for.
 #[derive(Debug, PartialEq, Eq)]
-enum Command {
+pub(super) enum Command {
+    /// Undo this person's last change.
     Undo,
+    /// Redo what they undid last.
     Redo,
 }
 
@@ -51,7 +54,7 @@ impl Session {
     }
 
     /// Runs `cmd`, unless the document is read-only here (undo would change it).
-    fn run(&self, cmd: Command) {
+    pub(super) fn run(&self, cmd: Command) {
         if self.signals.read_only.get_untracked() {
             return;
         }

@@ -8,14 +8,14 @@
 //! - [`effects`]: carries out what the core decides.
 //! - [`hooks`]: the listeners and timers a session holds, let go of when it stops.
 //! - [`socket`]: the WebSocket, its events fed to the core, and the silence watch.
-//! - [`field_events`]: the fields' input, composition and selection events.
-//! - [`binding`]: a text field bound to a shared text, keeping the selection;
+//! - [`surface`]: the body's editing surface (CodeMirror) bound to the body text;
+//!   [`field_events`] connects its hooks and the title's events to the session.
+//! - [`binding`]: the title's input bound to the title text, keeping the selection;
 //!   [`input_edit`] reads what one input changed without copying the whole text.
 //! - [`keys`]: undo and redo of one's own changes.
 //! - [`paste`]: images pasted or dropped into the body, uploaded as attachments.
 //! - [`presence`]: this person's name and color, and who else is here.
-//! - [`carets`]: others' carets and selections drawn over the body, measured in
-//!   [`mirror`], the body's invisible line-per-block twin.
+//! - [`carets`]: others' carets and selections, drawn by the surface.
 //! - [`journal`]: unsynced edits kept in the browser's IndexedDB across reloads.
 
 mod binding;
@@ -26,10 +26,10 @@ mod hooks;
 mod input_edit;
 mod journal;
 mod keys;
-mod mirror;
 mod paste;
 mod presence;
 mod socket;
+mod surface;
 
 pub use presence::{guest_user, local_user, member_user, saved_user};
 
@@ -41,7 +41,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use tandem_sync::session::{Effect, SessionCore};
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlInputElement;
 use yrs::undo::{Options as UndoOptions, UndoManager};
 use yrs::{Doc, Origin, Transact};
 
@@ -78,14 +78,11 @@ pub struct Signals {
 
 /// The page's fields a session binds.
 pub struct Fields {
-    /// The body.
-    pub body: HtmlTextAreaElement,
-    /// The body's invisible layout twin, where carets are measured.
-    pub mirror: web_sys::HtmlElement,
+    /// Where the body's editing surface goes; it holds the server-rendered
+    /// text, which the surface takes over.
+    pub body: web_sys::Element,
     /// The title.
     pub title: HtmlInputElement,
-    /// The layer over the body where others' carets are drawn.
-    pub carets: web_sys::Element,
     /// The presence bar, where others' badges follow this person's name.
     pub presence: web_sys::Element,
 }
@@ -98,7 +95,7 @@ pub struct Session {
     id: String,
     url: String,
     doc: Doc,
-    body: Rc<Binding>,
+    body: Rc<surface::Body>,
     title: Rc<Binding>,
     /// A `RefCell` because undo and redo need `&mut`; borrowed only while
     /// undoing or redoing, and nothing that triggers (the document's
@@ -116,8 +113,9 @@ pub struct Session {
     core: RefCell<SessionCore>,
     /// Unsynced edits, kept in the browser until the server has them.
     journal: Rc<journal::Journal>,
-    /// Where others' carets are drawn.
-    carets: carets::CaretLayer,
+    /// Whether others' carets are to be placed at the next frame (a `Cell`:
+    /// set and cleared through the shared session).
+    carets_due: Cell<bool>,
     /// This person's presence and everyone else's.
     presence: presence::Presence,
     /// The listeners and timers the session holds until it stops.
@@ -132,7 +130,8 @@ impl Session {
         let body_text = doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let title_text = doc.get_or_insert_text(tandem_sync::document::TITLE);
         let undo = new_undo(&doc, &[&body_text, &title_text]);
-        let (body_el, title_el) = (fields.body.clone(), fields.title.clone());
+        let title_el = fields.title.clone();
+        let hooks = hooks::Hooks::default();
         // A write may finish after the page is left: the signal is then disposed, and left alone.
         let journal = journal::Journal::new(id.as_str(), move |kept| {
             if signals.kept.try_get_untracked().is_some_and(|was| was != kept) {
@@ -143,13 +142,8 @@ impl Session {
             me: me.clone(),
             id: id.as_str().to_owned(),
             url: socket_url(id, link),
-            body: Binding::new(
-                fields.body,
-                Some(mirror::Mirror::new(fields.mirror)),
-                body_text.clone(),
-                preview_feed(&doc, body_text, signals.body),
-            ),
-            title: Binding::new(fields.title, None, title_text, Box::new(move |value| signals.title.set(value()))),
+            body: surface::Body::new(&fields.body, &field_events::surface_hooks(me, &hooks), body_text.clone(), preview_feed(&doc, body_text, signals.body)),
+            title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
             presence: presence::Presence::new(&doc, fields.presence),
             core: RefCell::new(new_core(&doc, signals.read_only.get_untracked())),
             doc,
@@ -157,23 +151,19 @@ impl Session {
             socket: RefCell::new(None),
             signals,
             journal,
-            carets: carets::CaretLayer::new(fields.carets),
-            hooks: hooks::Hooks::default(),
+            carets_due: Cell::new(false),
+            hooks,
         });
         session.observe_local_updates();
         let me = session.clone();
         session.journal.open(move |found| me.drive(|core| core.found(found)));
-        session.listen_input(&body_el, |s| &s.body);
-        session.listen_input(&title_el, |s| &s.title);
-        session.bind_keys(&body_el);
-        session.track_selection(&body_el);
-        session.accept_images(&body_el);
+        session.update_editable();
+        session.listen_title(&title_el);
         session.bind_keys(&title_el);
         session.connect();
         session.watch_silence();
         session.keep_presence_alive();
         session.follow_the_network();
-        session.follow_resizes(&body_el);
         let me = session.clone();
         session.hooks.listen(&window(), "beforeunload", move |ev| {
             if me.core.borrow().unsaved() {
@@ -190,6 +180,12 @@ impl Session {
     pub fn stop(&self) {
         self.hooks.stop();
         self.drop_socket();
+        self.body.surface().destroy();
+    }
+
+    /// Runs a toolbar action on the body (`bold`, `italic`, `link`).
+    pub fn format(&self, action: &str) {
+        self.body.surface().command(action);
     }
 
     /// Hands the core one event and carries out what it decides. The core is
@@ -217,13 +213,19 @@ impl Session {
     }
 
     fn undo(&self) {
-        self.undo.borrow_mut().undo_blocking();
+        self.body.undoing(|| {
+            self.undo.borrow_mut().undo_blocking();
+        });
         self.place_carets();
+        self.publish_cursor();
     }
 
     fn redo(&self) {
-        self.undo.borrow_mut().redo_blocking();
+        self.body.undoing(|| {
+            self.undo.borrow_mut().redo_blocking();
+        });
         self.place_carets();
+        self.publish_cursor();
     }
 }
 

@@ -1,5 +1,5 @@
-//! Images pasted or dropped into the body. Each becomes a placeholder at the
-//! caret (`![Uploading name…]()`), is uploaded as an attachment of the
+//! Images pasted or dropped into the body. Each becomes a placeholder where
+//! it was put (`![Uploading name…]()`), is uploaded as an attachment of the
 //! document, and the placeholder then turns into its Markdown image — or into
 //! the reason it was refused. These are this person's edits, like typing:
 //! collaborators see them and the journal keeps them. Undo knows only the
@@ -10,7 +10,6 @@ use super::{LOCAL, Session};
 use crate::api;
 use leptos::prelude::GetUntracked;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use yrs::{Assoc, GetString, IndexedSequence, Origin, StickyIndex, Text, Transact};
 
 /// Transaction origin of the placeholder's coming and going: sent and kept
@@ -21,51 +20,22 @@ const UPLOAD: &str = "upload";
 const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 impl Session {
-    /// Uploads the images pasted into or dropped onto `el` (the body).
-    pub(super) fn accept_images(self: &Rc<Self>, el: &web_sys::EventTarget) {
-        let me = self.clone();
-        self.hooks.listen(el, "paste", move |ev| {
-            let files = ev.dyn_ref::<web_sys::ClipboardEvent>().and_then(|c| c.clipboard_data()).and_then(|d| d.files());
-            me.take_images(&ev, files);
-        });
-        // A file dragged over the body may be dropped there (not opened by the browser).
-        self.hooks.listen(el, "dragover", move |ev| {
-            let dt = ev.dyn_ref::<web_sys::DragEvent>().and_then(|d| d.data_transfer());
-            if dt.is_some_and(|d| d.types().includes(&"Files".into(), 0)) {
-                ev.prevent_default();
-            }
-        });
-        let me = self.clone();
-        self.hooks.listen(el, "drop", move |ev| {
-            let files = ev.dyn_ref::<web_sys::DragEvent>().and_then(|d| d.data_transfer()).and_then(|d| d.files());
-            me.take_images(&ev, files);
-        });
-    }
-
-    /// Starts an upload for each image among `files`; the event's default
-    /// (pasting text, opening a dropped file) is kept when there is none.
-    fn take_images(self: &Rc<Self>, ev: &web_sys::Event, files: Option<web_sys::FileList>) {
-        let images: Vec<web_sys::File> = files
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|f| IMAGE_TYPES.contains(&f.type_().as_str()))
-            .collect();
-        if images.is_empty() || self.signals.read_only.get_untracked() {
+    /// Uploads each image among `files` (pasted or dropped into the body at `at`).
+    pub(super) fn take_images(self: &Rc<Self>, files: Vec<web_sys::File>, at: u32) {
+        if self.signals.read_only.get_untracked() {
             return;
         }
-        ev.prevent_default();
-        for file in images {
-            self.upload_image(file);
+        for file in files.into_iter().filter(|f| IMAGE_TYPES.contains(&f.type_().as_str())) {
+            self.upload_image(file, at);
         }
     }
 
-    /// Puts a placeholder for `file` at the caret, uploads it, and replaces
+    /// Puts a placeholder for `file` at `at`, uploads it, and replaces
     /// the placeholder with the image's Markdown or the reason it failed.
-    fn upload_image(self: &Rc<Self>, file: web_sys::File) {
+    fn upload_image(self: &Rc<Self>, file: web_sys::File, at: u32) {
         let name = image_name(&file.name());
         let placeholder = format!("![Uploading {name}…]()");
-        let Some(anchors) = self.insert_at_caret(&placeholder) else { return };
+        let Some(anchors) = self.insert_at(at, &placeholder) else { return };
         let (me, doc) = (self.clone(), self.id.clone());
         leptos::task::spawn_local(async move {
             let with = match api::upload_attachment(doc, file).await {
@@ -76,18 +46,12 @@ impl Session {
         });
     }
 
-    /// Replaces the body's selection with `text` as this person's edit; the
+    /// Inserts `text` at `at` in the body as this person's edit; the
     /// inserted text's start and end, anchored to its characters.
-    fn insert_at_caret(&self, text: &str) -> Option<(StickyIndex, StickyIndex)> {
+    fn insert_at(&self, at: u32, text: &str) -> Option<(StickyIndex, StickyIndex)> {
         let body = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
         let mut txn = self.doc.transact_mut_with(Origin::from(UPLOAD));
-        let len = body.len(&txn);
-        let (start, end) = self.body.selection();
-        let (start, end) = (start.unwrap_or(len).min(len), end.unwrap_or(len).min(len));
-        let (start, end) = (start.min(end), start.max(end));
-        if end > start {
-            body.remove_range(&mut txn, start, end - start);
-        }
+        let start = at.min(body.len(&txn));
         body.insert(&mut txn, start, text);
         let units = text.encode_utf16().count() as u32;
         let first = body.sticky_index(&txn, start, Assoc::After)?;

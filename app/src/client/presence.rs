@@ -193,11 +193,21 @@ impl PeerBadges {
 /// initials are only decoration, so a screen reader reads the name once).
 fn badge(user: &User) -> Option<Element> {
     let style = format!("--c: {}; --on-c: {}", user.color, crate::presence::ink_on(&user.color));
-    let badge = super::carets::span("peer", &[("style", style.as_str()), ("data-name", &user.name)])?;
-    let initials = super::carets::span("initials", &[("aria-hidden", "true")])?;
+    let badge = span("peer", &[("style", style.as_str()), ("data-name", &user.name)])?;
+    let initials = span("initials", &[("aria-hidden", "true")])?;
     initials.set_text_content(Some(&user.initials()));
-    let name = super::carets::span("name", &[])?;
+    let name = span("name", &[])?;
     name.set_text_content(Some(&user.name));
     badge.append_with_node_2(&initials, &name).ok()?;
     Some(badge)
+}
+
+/// A `<span>` of `class` with `attributes` (values are set as text, never parsed as markup).
+fn span(class: &str, attributes: &[(&str, &str)]) -> Option<web_sys::Element> {
+    let span = document().create_element("span").ok()?;
+    span.set_class_name(class);
+    for (name, value) in attributes {
+        let _ = span.set_attribute(name, value);
+    }
+    Some(span)
 }

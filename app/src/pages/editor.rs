@@ -77,20 +77,19 @@ pub(super) fn EditorView(
     let mode = RwSignal::new(Mode::remembered());
     let me = RwSignal::new(None::<User>);
     let peers = RwSignal::new(Vec::<Peer>::new());
-    let textarea = NodeRef::<leptos::html::Textarea>::new();
-    let mirror = NodeRef::<leptos::html::Div>::new();
+    // The body's editing surface goes here, taking over the server-rendered text.
+    let body = NodeRef::<leptos::html::Div>::new();
     let title_input = NodeRef::<leptos::html::Input>::new();
-    // Others' carets and badges are drawn into these by the browser session.
-    let carets = NodeRef::<leptos::html::Div>::new();
+    // Others' badges are drawn into this by the browser session.
     let presence = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
-    let rename = {
+    let (rename, format) = {
         use std::rc::Rc;
         let member = account.as_ref().map(|me| me.username.clone());
         let session = StoredValue::new_local(None::<Rc<crate::client::Session>>);
         Effect::new(move || {
-            let elements = (textarea.get(), title_input.get(), mirror.get(), carets.get(), presence.get());
-            if let (Some(body), Some(title), Some(mirror), Some(carets), Some(presence)) = elements {
+            let elements = (body.get(), title_input.get(), presence.get());
+            if let (Some(body), Some(title), Some(presence)) = elements {
                 let user = match (guest, crate::client::saved_user()) {
                     (false, _) => match &member {
                         Some(name) => crate::client::member_user(name),
@@ -107,7 +106,7 @@ pub(super) fn EditorView(
                 let signals = crate::client::Signals {
                     conn, save, kept, synced, read_only, title: live_title, body: body_text, me: user, peers,
                 };
-                let fields = crate::client::Fields { body, mirror: mirror.into(), title, carets: carets.into(), presence: presence.into() };
+                let fields = crate::client::Fields { body: body.into(), title, presence: presence.into() };
                 let started = crate::client::Session::start(&id, link.as_deref(), fields, signals);
                 session.set_value(Some(started.clone()));
                 // Leaving the page stops the session: its socket, timers and
@@ -117,12 +116,15 @@ pub(super) fn EditorView(
             }
         });
         focus_empty_title(synced, title_input);
-        move |name: String| session.with_value(|s| if let Some(s) = s { s.rename(&name) })
+        (
+            move |name: String| session.with_value(|s| if let Some(s) = s { s.rename(&name) }),
+            move |action: &'static str| session.with_value(|s| if let Some(s) = s { s.format(action) }),
+        )
     };
     #[cfg(not(feature = "hydrate"))]
-    let rename = {
-        let _ = (&id, &link, textarea, title_input, mirror, live_title, peers, guest);
-        |_: String| {}
+    let (rename, format) = {
+        let _ = (&id, &link, body, title_input, live_title, peers, guest);
+        (|_: String| {}, |_: &'static str| {})
     };
     // The server renders the title as it is; only the browser follows it live
     // (a signal read while the page's head streams out would be read outside
@@ -158,7 +160,7 @@ pub(super) fn EditorView(
                     maxlength="200"
                     value=title
                     readonly=move || !synced.get() || read_only.get()
-                    on:keydown=move |ev| enter_moves_to(&ev, textarea)
+                    on:keydown=move |ev| enter_moves_to(&ev, body)
                 />
                 <Show when=move || read_only.get()>
                     <span class="badge" data-testid="view-only">"View only"</span>
@@ -179,26 +181,14 @@ pub(super) fn EditorView(
                     <NamePrompt rename asking=asking_name/>
                 </Show>
             }.into_any()}
+            <Toolbar format hidden=read_only/>
             <div class="workarea" data-mode=move || mode.get().as_str()>
                 <div class="editor-wrap">
-                    <textarea
-                        node_ref=textarea
-                        class="editor"
-                        data-testid="editor"
-                        data-synced=move || synced.get().to_string()
-                        aria-label="Document text"
-                        placeholder="Start writing. Markdown works: # Heading, **bold**, - list"
-                        spellcheck="false"
-                        // Editable once the live document has arrived, so no keystroke is
-                        // lost, and while the server lets this person write.
-                        readonly=move || !synced.get() || read_only.get()
-                    >
-                        // Leptos writes <textarea> children unescaped (it treats them like
-                        // <script>), so escape here: document text must never become markup.
-                        {html_escape::encode_text(&text).into_owned()}
-                    </textarea>
-                    <div class="editor mirror" node_ref=mirror aria-hidden="true"></div>
-                    <div class="carets" aria-hidden="true" node_ref=carets></div>
+                    // The server-rendered text, readable before (and without) the
+                    // wasm; the browser session puts the editing surface in its place.
+                    <div class="editor" data-testid="editor" data-synced=move || synced.get().to_string() node_ref=body>
+                        <pre class="editor-text" aria-label="Document text">{text}</pre>
+                    </div>
                 </div>
                 <article
                     class="preview"
@@ -241,13 +231,35 @@ fn focus_empty_title(synced: RwSignal<bool>, title: NodeRef<leptos::html::Input>
 }
 
 /// Enter in the title (outside an input method's composition) moves on to the body.
-fn enter_moves_to(ev: &leptos::ev::KeyboardEvent, body: NodeRef<leptos::html::Textarea>) {
+fn enter_moves_to(ev: &leptos::ev::KeyboardEvent, body: NodeRef<leptos::html::Div>) {
     if ev.key() != "Enter" || ev.is_composing() {
         return;
     }
-    if let Some(body) = body.get() {
+    let text = body.get().and_then(|b| b.query_selector(".cm-content").ok().flatten());
+    if let Some(text) = text.and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok()) {
         ev.prevent_default();
-        let _ = body.focus();
+        let _ = text.focus();
+    }
+}
+
+/// The formatting buttons: the same actions as Ctrl+B, Ctrl+I and Ctrl+K,
+/// each one undoable edit. Hidden while the document is read-only here.
+#[component]
+fn Toolbar(format: impl Fn(&'static str) + Copy + Send + Sync + 'static, hidden: RwSignal<bool>) -> impl IntoView {
+    let button = move |action: &'static str, label: &'static str, keys: &'static str, face: &'static str| {
+        view! {
+            <button type="button" class=format!("tool {action}") aria-label=label title=format!("{label} ({keys})")
+                aria-keyshortcuts=keys on:mousedown=|ev| ev.prevent_default() on:click=move |_| format(action)>
+                {face}
+            </button>
+        }
+    };
+    view! {
+        <div class="toolbar" role="toolbar" aria-label="Formatting" data-testid="toolbar" hidden=move || hidden.get()>
+            {button("bold", "Bold", "Control+B", "B")}
+            {button("italic", "Italic", "Control+I", "I")}
+            {button("link", "Link", "Control+K", "Link")}
+        </div>
     }
 }
 
