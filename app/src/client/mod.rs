@@ -78,9 +78,10 @@ pub struct Signals {
 
 /// The page's fields a session binds.
 pub struct Fields {
-    /// Where the body's editing surface goes; it holds the server-rendered
-    /// text, which the surface takes over.
+    /// Where the body's editing surface goes, in place of the server-rendered text.
     pub body: web_sys::Element,
+    /// The server-rendered text, which the surface shows until the live one arrives.
+    pub initial: String,
     /// The title.
     pub title: HtmlInputElement,
     /// The presence bar, where others' badges follow this person's name.
@@ -142,7 +143,7 @@ impl Session {
             me: me.clone(),
             id: id.as_str().to_owned(),
             url: socket_url(id, link),
-            body: surface::Body::new(&fields.body, &field_events::surface_hooks(me, &hooks), body_text.clone(), preview_feed(&doc, body_text, signals.body)),
+            body: surface::Body::new(&fields.body, &fields.initial, &field_events::surface_hooks(me, &hooks), body_text.clone(), preview_feed(&doc, body_text, signals.body)),
             title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
             presence: presence::Presence::new(&doc, fields.presence),
             core: RefCell::new(new_core(&doc, signals.read_only.get_untracked())),

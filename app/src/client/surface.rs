@@ -66,12 +66,11 @@ pub(super) struct Body {
 }
 
 impl Body {
-    /// Makes a surface in `parent` calling `hooks`, bound to `text`. It takes
-    /// over the text `parent` holds (the server-rendered one) and its place.
-    pub(super) fn new(parent: &web_sys::Element, hooks: &js_sys::Object, text: TextRef, on_change: OnChange) -> std::rc::Rc<Self> {
-        let initial = parent.text_content().unwrap_or_default();
+    /// Makes a surface in `parent` calling `hooks`, bound to `text`, in place
+    /// of what `parent` holds: the server-rendered text, `initial`.
+    pub(super) fn new(parent: &web_sys::Element, initial: &str, hooks: &js_sys::Object, text: TextRef, on_change: OnChange) -> std::rc::Rc<Self> {
         parent.set_text_content(None);
-        let surface = Surface::new(parent, &initial, "Document text", hooks);
+        let surface = Surface::new(parent, initial, "Document text", hooks);
         let body = std::rc::Rc::new(Body {
             surface,
             text: text.clone(),

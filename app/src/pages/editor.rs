@@ -85,6 +85,7 @@ pub(super) fn EditorView(
     #[cfg(feature = "hydrate")]
     let (rename, format) = {
         use std::rc::Rc;
+        let initial = text.clone();
         let member = account.as_ref().map(|me| me.username.clone());
         let session = StoredValue::new_local(None::<Rc<crate::client::Session>>);
         Effect::new(move || {
@@ -106,7 +107,8 @@ pub(super) fn EditorView(
                 let signals = crate::client::Signals {
                     conn, save, kept, synced, read_only, title: live_title, body: body_text, me: user, peers,
                 };
-                let fields = crate::client::Fields { body: body.into(), title, presence: presence.into() };
+                let initial = initial.clone();
+                let fields = crate::client::Fields { body: body.into(), initial, title, presence: presence.into() };
                 let started = crate::client::Session::start(&id, link.as_deref(), fields, signals);
                 session.set_value(Some(started.clone()));
                 // Leaving the page stops the session: its socket, timers and
@@ -236,7 +238,7 @@ fn enter_moves_to(ev: &leptos::ev::KeyboardEvent, body: NodeRef<leptos::html::Di
         return;
     }
     let text = body.get().and_then(|b| b.query_selector(".cm-content").ok().flatten());
-    if let Some(text) = text.and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok()) {
+    if let Some(text) = text.and_then(|t| leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(t).ok()) {
         ev.prevent_default();
         let _ = text.focus();
     }

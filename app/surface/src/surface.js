@@ -138,6 +138,18 @@ export class Surface {
         ],
       }),
     });
+    this.expose(parent);
+  }
+
+  /** What scripts (and the browser tests) may read and do through the host element's `surface` property. */
+  expose(host) {
+    const view = this.view;
+    host.surface = {
+      text: () => view.state.doc.toString(),
+      selection: () => [view.state.selection.main.anchor, view.state.selection.main.head],
+      select: (anchor, head = anchor) => view.dispatch({ selection: { anchor, head }, scrollIntoView: true }),
+      lineCount: () => view.state.doc.lines,
+    };
   }
 
   /** Reports the person's own changes and selection moves to the page. */
