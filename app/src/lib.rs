@@ -25,6 +25,7 @@ pub mod backend;
 pub mod client;
 pub mod lines;
 pub mod local_time;
+pub mod blocks;
 pub mod markdown;
 pub mod model;
 pub mod pages;

@@ -12,32 +12,73 @@
 use crate::{attachment, base};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 
+/// The Markdown extensions Tandem renders.
+const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH).union(Options::ENABLE_TASKLISTS);
+
 /// Renders `markdown` to safe HTML.
 pub fn render(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    // Whether each open image is shown (an attachment) or is its description;
-    // images nest inside an image's description, so a stack.
-    let mut shown: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-            Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
-        }
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-            let show = attachment::is_path(&dest_url);
-            shown.push(show);
-            if !show {
-                return Event::Start(Tag::Emphasis);
-            }
-            Event::Start(Tag::Image { link_type, dest_url: base::url(&dest_url).into(), title, id })
-        }
-        Event::End(TagEnd::Image) if shown.pop() == Some(true) => Event::End(TagEnd::Image),
-        Event::End(TagEnd::Image) => Event::End(TagEnd::Emphasis),
-        other => other,
-    });
+    let mut safe = Safe::default();
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, events);
+    html::push_html(&mut out, Parser::new_ext(markdown, OPTIONS).map(|e| safe.event(e)));
     out
+}
+
+/// Renders `markdown` block by block: each top-level block's start (bytes)
+/// and safe HTML. Together they are [`render`]'s output.
+pub fn render_blocks(markdown: &str) -> Vec<(usize, String)> {
+    let mut safe = Safe::default();
+    let mut blocks = Vec::new();
+    let mut events = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (event, range) in Parser::new_ext(markdown, OPTIONS).into_offset_iter() {
+        if depth == 0 {
+            start = range.start;
+        }
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        events.push(safe.event(event));
+        if depth == 0 {
+            let mut html = String::new();
+            html::push_html(&mut html, events.drain(..));
+            blocks.push((start, html));
+        }
+    }
+    blocks
+}
+
+/// Makes a parser's events safe to show: raw HTML becomes text, links keep
+/// only safe schemes, and images other than this server's attachments
+/// become their description (emphasized).
+#[derive(Default)]
+struct Safe {
+    /// Whether each open image is shown (an attachment) or is its description;
+    /// images nest inside an image's description, so a stack.
+    shown: Vec<bool>,
+}
+
+impl Safe {
+    fn event<'a>(&mut self, event: Event<'a>) -> Event<'a> {
+        match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let show = attachment::is_path(&dest_url);
+                self.shown.push(show);
+                if !show {
+                    return Event::Start(Tag::Emphasis);
+                }
+                Event::Start(Tag::Image { link_type, dest_url: base::url(&dest_url).into(), title, id })
+            }
+            Event::End(TagEnd::Image) if self.shown.pop() == Some(true) => Event::End(TagEnd::Image),
+            Event::End(TagEnd::Image) => Event::End(TagEnd::Emphasis),
+            other => other,
+        }
+    }
 }
 
 /// `url` if it is relative or uses http, https or mailto; otherwise a dead link.

@@ -7,7 +7,8 @@ use super::keys::Command;
 use super::{LOCAL, Session};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
-use yrs::Origin;
+use leptos::prelude::*;
+use yrs::{GetString, Origin, Transact};
 
 /// The hooks the body's surface calls, each holding `me` weakly (the
 /// surface lives inside the session); kept alive by `hooks` until the session stops.
@@ -61,6 +62,38 @@ pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object
 }
 
 impl Session {
+    /// Keeps the preview up to date while it is shown, and scrolled like the body.
+    pub(super) fn follow_with_preview(self: &Rc<Self>) {
+        let me = Rc::downgrade(self);
+        let previewing = self.signals.previewing;
+        Effect::new(move || {
+            if let (true, Some(me)) = (previewing.get(), me.upgrade()) {
+                me.show_preview();
+                me.scroll_preview();
+            }
+        });
+        let me = self.clone();
+        self.hooks.listen(&self.body.surface().scroller(), "scroll", move |_| me.scroll_preview());
+    }
+
+    /// Shows the body's text in the preview, if it is shown.
+    pub(super) fn show_preview(&self) {
+        if self.signals.previewing.get_untracked() {
+            let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
+            self.preview.show(&text.get_string(&self.doc.transact()));
+        }
+    }
+
+    /// Scrolls the preview to the body's first line in view, if it is shown.
+    fn scroll_preview(&self) {
+        if self.signals.previewing.get_untracked() {
+            let top = self.body.surface().top_line();
+            if let (Some(&line), Some(&fraction)) = (top.first(), top.get(1)) {
+                self.preview.scroll_to((line as u32).saturating_sub(1), fraction);
+            }
+        }
+    }
+
     /// Applies the title's input to its binding (a local transaction), and
     /// tells the core when an input method composition holds remote updates back.
     pub(super) fn listen_title(self: &Rc<Self>, el: &web_sys::EventTarget) {

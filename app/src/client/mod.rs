@@ -16,6 +16,7 @@
 //! - [`paste`]: images pasted or dropped into the body, uploaded as attachments.
 //! - [`presence`]: this person's name and color, and who else is here.
 //! - [`carets`]: others' carets and selections, drawn by the surface.
+//! - [`preview`]: the rendered Markdown, updated block by block, following the body's scrolling.
 //! - [`journal`]: unsynced edits kept in the browser's IndexedDB across reloads.
 
 mod binding;
@@ -28,6 +29,7 @@ mod journal;
 mod keys;
 mod paste;
 mod presence;
+mod preview;
 mod socket;
 mod surface;
 
@@ -43,7 +45,7 @@ use std::sync::Arc;
 use tandem_sync::session::{Effect, SessionCore};
 use web_sys::HtmlInputElement;
 use yrs::undo::{Options as UndoOptions, UndoManager};
-use yrs::{Doc, Origin, Transact};
+use yrs::{Doc, Origin};
 
 /// Transaction origin of this person's own edits (the only ones undo reverts).
 const LOCAL: &str = "local";
@@ -68,8 +70,8 @@ pub struct Signals {
     pub read_only: RwSignal<bool>,
     /// The document's title, live.
     pub title: RwSignal<String>,
-    /// The document's body, live (for the preview).
-    pub body: RwSignal<String>,
+    /// Whether the preview is shown (it is kept up to date only then).
+    pub previewing: Signal<bool>,
     /// This person, as others see them.
     pub me: RwSignal<crate::presence::User>,
     /// Everyone else in the document.
@@ -82,6 +84,8 @@ pub struct Fields {
     pub body: web_sys::Element,
     /// The server-rendered text, which the surface shows until the live one arrives.
     pub initial: String,
+    /// The preview's element.
+    pub preview: web_sys::Element,
     /// The title.
     pub title: HtmlInputElement,
     /// The presence bar, where others' badges follow this person's name.
@@ -97,6 +101,8 @@ pub struct Session {
     url: String,
     doc: Doc,
     body: Rc<surface::Body>,
+    /// The rendered body, when shown.
+    preview: preview::Preview,
     title: Rc<Binding>,
     /// A `RefCell` because undo and redo need `&mut`; borrowed only while
     /// undoing or redoing, and nothing that triggers (the document's
@@ -143,7 +149,8 @@ impl Session {
             me: me.clone(),
             id: id.as_str().to_owned(),
             url: socket_url(id, link),
-            body: surface::Body::new(&fields.body, &fields.initial, &field_events::surface_hooks(me, &hooks), body_text.clone(), preview_feed(&doc, body_text, signals.body)),
+            body: surface::Body::new(&fields.body, &fields.initial, &field_events::surface_hooks(me, &hooks), body_text, preview_feed(me.clone())),
+            preview: preview::Preview::new(fields.preview),
             title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
             presence: presence::Presence::new(&doc, fields.presence),
             core: RefCell::new(new_core(&doc, signals.read_only.get_untracked())),
@@ -165,6 +172,7 @@ impl Session {
         session.watch_silence();
         session.keep_presence_alive();
         session.follow_the_network();
+        session.follow_with_preview();
         let me = session.clone();
         session.hooks.listen(&window(), "beforeunload", move |ev| {
             if me.core.borrow().unsaved() {
@@ -248,21 +256,21 @@ fn new_undo(doc: &Doc, texts: &[&yrs::TextRef]) -> UndoManager<()> {
     undo
 }
 
-/// Feeds the preview the body's text at most every [`PREVIEW_MS`], so that
-/// typing in a large document does not render it on every keystroke.
-fn preview_feed(doc: &Doc, text: yrs::TextRef, preview: RwSignal<String>) -> binding::OnChange {
+/// Shows the body's changes in the preview at most every [`PREVIEW_MS`], so
+/// that typing in a large document does not render it on every keystroke.
+fn preview_feed(me: std::rc::Weak<Session>) -> binding::OnChange {
     let due = Rc::new(Cell::new(false));
-    let doc = doc.clone();
     Box::new(move |_| {
         if due.replace(true) {
             return;
         }
-        let (due, doc, text) = (due.clone(), doc.clone(), text.clone());
+        let (due, me) = (due.clone(), me.clone());
         set_timeout(
             move || {
                 due.set(false);
-                // Harmless if the page was left meanwhile (the signal is then disposed).
-                let _ = preview.try_set(yrs::GetString::get_string(&text, &doc.transact()));
+                if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) {
+                    me.show_preview();
+                }
             },
             std::time::Duration::from_millis(PREVIEW_MS),
         );

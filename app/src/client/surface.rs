@@ -45,6 +45,9 @@ extern "C" {
     /// Scrolls line `line` (1-based) to the top.
     #[wasm_bindgen(method, js_name = scrollToLine)]
     pub(super) fn scroll_to_line(this: &Surface, line: u32);
+    /// The element that scrolls the text.
+    #[wasm_bindgen(method, getter)]
+    pub(super) fn scroller(this: &Surface) -> web_sys::Element;
     /// Takes the surface out of the page.
     #[wasm_bindgen(method)]
     pub(super) fn destroy(this: &Surface);

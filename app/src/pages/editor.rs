@@ -2,7 +2,6 @@
 //! a live session binds the text area to the shared document.
 
 use tandem_sync::DocId;
-use crate::markdown;
 use super::account_menu::AccountMenu;
 use super::nav::{Failure, GoSignIn};
 use super::export::ExportMenu;
@@ -73,8 +72,13 @@ pub(super) fn EditorView(
     let kept = RwSignal::new(true);
     let synced = RwSignal::new(false);
     let live_title = RwSignal::new(title.clone());
-    let body_text = RwSignal::new(text.clone());
     let mode = RwSignal::new(Mode::remembered());
+    // The server renders the preview of a view that shows it; the browser then keeps it up to date.
+    #[cfg(not(feature = "hydrate"))]
+    let preview_html = if mode.get_untracked() == Mode::Edit { String::new() } else { crate::blocks::preview_html(&text) };
+    #[cfg(feature = "hydrate")]
+    let preview_html = String::new();
+    let preview = NodeRef::<leptos::html::Article>::new();
     let me = RwSignal::new(None::<User>);
     let peers = RwSignal::new(Vec::<Peer>::new());
     // The body's editing surface goes here, taking over the server-rendered text.
@@ -89,8 +93,8 @@ pub(super) fn EditorView(
         let member = account.as_ref().map(|me| me.username.clone());
         let session = StoredValue::new_local(None::<Rc<crate::client::Session>>);
         Effect::new(move || {
-            let elements = (body.get(), title_input.get(), presence.get());
-            if let (Some(body), Some(title), Some(presence)) = elements {
+            let elements = (body.get(), title_input.get(), presence.get(), preview.get());
+            if let (Some(body), Some(title), Some(presence), Some(preview)) = elements {
                 let user = match (guest, crate::client::saved_user()) {
                     (false, _) => match &member {
                         Some(name) => crate::client::member_user(name),
@@ -105,10 +109,11 @@ pub(super) fn EditorView(
                 let user = RwSignal::new(user);
                 Effect::new(move || me.set(Some(user.get())));
                 let signals = crate::client::Signals {
-                    conn, save, kept, synced, read_only, title: live_title, body: body_text, me: user, peers,
+                    conn, save, kept, synced, read_only, title: live_title, me: user, peers,
+                    previewing: Signal::derive(move || mode.get() != Mode::Edit),
                 };
                 let initial = initial.clone();
-                let fields = crate::client::Fields { body: body.into(), initial, title, presence: presence.into() };
+                let fields = crate::client::Fields { body: body.into(), initial, preview: preview.into(), title, presence: presence.into() };
                 let started = crate::client::Session::start(&id, link.as_deref(), fields, signals);
                 session.set_value(Some(started.clone()));
                 // Leaving the page stops the session: its socket, timers and
@@ -125,7 +130,7 @@ pub(super) fn EditorView(
     };
     #[cfg(not(feature = "hydrate"))]
     let (rename, format) = {
-        let _ = (&id, &link, body, title_input, live_title, peers, guest);
+        let _ = (&id, &link, body, title_input, live_title, peers, guest, preview);
         (|_: String| {}, |_: &'static str| {})
     };
     // The server renders the title as it is; only the browser follows it live
@@ -196,7 +201,8 @@ pub(super) fn EditorView(
                     class="preview"
                     data-testid="preview"
                     aria-label="Preview"
-                    inner_html=move || if mode.get() == Mode::Edit { String::new() } else { markdown::render(&body_text.get()) }
+                    node_ref=preview
+                    inner_html=preview_html
                 ></article>
             </div>
         </div>

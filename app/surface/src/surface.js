@@ -252,6 +252,11 @@ export class Surface {
     this.view.dispatch({ effects: EditorView.scrollIntoView(pos, { y: 'start' }) });
   }
 
+  /** The element that scrolls the text. */
+  get scroller() {
+    return this.view.scrollDOM;
+  }
+
   /** Takes the surface out of the page; its hooks are not called again. */
   destroy() {
     this.destroyed = true;
