@@ -1,6 +1,6 @@
 // Shared by the specs: the test function, fresh document ids and opening an editor that is live.
 import AxeBuilder from '@axe-core/playwright';
-import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { connect, createServer, type Socket } from 'node:net';
 
 /**
@@ -85,6 +85,99 @@ export async function openEditor(browser: Browser, path: string): Promise<Page> 
     throw new Error(`${(e as Error).message}\n\nthe page's timeline:\n${timeline.join('\n')}`);
   }
   return page;
+}
+
+/**
+ * What the body's editing surface (CodeMirror) lets scripts do, through its
+ * host element's `surface` property; positions are UTF-16 code units.
+ */
+export interface SurfaceHook {
+  /** The whole text the surface shows. */
+  text(): string;
+  /** The selection, `[anchor, head]`. */
+  selection(): [number, number];
+  /** Selects `anchor..head` (a caret if `head` is left out) and scrolls to it. */
+  select(anchor: number, head?: number): void;
+  /** How many lines the text has. */
+  lineCount(): number;
+}
+
+/** The host element of the body, once the wasm has put its surface in. */
+type SurfaceHost = Element & { surface?: SurfaceHook };
+
+/** The body's editable element (CodeMirror's content), inside the `editor` host. */
+export const bodyContent = (page: Page) => page.getByTestId('editor').locator('.cm-content');
+
+/** The body's text as the surface shows it; `null` before the surface is there. */
+export const bodyText = (page: Page): Promise<string | null> =>
+  page.getByTestId('editor').evaluate((el: SurfaceHost) => el.surface?.text() ?? null);
+
+/** The body's selection, `[anchor, head]`. */
+export const bodySelection = (page: Page): Promise<[number, number] | null> =>
+  page.getByTestId('editor').evaluate((el: SurfaceHost) => el.surface?.selection() ?? null);
+
+/**
+ * The text the body shows on screen: its drawn lines, joined by line breaks,
+ * without collaborators' carets (whose name labels are in the lines). Only
+ * the lines in and near the view are drawn.
+ */
+export const shownText = (page: Page): Promise<string> =>
+  bodyContent(page).evaluate((el) =>
+    [...el.querySelectorAll('.cm-line')]
+      .map((line) => {
+        const copy = line.cloneNode(true) as Element;
+        copy.querySelectorAll('.caret').forEach((c) => c.remove());
+        return copy.textContent;
+      })
+      .join('\n'),
+  );
+
+/** Waits until the body's text is `expected` (or matches it). */
+export async function expectBody(page: Page, expected: string | RegExp, options: { timeout?: number; message?: string } = {}) {
+  const text = expect.poll(() => bodyText(page), options);
+  if (typeof expected === 'string') await text.toBe(expected);
+  else await text.toMatch(expected);
+}
+
+/** Clicks into the body, as a person does before typing (the caret goes where the click lands). */
+export async function focusBody(page: Page) {
+  await bodyContent(page).click();
+}
+
+/** Focuses the body and selects `anchor..head` (a caret at `anchor` if `head` is left out). */
+export async function selectIn(page: Page, anchor: number, head = anchor) {
+  await bodyContent(page).focus();
+  await page.getByTestId('editor').evaluate((el: SurfaceHost, [a, h]) => el.surface!.select(a, h), [anchor, head]);
+  await expect.poll(() => bodySelection(page)).toEqual([anchor, head]);
+}
+
+/** Replaces the whole body with `text` in one input, as a paste over everything does. */
+export async function fillBody(page: Page, text: string) {
+  await focusBody(page);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(text);
+  await expectBody(page, text);
+}
+
+/**
+ * Where a collaborator's caret (a `.caret` in the body) is drawn: the text of
+ * the line that holds it and the part of that line before it, with no
+ * caret's name label in either.
+ */
+export function caretPlace(caret: Locator): Promise<{ line: string; before: string }> {
+  return caret.evaluate((el) => {
+    const line = el.closest('.cm-line');
+    if (!line) throw new Error('the caret is not in a line of the body');
+    const textOf = (node: Node) => {
+      const copy = node.cloneNode(true) as Element | DocumentFragment;
+      copy.querySelectorAll('.caret').forEach((c) => c.remove());
+      return copy.textContent ?? '';
+    };
+    const range = document.createRange();
+    range.setStart(line, 0);
+    range.setEndBefore(el);
+    return { line: textOf(line), before: textOf(range.cloneContents()) };
+  });
 }
 
 /** Collects what happens in `page` (console, errors, requests, sockets), with milliseconds since now. */
