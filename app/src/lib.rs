@@ -23,7 +23,6 @@ pub mod attachment;
 pub mod backend;
 #[cfg(feature = "hydrate")]
 pub mod client;
-pub mod lines;
 pub mod local_time;
 pub mod blocks;
 pub mod markdown;

@@ -33,24 +33,6 @@ pub fn shift(p: u32, start: u32, end: u32, inserted: u32) -> u32 {
     }
 }
 
-/// The edit an input most likely made, from the lengths before and after,
-/// the selection before it and the caret after it: `start..end` of the old
-/// text replaced by `start..caret` of the new one. Typing, pasting, deleting
-/// either way and replacing a selection all leave the caret after what they
-/// inserted, with everything after it unchanged. Only a guess: the caller
-/// checks that the texts agree outside it.
-pub fn edit_around_caret(old_len: u32, new_len: u32, before: (u32, u32), caret: u32) -> Option<(u32, u32)> {
-    let start = before.0.min(caret);
-    let kept_after = new_len.checked_sub(caret)?;
-    let end = old_len.checked_sub(kept_after)?;
-    (start <= end && before.1 <= old_len).then_some((start, end))
-}
-
-/// Whether offset `at` of `text` falls between the two halves of a surrogate pair.
-pub fn splits_pair(text: &[u16], at: usize) -> bool {
-    at > 0 && at < text.len() && is_high_surrogate(text[at - 1]) && is_low_surrogate(text[at])
-}
-
 fn is_high_surrogate(u: u16) -> bool {
     (0xD800..0xDC00).contains(&u)
 }
@@ -61,7 +43,7 @@ fn is_low_surrogate(u: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{diff, edit_around_caret, shift, splits_pair};
+    use super::{diff, shift};
 
     #[test]
     fn positions_stay_on_their_characters() {
@@ -96,38 +78,6 @@ mod tests {
         check("abc", "xyz", 0, 3, "xyz");
         check("aaa", "aa", 2, 1, "");
         check("same", "same", 4, 0, "");
-    }
-
-    /// Applies the guess of [`edit_around_caret`] and checks that it gives `new`.
-    fn guess(old: &str, new: &str, before: (u32, u32), caret: u32) -> Option<(u32, u32)> {
-        let (o, n) = (units(old), units(new));
-        let (start, end) = edit_around_caret(o.len() as u32, n.len() as u32, before, caret)?;
-        let mut rebuilt = o[..start as usize].to_vec();
-        rebuilt.extend_from_slice(&n[start as usize..caret as usize]);
-        rebuilt.extend_from_slice(&o[end as usize..]);
-        assert_eq!(rebuilt, n, "{old:?} -> {new:?}");
-        Some((start, end))
-    }
-
-    #[test]
-    fn the_caret_tells_what_an_input_changed() {
-        assert_eq!(guess("helo", "hello", (3, 3), 4), Some((3, 3)), "typing");
-        assert_eq!(guess("hello", "helo", (4, 4), 3), Some((3, 4)), "backspace");
-        assert_eq!(guess("hello", "helo", (3, 3), 3), Some((3, 4)), "delete forward");
-        assert_eq!(guess("hello world", "hello ", (11, 11), 6), Some((6, 11)), "a word deleted backwards");
-        assert_eq!(guess("hello world", "hi world", (1, 5), 2), Some((1, 5)), "a selection replaced");
-        assert_eq!(guess("ab", "a😀b", (1, 1), 3), Some((1, 1)), "an emoji pasted");
-        assert_eq!(guess("abc", "", (0, 3), 0), Some((0, 3)), "everything cut");
-        // Lengths that cannot come from an edit before the caret.
-        assert_eq!(edit_around_caret(2, 10, (0, 0), 1), None);
-        assert_eq!(edit_around_caret(5, 5, (9, 9), 5), None, "a selection past the end");
-    }
-
-    #[test]
-    fn surrogate_pairs_are_found() {
-        let t = units("a😀b");
-        assert!(!splits_pair(&t, 1) && splits_pair(&t, 2) && !splits_pair(&t, 3));
-        assert!(!splits_pair(&t, 0) && !splits_pair(&t, 4));
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! Binds the title's input field to the shared title text: each input
-//! becomes the smallest delete and insert, and every other change to the
+//! becomes the smallest delete and insert (a title is short: the field's
+//! value is compared whole), and every other change to the
 //! text (remote, undo, redo) reaches the field as the same small splices, so
 //! the caret and the selection stay on their characters. (The body has its
 //! editing surface, [`super::surface`].)
 
-use super::input_edit;
-use crate::text_diff::shift;
+use crate::text_diff::{diff, shift};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, SelectionMode};
 use yrs::types::text::TextEvent;
 use yrs::types::Delta;
@@ -16,11 +15,6 @@ use yrs::{Any, Doc, GetString, Observable, Origin, Out, Text, TextRef, Transact,
 
 /// The title's input field.
 type Field = HtmlInputElement;
-
-/// The field's value as the browser holds it (not copied into wasm).
-fn value_js(field: &Field) -> js_sys::JsString {
-    js_sys::Reflect::get(field, &"value".into()).map(JsCast::unchecked_into).unwrap_or_default()
-}
 
 /// The field's selection, if it has one.
 fn selection_of(field: &Field) -> (Option<u32>, Option<u32>) {
@@ -53,11 +47,6 @@ pub(super) struct Binding {
     text: TextRef,
     /// The field's value as of the last sync with the text, in UTF-16 code units.
     shadow: RefCell<Vec<u16>>,
-    /// The same value as the browser holds it, once the field shows the text:
-    /// an input is checked against it without copying the field's text.
-    shadow_js: RefCell<Option<js_sys::JsString>>,
-    /// The selection just before the input being handled.
-    before_input: Cell<Option<(u32, u32)>>,
     /// Set while the field's own input is applied to the text: the field shows it already.
     applying_input: Cell<bool>,
     /// Set while a change from elsewhere is shown in the field (which may
@@ -76,8 +65,6 @@ impl Binding {
             field,
             text: text.clone(),
             shadow: RefCell::new(Vec::new()),
-            shadow_js: RefCell::new(None),
-            before_input: Cell::new(None),
             applying_input: Cell::new(false),
             splicing: Cell::new(false),
             shown: Cell::new(false),
@@ -92,29 +79,18 @@ impl Binding {
         binding
     }
 
-    /// Notes the selection an input is about to change (`beforeinput`).
-    pub(super) fn before_input(&self) {
-        if !self.splicing.get() {
-            let (start, end) = selection_of(&self.field);
-            self.before_input.set(start.zip(end));
-        }
-    }
-
     /// Applies the field's new value to the text as one local transaction.
     pub(super) fn on_input(&self, doc: &Doc, origin: &Origin) {
-        let before = self.before_input.take();
         if self.splicing.get() {
             return;
         }
-        let value = value_js(&self.field);
-        let edit = {
-            let (old, old_js) = (self.shadow.borrow(), self.shadow_js.borrow());
-            input_edit::read(&old, old_js.as_ref(), &value, before, selection_of(&self.field).1)
+        let value = self.field.value();
+        let units: Vec<u16> = value.encode_utf16().collect();
+        let (start, removed, inserted) = {
+            let (start, removed, inserted) = diff(&self.shadow.borrow(), &units);
+            (start, removed, String::from_utf16_lossy(inserted))
         };
-        let (start, removed) = (edit.start, edit.removed);
-        let inserted = String::from_utf16_lossy(&edit.inserted);
-        self.shadow.borrow_mut().splice(start as usize..(start + removed) as usize, edit.inserted);
-        *self.shadow_js.borrow_mut() = Some(value.clone());
+        *self.shadow.borrow_mut() = units;
         self.shown.set(true); // the field shows the text: the user typed on it
         if removed == 0 && inserted.is_empty() {
             return;
@@ -130,7 +106,7 @@ impl Binding {
             }
         }
         self.applying_input.set(false);
-        (self.on_change)(&|| String::from(value.clone()));
+        (self.on_change)(&|| value.clone());
     }
 
     /// Shows a change made elsewhere (remote, undo, redo) in the field.
@@ -143,7 +119,6 @@ impl Binding {
         if !spliced {
             self.show_whole(&self.text.get_string(txn));
         }
-        *self.shadow_js.borrow_mut() = Some(value_js(&self.field));
         self.splicing.set(false);
         (self.on_change)(&|| self.text.get_string(txn));
     }

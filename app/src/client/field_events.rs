@@ -23,9 +23,15 @@ pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object
     };
     let edited = {
         let (me, origin) = (me.clone(), Origin::from(LOCAL));
-        Closure::<dyn Fn(js_sys::Array)>::new(move |edits| {
-            if let Some(me) = me.upgrade() {
-                me.body.on_edited(&me.doc, &origin, &edits);
+        Closure::<dyn Fn(js_sys::Array, bool)>::new(move |edits, alone: bool| {
+            let Some(me) = me.upgrade() else { return };
+            if alone {
+                // Not merged with the typing before it, nor with what follows.
+                me.undo.borrow_mut().reset();
+            }
+            me.body.on_edited(&me.doc, &origin, &edits);
+            if alone {
+                me.undo.borrow_mut().reset();
             }
         })
     };
@@ -97,8 +103,6 @@ impl Session {
     /// Applies the title's input to its binding (a local transaction), and
     /// tells the core when an input method composition holds remote updates back.
     pub(super) fn listen_title(self: &Rc<Self>, el: &web_sys::EventTarget) {
-        let me = self.clone();
-        self.hooks.listen(el, "beforeinput", move |_| me.title.before_input());
         let me = self.clone();
         let origin = Origin::from(LOCAL);
         self.hooks.listen(el, "input", move |_| me.title.on_input(&me.doc, &origin));

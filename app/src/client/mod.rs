@@ -10,8 +10,7 @@
 //! - [`socket`]: the WebSocket, its events fed to the core, and the silence watch.
 //! - [`surface`]: the body's editing surface (CodeMirror) bound to the body text;
 //!   [`field_events`] connects its hooks and the title's events to the session.
-//! - [`binding`]: the title's input bound to the title text, keeping the selection;
-//!   [`input_edit`] reads what one input changed without copying the whole text.
+//! - [`binding`]: the title's input bound to the title text, keeping the selection.
 //! - [`keys`]: undo and redo of one's own changes.
 //! - [`paste`]: images pasted or dropped into the body, uploaded as attachments.
 //! - [`presence`]: this person's name and color, and who else is here.
@@ -24,7 +23,6 @@ mod carets;
 mod effects;
 mod field_events;
 mod hooks;
-mod input_edit;
 mod journal;
 mod keys;
 mod paste;

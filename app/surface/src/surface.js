@@ -90,8 +90,9 @@ const peersField = StateField.define({
 });
 
 /**
- * The editing surface. `hooks` are the page's: `edited(edits)` with a flat
- * array `[at, removed, inserted, ...]` to apply in order, `selected()`,
+ * The editing surface. `hooks` are the page's: `edited(edits, alone)` with a
+ * flat array `[at, removed, inserted, ...]` to apply in order (`alone`: a
+ * formatting action, to be undone on its own, not with the typing around it), `selected()`,
  * `undo()`, `redo()`, `composing(bool)`, `images(files, at)`.
  */
 export class Surface {
@@ -156,8 +157,10 @@ export class Surface {
   updated(update) {
     if (update.docChanged) {
       const edits = [];
+      let alone = false;
       for (const tr of update.transactions) {
         if (!tr.docChanged || tr.annotation(fromElsewhere)) continue;
+        alone ||= tr.isUserEvent('input.format');
         // Positions of one change set are in the document before it: shift
         // each by what the earlier changes of the set added or removed.
         let shift = 0;
@@ -167,7 +170,7 @@ export class Surface {
           shift += text.length - (toA - fromA);
         });
       }
-      if (edits.length) this.hooks.edited(edits);
+      if (edits.length) this.hooks.edited(edits, alone);
     }
     // Only the person's own moves: a change shown from elsewhere is shown
     // inside a transaction of the page's document, where it is not to be read.
