@@ -1,16 +1,25 @@
-// Images pasted into the body: uploaded as attachments of the document, shown
-// in the preview, and refused with the reason in place of the placeholder.
+// Images pasted or dropped into the body: a placeholder everyone sees while
+// the file uploads as an attachment of the document, then its Markdown and
+// the picture in the preview, or the reason it was refused.
 import { expect, type Page } from '@playwright/test';
-import { test, freshId, openEditor } from './helpers';
+import { test, bodyContent, expectBody, focusBody, freshId, openEditor } from './helpers';
 
 /** A 1×1 PNG. */
 const DOT_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 type Pasted = { name: string; type: string; base64?: string; text?: string; size?: number };
 
-/** Pastes one file into `page`'s body, as the clipboard would hand it over. */
-async function paste(page: Page, file: Pasted) {
-  await page.getByTestId('editor').evaluate((el, f) => {
+/** The Markdown of an uploaded image of document `id`, as a pattern (the attachment id varies). */
+const imageMarkdown = (id: string, name: string) =>
+  `!\\[${name.replace(/\./g, '\\.')}\\]\\(/api/docs/${id}/attachments/[A-Za-z0-9_-]+\\)`;
+
+/**
+ * Hands `file` to `page`'s body as the clipboard does on a paste, or — with
+ * `dropAt`, an offset in the text — as a drag and drop onto that character.
+ * The event goes to the surface's editable element, where its handlers are.
+ */
+async function paste(page: Page, file: Pasted, dropAt?: number) {
+  await bodyContent(page).evaluate((el, [f, at]) => {
     let bytes: Uint8Array;
     if (f.base64) bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
     else if (f.text) bytes = new TextEncoder().encode(f.text);
@@ -21,19 +30,48 @@ async function paste(page: Page, file: Pasted) {
     }
     const data = new DataTransfer();
     data.items.add(new File([bytes], f.name, { type: f.type }));
-    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, file);
+    if (at === null) {
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      return;
+    }
+    // The point on screen of the character at `at`: its left edge, halfway down.
+    let left = at;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
+      if (left < node.length) {
+        const range = document.createRange();
+        range.setStart(node, left);
+        range.setEnd(node, left + 1);
+        const box = range.getBoundingClientRect();
+        const [clientX, clientY] = [box.left + 1, box.top + box.height / 2];
+        el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, clientX, clientY, bubbles: true, cancelable: true }));
+        return;
+      }
+      left -= node.length + 1; // each line is one text node here, and lines are one unit (the break) apart
+    }
+    throw new Error(`no character at ${at}`);
+  }, [file, dropAt ?? null] as const);
 }
 
-test('a pasted image is uploaded, and both people see its Markdown and the picture', async ({ browser }) => {
+test('a pasted image is uploaded, and both people see its placeholder, its Markdown and the picture', async ({ browser }) => {
   const id = freshId('img');
   const [a, b] = [await openEditor(browser, `d/${id}`), await openEditor(browser, `d/${id}`)];
-  await a.getByTestId('editor').click();
+  // The upload waits until the placeholder has been seen on both sides.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await a.route('**/attachments', async (route) => {
+    await released;
+    await route.continue();
+  });
+  await focusBody(a);
   await a.keyboard.type('Look: ');
   await paste(a, { name: 'dot.png', type: 'image/png', base64: DOT_PNG });
-  const markdown = new RegExp(`^Look: !\\[dot\\.png\\]\\(/api/docs/${id}/attachments/[A-Za-z0-9_-]+\\)$`);
-  await expect(b.getByTestId('editor')).toHaveValue(markdown);
-  await expect(a.getByTestId('editor')).toHaveValue(markdown);
+  await expectBody(b, 'Look: ![Uploading dot.png…]()');
+  await expectBody(a, 'Look: ![Uploading dot.png…]()');
+  release();
+  const markdown = new RegExp(`^Look: ${imageMarkdown(id, 'dot.png')}$`);
+  await expectBody(b, markdown);
+  await expectBody(a, markdown);
   await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
 
   await b.getByRole('button', { name: 'Split' }).click();
@@ -41,22 +79,71 @@ test('a pasted image is uploaded, and both people see its Markdown and the pictu
   await expect(picture).toBeVisible();
   await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
 
-  // One undo takes the image back out, and only the image.
-  await a.getByTestId('editor').click();
+  // One undo takes the image back out, and only the image (the placeholder does not come back)...
+  await focusBody(a);
   await a.keyboard.press('Control+z');
-  await expect(b.getByTestId('editor')).toHaveValue('Look: ');
+  await expectBody(b, 'Look: ');
+  await expect(picture).toHaveCount(0);
+  // ...and one redo brings it back whole.
+  await a.keyboard.press('Control+y');
+  await expectBody(b, markdown);
+  await expect(picture).toBeVisible();
+});
+
+test('typing after a pasted image goes on after it', async ({ browser }) => {
+  const id = freshId('img-caret');
+  const [a, b] = [await openEditor(browser, `d/${id}`), await openEditor(browser, `d/${id}`)];
+  await focusBody(a);
+  await a.keyboard.type('Look: ');
+  await paste(a, { name: 'dot.png', type: 'image/png', base64: DOT_PNG });
+  await expectBody(a, new RegExp(`^Look: ${imageMarkdown(id, 'dot.png')}$`));
+  await a.keyboard.type(' nice');
+  await expectBody(b, new RegExp(`^Look: ${imageMarkdown(id, 'dot.png')} nice$`));
+});
+
+test('an image dropped onto the text lands where it is dropped', async ({ browser }) => {
+  const id = freshId('img-drop');
+  const [a, b] = [await openEditor(browser, `d/${id}`), await openEditor(browser, `d/${id}`)];
+  await focusBody(a);
+  await a.keyboard.insertText('first line\nsecond line');
+  await expectBody(b, 'first line\nsecond line');
+  // Dropped onto the "s" of "second" (the caret is elsewhere, at the end).
+  await paste(a, { name: 'dropped.png', type: 'image/png', base64: DOT_PNG }, 11);
+  const markdown = new RegExp(`^first line\\n${imageMarkdown(id, 'dropped.png')}second line$`);
+  await expectBody(b, markdown);
+  await expectBody(a, markdown);
+  await b.getByRole('button', { name: 'Split' }).click();
+  await expect(b.getByTestId('preview').locator('img[alt="dropped.png"]')).toBeVisible();
+});
+
+test('pasted text is inserted as text, at the caret, for everyone', async ({ browser }) => {
+  const id = freshId('paste-text');
+  const [a, b] = [await openEditor(browser, `d/${id}`), await openEditor(browser, `d/${id}`)];
+  await focusBody(a);
+  await a.keyboard.type('before after');
+  await a.keyboard.press('Control+ArrowLeft');
+  await bodyContent(a).evaluate((el) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', 'pasted\nlines ');
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  await expectBody(b, 'before pasted\nlines after');
+  await expectBody(a, 'before pasted\nlines after');
 });
 
 test('an image the server refuses turns its placeholder into the reason', async ({ browser }) => {
   const id = freshId('img-refused');
   const [a, b] = [await openEditor(browser, `d/${id}`), await openEditor(browser, `d/${id}`)];
-  await a.getByTestId('editor').click();
+  await focusBody(a);
+  // HTML named like a PNG: refused for what it is, not for its name.
   await paste(a, { name: 'page.png', type: 'image/png', text: '<html><script>alert(1)</script></html>' });
-  await expect(b.getByTestId('editor')).toHaveValue(/^!\[Could not upload page\.png: [^\]]+\]\(\)$/);
+  await expectBody(b, /^!\[Could not upload page\.png: [^\]]+\]\(\)$/);
   await a.keyboard.press('Control+End');
-  await a.keyboard.type('\n');
+  await a.keyboard.press('Enter');
+  // Twice the server's limit on an attachment.
   await paste(a, { name: 'huge.png', type: 'image/png', size: 20 * 1024 * 1024 });
-  await expect(b.getByTestId('editor')).toHaveValue(/\n!\[Could not upload huge\.png: [^\]]+\]\(\)$/, { timeout: 30_000 });
+  await expectBody(b, /\n!\[Could not upload huge\.png: [^\]]+\]\(\)$/, { timeout: 30_000 });
+  await expectBody(a, /^!\[Could not upload page\.png: [^\]]+\]\(\)\n!\[Could not upload huge\.png: [^\]]+\]\(\)$/);
   await b.getByRole('button', { name: 'Split' }).click();
   await expect(b.getByTestId('preview').locator('img')).toHaveCount(0);
 });
