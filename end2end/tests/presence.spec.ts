@@ -1,6 +1,6 @@
 // Presence: who is here and where their carets are, across a dropped connection.
 import { expect, type Browser, type Page } from '@playwright/test';
-import { test, contextAs, cuttableProxy, freshId } from './helpers';
+import { test, caretPlace, contextAs, cuttableProxy, expectBody, focusBody, freshId, selectIn } from './helpers';
 
 /** Opens `url` as `name` in a new context and waits until the editor is connected and synced. */
 async function openAs(browser: Browser, name: string, url: string): Promise<Page> {
@@ -12,13 +12,7 @@ async function openAs(browser: Browser, name: string, url: string): Promise<Page
 }
 
 /** Puts `page`'s caret at `offset` of the body. */
-async function caretAt(page: Page, offset: number) {
-  await page.getByTestId('editor').evaluate((el: HTMLTextAreaElement, at) => {
-    el.focus();
-    el.setSelectionRange(at, at);
-    el.dispatchEvent(new Event('select'));
-  }, offset);
-}
+const caretAt = (page: Page, offset: number) => selectIn(page, offset);
 
 test('after a dropped connection, the others see one again and one\'s caret moves reach them', async ({ browser, baseURL }) => {
   const id = freshId('presence');
@@ -29,11 +23,12 @@ test('after a dropped connection, the others see one again and one\'s caret move
     const grace = await openAs(browser, 'Grace', `/d/${id}`);
     const adaBadge = grace.getByTestId('presence').locator('.peer[data-name="Ada"]');
     const adaCaret = grace.locator('.caret[data-name="Ada"]');
-    await ada.getByTestId('editor').click();
+    await focusBody(ada);
     await ada.keyboard.type('hello world');
     await caretAt(ada, 5);
     await expect(adaBadge).toBeVisible();
     await expect(adaCaret).toHaveAttribute('data-offset', '5');
+    await expect.poll(() => caretPlace(adaCaret)).toEqual({ line: 'hello world', before: 'hello' });
 
     // The connection drops: the server removes Ada's presence, and tells Grace.
     proxy.cut();
@@ -48,6 +43,7 @@ test('after a dropped connection, the others see one again and one\'s caret move
     await expect(adaCaret).toHaveAttribute('data-offset', '8');
     await caretAt(ada, 11);
     await expect(adaCaret).toHaveAttribute('data-offset', '11');
+    await expect.poll(() => caretPlace(adaCaret)).toEqual({ line: 'hello world', before: 'hello world' });
     // And Ada still sees Grace.
     await expect(ada.getByTestId('presence').locator('.peer[data-name="Grace"]')).toBeVisible();
   } finally {
@@ -59,7 +55,7 @@ test('a caret at the very end of the text is shown to the others', async ({ brow
   const id = freshId('presence');
   const ada = await openAs(browser, 'Ada', `/d/${id}`);
   const bob = await openAs(browser, 'Bob', `/d/${id}`);
-  await ada.getByTestId('editor').click();
+  await focusBody(ada);
   await ada.keyboard.type('hello world');
   const caret = bob.locator('.caret[data-name="Ada"]');
   await ada.keyboard.press('ArrowLeft');
@@ -67,11 +63,13 @@ test('a caret at the very end of the text is shown to the others', async ({ brow
   await ada.keyboard.press('ArrowRight');
   await expect(caret).toHaveAttribute('data-offset', '11');
   // Text added after it leaves it after "hello world", where Ada left it.
-  await bob.getByTestId('editor').click();
+  await expect.poll(() => caretPlace(caret)).toEqual({ line: 'hello world', before: 'hello world' });
+  await focusBody(bob);
   await bob.keyboard.press('Control+End');
   await bob.keyboard.type('!');
-  await expect(ada.getByTestId('editor')).toHaveValue('hello world!');
+  await expectBody(ada, 'hello world!');
   await expect(caret).toHaveAttribute('data-offset', '11');
+  await expect.poll(() => caretPlace(caret)).toEqual({ line: 'hello world!', before: 'hello world' });
 });
 
 test('the presence list shows everyone by name, and one\'s own entry as "you"', async ({ browser }) => {
