@@ -1,7 +1,7 @@
 // Accessibility and comfort: dark mode, focus rings on everything one can tab
 // to, readable status colors, and axe-core's checks on both pages in both schemes.
 import { expect, type Page } from '@playwright/test';
-import { test, freshId, openEditor, seriousViolations } from './helpers';
+import { test, fillBody, freshId, openEditor, seriousViolations } from './helpers';
 
 const SCHEMES = ['light', 'dark'] as const;
 
@@ -11,7 +11,7 @@ async function sampleDoc(page: Page): Promise<string> {
   await page.goto(path);
   await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
   await page.getByTestId('doc-title').fill('Accessible');
-  await page.getByTestId('editor').fill('# Notes\n\nSome **bold** text, `code` and a [link](https://example.org).\n\n```\nblock\n```\n');
+  await fillBody(page, '# Notes\n\nSome **bold** text, `code` and a [link](https://example.org).\n\n```\nblock\n```\n');
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
   return path;
 }
@@ -19,11 +19,14 @@ async function sampleDoc(page: Page): Promise<string> {
 /**
  * What the focused element shows: its focus ring's style, width and color,
  * its own fill and the fill behind it (the nearest ancestor's opaque background),
- * and the WCAG contrast of the ring against both.
+ * and the WCAG contrast of the ring against both. The body's editable
+ * element shows its ring on the editor around it (CodeMirror's `.cm-focused`).
  */
 function focusRing(page: Page) {
   return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement;
+    const focused = document.activeElement as HTMLElement;
+    const inBody = focused.matches('.cm-content');
+    const el = inBody ? (focused.closest('.cm-editor') as HTMLElement) : focused;
     const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
     const opaque = (c: string) => { const v = rgb(c); return v.length === 3 || v[3] > 0; };
     const lum = (c: string) => {
@@ -39,13 +42,14 @@ function focusRing(page: Page) {
       return 'rgb(255, 255, 255)';
     };
     const style = getComputedStyle(el);
-    const again = el.dataset.tabbed === 'yes';
-    el.dataset.tabbed = 'yes';
+    const again = focused.dataset.tabbed === 'yes';
+    focused.dataset.tabbed = 'yes';
     const own = fillOf(el);
     const behind = fillOf(el.parentElement);
     return {
       again,
-      what: `${el.tagName.toLowerCase()} "${el.getAttribute('aria-label') ?? el.textContent?.trim()}"`,
+      inBody,
+      what: `${focused.tagName.toLowerCase()} "${focused.getAttribute('aria-label') ?? focused.textContent?.trim()}"`,
       style: style.outlineStyle,
       width: parseFloat(style.outlineWidth),
       againstFill: contrast(style.outlineColor, own),
@@ -54,21 +58,31 @@ function focusRing(page: Page) {
   });
 }
 
-/** Tabs through the whole page from the top, checking each stop's focus ring. */
-async function everyFocusRing(page: Page): Promise<string[]> {
+/**
+ * Tabs through the whole page from the top, checking each stop's focus ring.
+ * In the body Tab indents: Escape first lets the next Tab move on, as it
+ * does for a person using the keyboard.
+ */
+async function everyFocusRing(page: Page): Promise<{ problems: string[]; stops: string[] }> {
   const problems: string[] = [];
+  const visited: string[] = [];
   let stops = 0;
   await page.locator('body').focus();
   for (; stops < 40; stops++) {
     await page.keyboard.press('Tab');
+    // CodeMirror marks its editor focused a moment after the focus arrives.
+    if (await page.evaluate(() => document.activeElement?.matches('.cm-content')))
+      await page.locator('.cm-editor.cm-focused').waitFor({ timeout: 2_000 }).catch(() => {});
     const ring = await focusRing(page);
     if (ring.what.startsWith('body') || ring.again) break;
+    visited.push(ring.what);
     if (ring.style === 'none' || ring.width < 2) problems.push(`${ring.what}: no visible outline`);
     else if (Math.min(ring.againstFill, ring.againstBehind) < 3)
       problems.push(`${ring.what}: outline contrast ${ring.againstFill.toFixed(2)} / ${ring.againstBehind.toFixed(2)}`);
+    if (ring.inBody) await page.keyboard.press('Escape');
   }
   expect(stops).toBeGreaterThanOrEqual(2);
-  return problems;
+  return { problems, stops: visited };
 }
 
 for (const scheme of SCHEMES) {
@@ -96,24 +110,31 @@ for (const scheme of SCHEMES) {
     await page.getByRole('button', { name: 'Edit' }).click();
     await page.goto(path);
     await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
-    expect(await everyFocusRing(page)).toEqual([]);
+    const editor = await everyFocusRing(page);
+    expect(editor.problems).toEqual([]);
+    // The formatting buttons and the body are among the stops.
+    expect(editor.stops).toEqual(expect.arrayContaining(['button "Bold"', 'button "Italic"', 'button "Link"', 'div "Document text"']));
 
     await page.goto('/');
     await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
-    expect(await everyFocusRing(page)).toEqual([]);
+    expect((await everyFocusRing(page)).problems).toEqual([]);
   });
 }
 
-test('a browser set to dark gets a dark page', async ({ browser }) => {
+test('a browser set to dark gets a dark page, with light text in the body', async ({ browser }) => {
   const page = await openEditor(browser, `/d/${freshId('dark')}`);
-  const luminance = () =>
-    page.getByTestId('editor').evaluate((el) => {
-      const [r, g, b] = (getComputedStyle(el).backgroundColor.match(/\d+/g) ?? []).map(Number);
+  await fillBody(page, 'plain text');
+  const luminance = (of: 'backgroundColor' | 'color') =>
+    page.getByTestId('editor').evaluate((el, what) => {
+      const styled = what === 'color' ? el.querySelector('.cm-line')! : el;
+      const [r, g, b] = (getComputedStyle(styled)[what].match(/\d+/g) ?? []).map(Number);
       return (r + g + b) / 3 / 255;
-    });
-  expect(await luminance()).toBeGreaterThan(0.8);
+    }, of);
+  expect(await luminance('backgroundColor')).toBeGreaterThan(0.8);
+  expect(await luminance('color')).toBeLessThan(0.3);
   await page.emulateMedia({ colorScheme: 'dark' });
-  await expect.poll(luminance).toBeLessThan(0.2);
+  await expect.poll(() => luminance('backgroundColor')).toBeLessThan(0.2);
+  await expect.poll(() => luminance('color')).toBeGreaterThan(0.7);
 });
 
 test('the status texts are readable: at least 4.5:1 against the bar, in both schemes', async ({ browser }) => {
