@@ -1,7 +1,7 @@
 // The editor's first minutes: a bar that holds still, guidance in a new document,
 // the preview's code blocks, and the chosen view kept across reloads.
 import { expect, type Page } from '@playwright/test';
-import { test, freshId, openEditor } from './helpers';
+import { test, bodyContent, expectBody, fillBody, focusBody, freshId, openEditor } from './helpers';
 
 /** The left edges of the Edit, Split and Preview buttons, in CSS pixels. */
 const modeButtonsX = (page: Page) =>
@@ -15,7 +15,7 @@ test('the view buttons stay put while the connection and saving states change', 
   // Offline with an unsaved edit: the longest labels the bar shows.
   await page.context().setOffline(true);
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-state', 'offline');
-  await page.getByTestId('editor').click();
+  await focusBody(page);
   await page.keyboard.type('kept');
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'offline');
   expect(await modeButtonsX(page)).toEqual(connected);
@@ -31,18 +31,20 @@ test('a new document puts the caret in its title, and Enter moves on to the body
   await page.getByTestId('new-doc').click();
   await page.waitForURL(/\/d\//);
   const title = page.getByTestId('doc-title');
-  const body = page.getByTestId('editor');
-  await expect(body).toHaveAttribute('data-synced', 'true');
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true');
   await expect(title).toBeFocused();
   await expect(title).toHaveAttribute('placeholder', /\S/);
-  await expect(body).toHaveAttribute('placeholder', /\S/);
+  // The empty body says what to write, on screen and to a screen reader.
+  await expect(bodyContent(page).locator('.cm-placeholder')).toHaveText(/\S/);
+  await expect(bodyContent(page)).toHaveAttribute('aria-placeholder', /\S/);
 
   await page.keyboard.type('Trip notes');
   await page.keyboard.press('Enter');
-  await expect(body).toBeFocused();
+  await expect(bodyContent(page)).toBeFocused();
   await page.keyboard.type('Day one');
   await expect(title).toHaveValue('Trip notes');
-  await expect(body).toHaveValue('Day one');
+  await expectBody(page, 'Day one');
+  await expect(bodyContent(page).locator('.cm-placeholder')).toHaveCount(0);
 });
 
 test('an existing document with a title does not take the focus', async ({ browser }) => {
@@ -57,7 +59,7 @@ test('an existing document with a title does not take the focus', async ({ brows
 
 test('every line of a code block in the preview starts at the same x', async ({ browser }) => {
   const page = await openEditor(browser, `/d/${freshId('code')}`);
-  await page.getByTestId('editor').fill('```\nfirst line\nsecond line\n```\n');
+  await fillBody(page, '```\nfirst line\nsecond line\n```\n');
   await page.getByRole('button', { name: 'Preview' }).click();
   const code = page.getByTestId('preview').locator('pre code');
   await expect(code).toContainText('second line');

@@ -2,7 +2,7 @@
 // served Content Security Policy without a single violation; inline script without the
 // response's nonce is blocked; a page of another site cannot open a socket to Tandem.
 import { expect, type Browser, type Page } from '@playwright/test';
-import { test, freshId } from './helpers';
+import { test, bodyContent, expectBody, focusBody, freshId } from './helpers';
 
 /** A new page whose CSP violations (events and console reports) are collected in the returned array. */
 async function watchedPage(browser: Browser): Promise<{ page: Page; violations: string[] }> {
@@ -40,13 +40,18 @@ test('the editor hydrates, syncs and shows remote carets under the CSP with no v
   await openLiveEditor(a.page, `d/${id}`);
   await openLiveEditor(b.page, `d/${id}`);
 
-  await a.page.getByTestId('editor').click();
+  await focusBody(a.page);
   await a.page.keyboard.type('# Under a strict policy\n\nwritten *together*');
   await expect(a.page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
-  await expect(b.page.getByTestId('editor')).toHaveValue('# Under a strict policy\n\nwritten *together*');
+  await expectBody(b.page, '# Under a strict policy\n\nwritten *together*');
+  // The surface's own styles (set from script) apply: its lines are laid out, highlighted.
+  await expect(bodyContent(b.page).locator('.md-h').first()).toBeVisible();
+  expect(await bodyContent(b.page).evaluate((el) => getComputedStyle(el).whiteSpace)).toMatch(/^(pre|break-spaces)/);
   // Remote carets are placed with inline styles, which the policy allows for styles only.
   await a.page.keyboard.press('ArrowLeft');
-  await expect(b.page.locator('.carets .caret')).toHaveCount(1);
+  const caret = b.page.locator('.caret');
+  await expect(caret).toHaveCount(1);
+  await expect.poll(() => caret.evaluate((el) => getComputedStyle(el).borderLeftStyle)).toBe('solid');
   await b.page.getByRole('button', { name: 'Split' }).click();
   await expect(b.page.getByTestId('preview').locator('h1')).toHaveText('Under a strict policy');
   expect(await (await request.get(`api/docs/${id}/text`)).text()).toBe('# Under a strict policy\n\nwritten *together*');
