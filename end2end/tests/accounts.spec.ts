@@ -4,7 +4,7 @@
 // test's own, started in accounts mode (the rest of the suite runs in open mode).
 import { expect, type Browser, type Page } from '@playwright/test';
 import { type ChildProcess } from 'node:child_process';
-import { seriousViolations, test } from './helpers';
+import { bodyContent, bodyText, expectBody, focusBody, seriousViolations, test } from './helpers';
 import { freePort, freshDataDir, startTandem } from './tandem';
 
 // Each test starts a server and walks through several pages in debug builds.
@@ -44,6 +44,32 @@ async function signIn(browser: Browser, base: string, name: string, password: st
   return page;
 }
 
+/** Waits until `page`'s body is read-only: not editable, and no formatting toolbar. */
+async function expectReadOnly(page: Page) {
+  await expect(bodyContent(page)).toHaveAttribute('contenteditable', 'false');
+  await expect(page.getByTestId('toolbar')).toBeHidden();
+}
+
+/**
+ * Types, formats, pastes and undoes in `page`'s read-only body; its text is
+ * unchanged. (Whether nothing reached the others is seen when their next edit
+ * arrives alone.)
+ */
+async function tryToEdit(page: Page) {
+  const before = await bodyText(page);
+  await bodyContent(page).click();
+  await page.keyboard.type('not allowed');
+  await page.keyboard.press('Control+B');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Control+z');
+  await bodyContent(page).evaluate((el) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', 'pasted');
+    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  });
+  expect(await bodyText(page)).toBe(before);
+}
+
 /** Opens the Share dialog and waits until it shows the document's access. */
 async function openShare(page: Page) {
   await page.getByTestId('share').click();
@@ -76,7 +102,7 @@ test('setup, sign-in, a view link for a guest, live edits, and revocation cut th
     const ada = await signIn(browser, base, 'ada', 'ada-long-password');
     await ada.getByTestId('new-doc').click();
     await expect(ada.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
-    await ada.getByTestId('editor').click();
+    await focusBody(ada);
     await ada.keyboard.type('Shared with a guest. ');
     await expect(ada.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
 
@@ -91,12 +117,15 @@ test('setup, sign-in, a view link for a guest, live edits, and revocation cut th
     await guest.goto(link);
     await expect(guest.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
     await expect(guest.getByTestId('view-only')).toBeVisible();
-    await expect(guest.getByTestId('editor')).toHaveAttribute('readonly', '');
-    await expect(guest.getByTestId('editor')).toHaveValue('Shared with a guest. ');
-    await ada.getByTestId('editor').click();
+    await expectReadOnly(guest);
+    await expectBody(guest, 'Shared with a guest. ');
+    // What the guest types, pastes or undoes changes nothing, here or for others.
+    await tryToEdit(guest);
+    await focusBody(ada);
     await ada.keyboard.press('Control+End');
     await ada.keyboard.type('Live.');
-    await expect(guest.getByTestId('editor')).toHaveValue('Shared with a guest. Live.');
+    await expectBody(guest, 'Shared with a guest. Live.');
+    await expectBody(ada, 'Shared with a guest. Live.');
 
     // Revoked: the guest's socket is closed within a second and stays closed.
     const share = await openShare(ada);
@@ -131,26 +160,32 @@ test("lowering a member's role turns their open editor read-only in place, and r
     await member.goto(`${base}${path}`);
     await expect(member.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
     await expect(member.getByTestId('view-only')).toHaveCount(0);
-    await member.getByTestId('editor').click();
+    await expect(bodyContent(member)).toHaveAttribute('contenteditable', 'true');
+    await expect(member.getByTestId('toolbar')).toBeVisible();
+    await focusBody(member);
     await member.keyboard.type('bob writes. ');
-    await expect(ada.getByTestId('editor')).toHaveValue('bob writes. ');
+    await expectBody(ada, 'bob writes. ');
 
     await (await openShare(ada)).getByTestId('workspace-access').selectOption('viewer');
     await expect(member.getByTestId('view-only')).toBeVisible({ timeout: 1_000 });
     await ada.keyboard.press('Escape');
-    await expect(member.getByTestId('editor')).toHaveAttribute('readonly', '');
+    await expectReadOnly(member);
     await expect(member.getByTestId('connection-status')).toHaveAttribute('data-state', 'connected');
-    await ada.getByTestId('editor').click();
+    await tryToEdit(member);
+    await focusBody(ada);
     await ada.keyboard.press('Control+End');
     await ada.keyboard.type('ada still writes. ');
-    await expect(member.getByTestId('editor')).toHaveValue('bob writes. ada still writes. ');
+    await expectBody(member, 'bob writes. ada still writes. ');
+    await expectBody(ada, 'bob writes. ada still writes. ');
 
     await (await openShare(ada)).getByTestId('workspace-access').selectOption('editor');
     await expect(member.getByTestId('view-only')).toHaveCount(0, { timeout: 1_000 });
-    await member.getByTestId('editor').click();
+    await expect(bodyContent(member)).toHaveAttribute('contenteditable', 'true');
+    await expect(member.getByTestId('toolbar')).toBeVisible();
+    await focusBody(member);
     await member.keyboard.press('Control+End');
     await member.keyboard.type('bob again.');
-    await expect(ada.getByTestId('editor')).toHaveValue('bob writes. ada still writes. bob again.');
+    await expectBody(ada, 'bob writes. ada still writes. bob again.');
   } finally {
     child.kill('SIGTERM');
   }

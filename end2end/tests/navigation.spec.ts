@@ -3,7 +3,7 @@
 // stopped (its socket closed) and the console free of panics (the console guard of
 // `helpers.ts` fails the test on any).
 import { expect, type Page, type WebSocket } from '@playwright/test';
-import { test } from './helpers';
+import { test, focusBody } from './helpers';
 
 /** Every WebSocket the page opens, in order. */
 function sockets(page: Page): WebSocket[] {
@@ -43,7 +43,7 @@ test('moving between the list and editors stops each editor left and panics nowh
   await editorLive(page, first);
   const firstSocket = opened.at(-1);
   // A link to the second document, in the first one's text, for the preview.
-  await page.getByTestId('editor').click();
+  await focusBody(page);
   await page.keyboard.type(`[next](/d/${second})`);
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
 
