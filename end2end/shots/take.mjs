@@ -47,11 +47,18 @@ const person = async (name, color, variant = VARIANTS[0]) => {
 };
 const synced = (page) => page.getByTestId('editor').and(page.locator('[data-synced=true]')).waitFor();
 const at = (text) => body.indexOf(text);
-/** Puts `page`'s caret (or selection) at `from`..`to` of the body, as a person would. */
+/** The body's editable element (CodeMirror's content). */
+const content = (page) => page.locator('[data-testid=editor] .cm-content');
+/** Puts `page`'s caret (or selection) at `from`..`to` of the body, through the surface's hook. */
 const select = async (page, from, to = from) => {
-  await page.getByTestId('editor').evaluate((el, [a, b]) => { el.focus(); el.setSelectionRange(a, b); }, [from, to]);
-  await page.keyboard.press(to > from ? 'Shift+ArrowRight' : 'ArrowRight');
-  await page.keyboard.press(to > from ? 'Shift+ArrowLeft' : 'ArrowLeft');
+  await content(page).focus();
+  await page.getByTestId('editor').evaluate((el, [a, b]) => el.surface.select(a, b), [from, to]);
+};
+/** Replaces the whole body with `text` in one input (no list continuation, as a paste). */
+const fill = async (page, text) => {
+  await content(page).click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(text);
 };
 
 // Two more documents for the list: one titled, one known by its first line.
@@ -59,7 +66,7 @@ await fetch(`${url}/api/docs`, { method: 'POST', headers: { 'content-type': 'app
 const writer = await person('Ada', '#2f6fde');
 await writer.goto(`${url}/d/ideas-${Date.now().toString(36)}`);
 await synced(writer);
-await writer.getByTestId('editor').fill('Ideas for the next release\n\n- comments in the margin\n');
+await fill(writer, 'Ideas for the next release\n\n- comments in the margin\n');
 await writer.getByTestId('sync-status').and(writer.locator('[data-state=saved]')).waitFor();
 await writer.context().close();
 
@@ -70,11 +77,7 @@ await ada.waitForURL(/\/d\//);
 const doc = ada.url();
 await synced(ada);
 await ada.getByTestId('doc-title').fill('Launch checklist');
-await ada.getByTestId('editor').click();
-await ada.getByTestId('editor').evaluate((el, text) => {
-  el.value = text;
-  el.dispatchEvent(new Event('input', { bubbles: true }));
-}, body);
+await fill(ada, body);
 await ada.getByTestId('sync-status').and(ada.locator('[data-state=saved]')).waitFor();
 await ada.context().close();
 const grace = await person('Grace', '#c2255c');
@@ -110,7 +113,7 @@ await grace.keyboard.press('Escape');
 await select(grace, at('Friday'), at('Friday') + 'Friday'.length);
 await grace.keyboard.type('Monday');
 await select(grace, at('- [ ] Check'));
-await grace.keyboard.type('- [x] Book the room\n');
+await grace.keyboard.insertText('- [x] Book the room\n');
 await grace.getByTestId('sync-status').and(grace.locator('[data-state=saved]')).waitFor();
 
 // A document deleted by mistake, waiting in the trash.
