@@ -5,7 +5,7 @@
 // JavaScript strings and in the yrs texts of the page.
 
 import { EditorState, Compartment, Annotation, StateField, StateEffect } from '@codemirror/state';
-import { EditorView, Decoration, WidgetType, keymap, drawSelection } from '@codemirror/view';
+import { EditorView, Decoration, WidgetType, keymap, drawSelection, placeholder } from '@codemirror/view';
 import { defaultKeymap, indentWithTab } from '@codemirror/commands';
 import { syntaxHighlighting, HighlightStyle, indentUnit } from '@codemirror/language';
 import { markdownLanguage, markdownKeymap } from '@codemirror/lang-markdown';
@@ -109,6 +109,7 @@ export class Surface {
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true', spellcheck: 'true' }),
           drawSelection(),
+          placeholder('Start writing. Markdown works: # Heading, **bold**, - list'),
           indentUnit.of('  '),
           markdownLanguage,
           syntaxHighlighting(highlighting),
