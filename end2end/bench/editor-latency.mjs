@@ -1,98 +1,127 @@
-// Editor latency on a large document, in real Chromium:
-//   keystroke → screen: from the keydown event to the first paint after it;
-//   remote update → screen: from a sync message reaching the page to the first paint after it.
-// Two people have the document open (so carets are drawn too). For scale, the same
-// keystrokes in a bare text area holding the same text. Prints one JSON line.
+// The editor's latency in real Chromium, against a running Tandem (a release
+// build), with a collaborator connected (a second window on the same
+// document, its caret a few lines below the typist's, so carets are drawn):
 //
-//   node bench/editor-latency.mjs [--url http://127.0.0.1:3000] [--kib 1024] [--keys 60]
+//   1 MiB:  keystroke → paint (the keydown's timeStamp to the first paint
+//           after it) median and p95 over --keys keys typed in the middle;
+//           long tasks (> 50 ms) in the typist's page while typing; remote
+//           edit → paint in the collaborator's page (from the WebSocket
+//           message event carrying the sync update to the next paint).
+//   32 KiB: the same keystroke → paint in Tandem against CodeMirror without
+//           Tandem, typed on the same page (Tandem's editor hidden, the other
+//           mounted in its place, so the same CSS and size): a bare
+//           CodeMirror (markdownLanguage + lineWrapping, as
+//           bench/surface-research.mjs) and the app's own surface module
+//           with no binding behind it (the same CodeMirror configuration).
+//   300 KB: clicking "Split" → the preview painted (the click's timeStamp to
+//           the first paint once the view is split and the preview holds its
+//           blocks).
+//   first-load weight: gzip -9 of every wasm, JS and CSS response the editor
+//           page loads (the HTML, which carries the document, apart).
+// "Paint" is a requestAnimationFrame + setTimeout(0) after the event. Each
+// page types --warmup keys first, unmeasured, and starts typing once it has
+// had no long task for a second. Every part runs --runs times, each on a
+// fresh document in fresh windows; the summary gives the medians of the runs.
+// Prints one JSON line, then a readable summary.
+//
+//   cd end2end && node bench/editor-latency.mjs [--url http://127.0.0.1:3000] [--keys 50] [--warmup 5]
+//                                               [--runs 3] [--parts large,small,split,weight]
 import { chromium } from '@playwright/test';
-import * as Y from 'yjs';
+import os from 'node:os';
+import { buildDocument, SIZES, stats, median, CHROMIUM_ARGS } from './document.mjs';
+import { bareCodeMirror, gzipSize } from './codemirror.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const url = arg('url', process.env.TANDEM_URL ?? 'http://127.0.0.1:3000');
-const kib = Number(arg('kib', '1024'));
-const keys = Number(arg('keys', '60'));
+const keys = Number(arg('keys', '50'));
+const warmup = Number(arg('warmup', '5'));
+const runs = Number(arg('runs', '3'));
+const parts = arg('parts', 'large,small,split,weight').split(',');
 
-/** A document of about `kib` KiB, written in many pieces as real documents are. */
-function buildDocument() {
-  const doc = new Y.Doc();
-  const text = doc.getText('content');
-  const paragraph = (i) =>
-    `## Section ${i}\n\nTandem keeps every keystroke; this paragraph ${i} is filler for a large document, ` +
-    'with *emphasis*, `code` and a [link](https://example.org).\n\n';
-  let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let i = 0; text.length < kib * 1024; i++) {
-    text.insert(Math.floor(random() * text.length), paragraph(i));
-  }
-  return Y.encodeStateAsUpdate(doc);
-}
+/** Targets the summary checks (issue 16). */
+const GOALS = { small_ratio_max: 1.1, split_ms_max: 100 };
+/** How far below the typist's caret the collaborator's sits, in code units (a few lines: in view). */
+const COLLABORATOR_BELOW = 300;
 
-// Runs in the page before its scripts: timestamps for keys, sync messages and the paints after them.
+const bare = (await bareCodeMirror()).toString('utf8');
+const documents = Object.fromEntries(['1m', '32k', '300k'].map((s) => [s, buildDocument(SIZES[s])]));
+
+// ---- In the page, before its scripts ----
+
+/** Timestamps for keys, sync messages and the paints after them; long tasks. */
 function instrument() {
-  const samples = { key: [], keyScript: [], remote: [], remoteScript: [] };
-  window.__latency = samples;
+  const s = { key: [], remote: [], long: [] };
+  window.__latency = s;
   const afterPaint = (done) => requestAnimationFrame(() => setTimeout(done, 0));
-  let keyAt = null;
-  window.addEventListener('keydown', (e) => { keyAt = e.timeStamp; }, true);
-  window.addEventListener('input', () => {
-    if (keyAt === null) return;
-    const start = keyAt;
-    keyAt = null;
-    samples.keyScript.push(performance.now() - start);
-    afterPaint(() => samples.key.push(performance.now() - start));
-  });
+  addEventListener('keydown', (e) => {
+    const start = e.timeStamp;
+    afterPaint(() => s.key.push(performance.now() - start));
+  }, true);
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) s.long.push({ at: e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
-      let start = null;
-      let late = false;
       // Registered before the page's own handler, so it runs first.
       this.addEventListener('message', (e) => {
-        if (!late) {
-          // Added once the page's handler exists, so it runs after it.
-          late = true;
-          this.addEventListener('message', () => {
-            if (start !== null) samples.remoteScript.push(performance.now() - start);
-          });
-        }
+        if (!(e.data instanceof ArrayBuffer)) return;
         const bytes = new Uint8Array(e.data);
-        if (bytes[0] !== 0 || bytes[1] !== 2) return void (start = null); // sync updates only
-        const at = (start = performance.now());
-        afterPaint(() => samples.remote.push(performance.now() - at));
+        if (bytes[0] !== 0 || bytes[1] !== 2) return; // sync updates only
+        const at = performance.now();
+        afterPaint(() => s.remote.push(performance.now() - at));
       });
     }
   };
 }
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { n: s.length, median_ms: +q(0.5).toFixed(2), p95_ms: +q(0.95).toFixed(2), max_ms: +s[s.length - 1].toFixed(2) };
-};
+// ---- In Node ----
 
-const id = `latency-${Date.now().toString(36)}`;
-const update = buildDocument();
-const put = await fetch(`${url}/api/docs/${id}/update`, { method: 'POST', body: update });
-if (!put.ok) throw new Error(`storing the document failed: ${put.status} ${await put.text()}`);
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium' });
-const open = async () => {
-  const page = await (await browser.newContext()).newPage();
+/** Stores a new document holding `update`; its id. */
+async function newDocument(name, update) {
+  const id = `${name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  const put = await fetch(`${url}/api/docs/${id}/update`, { method: 'POST', body: update });
+  if (!put.ok) throw new Error(`storing the document failed: ${put.status} ${await put.text()}`);
+  return id;
+}
+
+/** The editor of document `id` in a fresh window, synced and quiet. `onRequest` sees every finished request. */
+async function open(id, onRequest) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  if (onRequest) page.on('requestfinished', onRequest);
   await page.addInitScript(instrument);
   await page.goto(`${url}/d/${id}`);
-  await page.waitForSelector('[data-testid=editor][data-synced=true]', { timeout: 60_000 });
-  await page.getByTestId('editor').click();
+  await page.waitForSelector('[data-testid=editor][data-synced=true] .cm-content[contenteditable=true]', { timeout: 60_000 });
+  await quiet(page);
   return page;
-};
-const typist = await open();
-const watcher = await open();
-// Where the time goes: the browser's own counters, per page, over the typing.
-const counters = async (page) => {
+}
+
+/** Waits until `page` has had no long task for a second (it has settled after loading or typing). */
+const quiet = (page) =>
+  page.waitForFunction(() => {
+    const l = window.__latency.long;
+    const end = l.length ? l[l.length - 1].at + l[l.length - 1].ms : 0;
+    return performance.now() - end > 1000;
+  }, null, { timeout: 60_000, polling: 100 });
+
+/** Focuses the body of `page` and puts the caret `below` units after the middle of the text. */
+const caretAtMiddle = (page, below = 0) =>
+  page.evaluate((below) => {
+    const host = document.querySelector('[data-testid=editor]');
+    host.querySelector('.cm-content').focus();
+    const at = (host.surface.text().length >> 1) + below;
+    host.surface.select(at, at);
+  }, below);
+
+/** The browser's time per key in `page` over what follows: call the result when done. */
+async function counters(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const read = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
@@ -102,52 +131,268 @@ const counters = async (page) => {
     const per = (k) => +(((after[k] - before[k]) * 1000) / keys).toFixed(2);
     return { script_ms: per('ScriptDuration'), layout_ms: per('LayoutDuration'), style_ms: per('RecalcStyleDuration'), task_ms: per('TaskDuration') };
   };
-};
-const typistCounters = await counters(typist);
-const watcherCounters = await counters(watcher);
-await watcher.keyboard.press('Control+End');
-// Type in the middle of the document; the watcher's caret sits further down.
-await typist.getByTestId('editor').evaluate((el) => el.setSelectionRange(el.value.length >> 1, el.value.length >> 1));
-for (let i = 0; i < keys; i++) {
-  await typist.keyboard.press(i % 10 === 9 ? 'Space' : 'KeyA');
-  await typist.waitForFunction((n) => window.__latency.key.length >= n, i + 1);
 }
-await watcher.waitForFunction((n) => window.__latency.remote.length >= n, keys, { timeout: 30_000 }).catch(async (e) => {
-  console.error(await watcher.evaluate(() => JSON.stringify(Object.fromEntries(Object.entries(window.__latency).map(([k, v]) => [k, v.length])))));
-  throw e;
-});
-const typed = await typist.evaluate(() => window.__latency);
-const seen = await watcher.evaluate(() => window.__latency);
-const length = await watcher.getByTestId('editor').evaluate((el) => el.value.length);
-// The floor: the same text in a bare text area of the same size and font, without Tandem.
-const text = await watcher.getByTestId('editor').inputValue();
-const box = await watcher.getByTestId('editor').evaluate((el) => {
-  const s = getComputedStyle(el);
-  return { width: el.clientWidth, height: el.clientHeight, font: s.font, padding: s.padding };
-});
-const bare = await (await browser.newContext()).newPage();
-await bare.setContent('<textarea id="t"></textarea>');
-await bare.evaluate(({ text, box }) => {
-  const t = document.getElementById('t');
-  Object.assign(t.style, { width: `${box.width}px`, height: `${box.height}px`, font: box.font, padding: box.padding, boxSizing: 'border-box' });
-  t.value = text;
-  t.focus();
-  t.setSelectionRange(text.length >> 1, text.length >> 1);
-}, { text, box });
-await bare.evaluate(instrument);
-for (let i = 0; i < keys; i++) {
-  await bare.keyboard.press(i % 10 === 9 ? 'Space' : 'KeyA');
-  await bare.waitForFunction((n) => window.__latency.key.length >= n, i + 1);
+
+/**
+ * Types `count` keys (a space every tenth) in `page`, each once the last one
+ * is painted; the keystroke → paint samples and the long tasks meanwhile.
+ */
+async function type(page, count) {
+  await page.evaluate(() => { window.__latency.key = []; window.__latency.mark = performance.now(); });
+  for (let i = 0; i < count; i++) {
+    await page.keyboard.press(i % 10 === 9 ? 'Space' : 'KeyA');
+    await page.waitForFunction((n) => window.__latency.key.length >= n, i + 1);
+  }
+  // Long-task entries are delivered a little after the task.
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));
+  return page.evaluate(() => ({
+    key: window.__latency.key,
+    long: window.__latency.long.filter((t) => t.at + t.ms >= window.__latency.mark && t.ms > 50).map((t) => t.ms),
+  }));
 }
-const floor = await bare.evaluate(() => window.__latency);
-const perKey = { typist: await typistCounters(), watcher: await watcherCounters() };
+
+/** Types the warm-up keys, then the measured ones. */
+async function typeMeasured(page) {
+  await type(page, warmup);
+  await quiet(page);
+  return type(page, keys);
+}
+
+const textOf = (page) => page.evaluate(() => document.querySelector('[data-testid=editor]').surface.text());
+
+/** Waits until the collaborator shows the typist's text. */
+async function converged(typist, collaborator) {
+  const text = await textOf(typist);
+  await collaborator.waitForFunction((n) => document.querySelector('[data-testid=editor]').surface.text().length === n, text.length, { timeout: 60_000 });
+  if ((await textOf(collaborator)) !== text) throw new Error('the collaborator shows another text than the typist');
+}
+
+/** A typist and a collaborator on a fresh copy of document `size`; the collaborator's caret is drawn in the typist's view. */
+async function pair(size, onRequest) {
+  const id = await newDocument(`latency-${size}`, documents[size].update);
+  const typist = await open(id, onRequest);
+  const collaborator = await open(id);
+  await caretAtMiddle(collaborator, COLLABORATOR_BELOW);
+  await caretAtMiddle(typist);
+  await typist.waitForSelector('[data-testid=editor] .cm-content .caret', { timeout: 30_000 });
+  await Promise.all([quiet(typist), quiet(collaborator)]);
+  return { typist, collaborator, close: () => Promise.all([typist.context().close(), collaborator.context().close()]) };
+}
+
+/** 1 MiB: keystroke → paint, long tasks, remote edit → paint. */
+async function large() {
+  const { typist, collaborator, close } = await pair('1m');
+  await type(typist, warmup);
+  await converged(typist, collaborator);
+  await Promise.all([quiet(typist), quiet(collaborator)]);
+  await collaborator.evaluate(() => { window.__latency.remote = []; window.__latency.mark = performance.now(); });
+  const [typistCounters, collaboratorCounters] = [await counters(typist), await counters(collaborator)];
+  const typed = await type(typist, keys);
+  await converged(typist, collaborator);
+  const seen = await collaborator.evaluate(() => ({
+    remote: window.__latency.remote,
+    long: window.__latency.long.filter((t) => t.at + t.ms >= window.__latency.mark && t.ms > 50).map((t) => t.ms),
+  }));
+  const result = {
+    doc_utf16_units: (await textOf(typist)).length,
+    keystroke_to_paint: stats(typed.key),
+    long_tasks: typed.long.length,
+    longest_task_ms: typed.long.length ? +Math.max(...typed.long).toFixed(1) : 0,
+    remote_to_paint: stats(seen.remote),
+    collaborator_long_tasks: seen.long.length,
+    browser_time_per_key: { typist: await typistCounters(), collaborator: await collaboratorCounters() },
+  };
+  await close();
+  return result;
+}
+
+/** 32 KiB: Tandem against CodeMirror alone on the same page; with `weighing`, what the page loaded too. */
+async function small(weighing) {
+  const requests = [];
+  const { typist, close } = await pair('32k', (q) => requests.push(q));
+  const weight = weighing ? await weigh(requests) : null;
+  const tandem = await typeMeasured(typist);
+  const text = await textOf(typist);
+  // The others in the editor's place: Tandem's CodeMirror hidden (its session runs on).
+  await typist.evaluate(() => { document.querySelector('[data-testid=editor] .cm-editor').style.display = 'none'; });
+  await typist.evaluate(`${bare}; window.CMBench = CMBench;`); // as DevTools would: the page's CSP forbids inline scripts
+  const others = {};
+  for (const kind of ['surface_module', 'bare_codemirror']) {
+    await typist.evaluate(async ({ kind, text }) => {
+      const host = document.querySelector('[data-testid=editor]');
+      window.__benchView?.destroy();
+      for (const old of host.querySelectorAll('.bench-other')) old.remove();
+      let view;
+      if (kind === 'bare_codemirror') {
+        view = CMBench.mount(host, text);
+        view.dom.classList.add('bench-other');
+      } else {
+        // The app's own surface module (the bundle this page loaded), its hooks doing nothing.
+        const src = performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.includes('/snippets/') && n.endsWith('/surface.js'));
+        const { Surface } = await import(src);
+        const parent = document.createElement('div');
+        parent.className = 'bench-other';
+        parent.style.cssText = 'flex: 1; min-width: 0; display: flex; height: 100%;';
+        host.append(parent);
+        const nothing = () => {};
+        const surface = new Surface(parent, text, 'Document text', { edited: nothing, selected: nothing, undo: nothing, redo: nothing, composing: nothing, images: nothing });
+        view = surface.view;
+      }
+      window.__benchView = view;
+      view.focus();
+      const at = text.length >> 1;
+      view.dispatch({ selection: { anchor: at }, scrollIntoView: true });
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    }, { kind, text });
+    await quiet(typist);
+    others[kind] = await typeMeasured(typist);
+  }
+  await close();
+  const t = stats(tandem.key);
+  const s = stats(others.surface_module.key);
+  const b = stats(others.bare_codemirror.key);
+  return {
+    weight,
+    tandem: t,
+    surface_module: s,
+    bare_codemirror: b,
+    ratio_to_bare: +(t.median_ms / b.median_ms).toFixed(3),
+    ratio_to_surface_module: +(t.median_ms / s.median_ms).toFixed(3),
+    long_tasks: { tandem: tandem.long.length, surface_module: others.surface_module.long.length, bare_codemirror: others.bare_codemirror.long.length },
+  };
+}
+
+/**
+ * 300 KB: "Split" clicked → the preview painted: from the click's timeStamp
+ * to the first paint once the view is split and the preview holds its
+ * blocks. Three times on one page: the first, then twice more after "Edit".
+ */
+async function split() {
+  const { typist: page, close } = await pair('300k');
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    await page.evaluate(() => {
+      const button = document.querySelector('.modes button[data-mode=split]');
+      const area = document.querySelector('.workarea');
+      const preview = document.querySelector('[data-testid=preview]');
+      window.__split = new Promise((resolve) => {
+        let start = null;
+        button.addEventListener('click', (e) => { start = e.timeStamp; }, { capture: true, once: true });
+        const check = () => {
+          if (start === null || area.dataset.mode !== 'split' || preview.childElementCount === 0) return;
+          seen.disconnect();
+          const shown = performance.now();
+          requestAnimationFrame(() => setTimeout(() => resolve({ painted_ms: performance.now() - start, shown_ms: shown - start }), 0));
+        };
+        const seen = new MutationObserver(check);
+        seen.observe(area, { attributes: true, attributeFilter: ['data-mode'] });
+        seen.observe(preview, { childList: true });
+      });
+    });
+    await page.click('.modes button[data-mode=split]');
+    const t = await page.evaluate(() => window.__split);
+    const shown = await page.evaluate(() => {
+      const p = document.querySelector('[data-testid=preview]');
+      return p.getBoundingClientRect().width > 0 && p.textContent.length > 1000;
+    });
+    if (!shown) throw new Error('the preview was not shown after "Split"');
+    times.push(t);
+    await quiet(page);
+    await page.click('.modes button[data-mode=edit]');
+    await page.waitForSelector('.workarea[data-mode=edit]');
+    await quiet(page);
+  }
+  await close();
+  return { first_ms: +times[0].painted_ms.toFixed(1), again_ms: median(times.slice(1).map((t) => t.painted_ms)), shown_first_ms: +times[0].shown_ms.toFixed(1) };
+}
+
+/** What the editor page loaded, by kind: [url, bytes, gzip -9 bytes]. */
+async function weigh(requests) {
+  const kinds = { wasm: [], js: [], snippets: [], css: [], html: [] };
+  for (const request of requests) {
+    const response = await request.response();
+    if (!response || !request.url().startsWith(url)) continue;
+    const path = new URL(request.url()).pathname;
+    const kind = path.endsWith('.wasm') ? 'wasm' : path.includes('/snippets/') ? 'snippets' : path.endsWith('.js') ? 'js'
+      : path.endsWith('.css') ? 'css' : request.resourceType() === 'document' ? 'html' : null;
+    if (!kind) continue;
+    const body = await response.body();
+    kinds[kind].push([path, body.length, gzipSize(body)]);
+  }
+  const sum = (k) => kinds[k].reduce((a, [, , g]) => a + g, 0);
+  const totals = Object.fromEntries(Object.keys(kinds).map((k) => [k, sum(k)]));
+  return { gzip: { ...totals, total_without_html: totals.wasm + totals.js + totals.snippets + totals.css }, files: kinds };
+}
+
+const raw = { large: [], small: [], split: [], weight: null };
+for (let r = 0; r < runs; r++) {
+  if (parts.includes('large')) raw.large.push(await large());
+  if (parts.includes('small') || parts.includes('weight')) {
+    const { weight, ...result } = await small(parts.includes('weight') && !raw.weight);
+    raw.small.push(result);
+    raw.weight ??= weight;
+  }
+  if (parts.includes('split')) raw.split.push(await split());
+  console.error(`run ${r + 1}/${runs} done`);
+}
 await browser.close();
-console.log(JSON.stringify({
-  doc_utf16_units: length,
-  keystroke_to_paint: stats(typed.key),
-  bare_textarea_keystroke_to_paint: stats(floor.key),
-  keystroke_script: stats(typed.keyScript),
-  remote_to_paint: stats(seen.remote),
-  remote_script: stats(seen.remoteScript),
-  browser_time_per_key: perKey,
-}));
+
+const med = (xs, f) => median(xs.map(f));
+const summary = {};
+if (raw.large.length) {
+  const l = raw.large;
+  summary.large = {
+    doc_utf16_units: l[0].doc_utf16_units,
+    keystroke_to_paint_median_ms: med(l, (x) => x.keystroke_to_paint.median_ms),
+    keystroke_to_paint_p95_ms: med(l, (x) => x.keystroke_to_paint.p95_ms),
+    long_tasks: med(l, (x) => x.long_tasks),
+    longest_task_ms: med(l, (x) => x.longest_task_ms),
+    remote_to_paint_median_ms: med(l, (x) => x.remote_to_paint.median_ms),
+    remote_to_paint_p95_ms: med(l, (x) => x.remote_to_paint.p95_ms),
+    typist_per_key: Object.fromEntries(['script_ms', 'layout_ms', 'style_ms', 'task_ms'].map((k) => [k, med(l, (x) => x.browser_time_per_key.typist[k])])),
+    collaborator_per_key: Object.fromEntries(['script_ms', 'layout_ms', 'style_ms', 'task_ms'].map((k) => [k, med(l, (x) => x.browser_time_per_key.collaborator[k])])),
+  };
+}
+if (raw.small.length && parts.includes('small')) {
+  const s = raw.small;
+  summary.small = {
+    tandem_median_ms: med(s, (x) => x.tandem.median_ms),
+    bare_codemirror_median_ms: med(s, (x) => x.bare_codemirror.median_ms),
+    surface_module_median_ms: med(s, (x) => x.surface_module.median_ms),
+    ratio_to_bare: med(s, (x) => x.ratio_to_bare),
+    ratio_to_surface_module: med(s, (x) => x.ratio_to_surface_module),
+  };
+}
+if (raw.split.length) {
+  summary.split = { first_ms: med(raw.split, (x) => x.first_ms), again_ms: med(raw.split, (x) => x.again_ms) };
+}
+if (raw.weight) summary.first_load_gzip_bytes = raw.weight.gzip;
+console.log(JSON.stringify({ url, keys, warmup, runs, loadavg: os.loadavg().map((x) => +x.toFixed(2)), summary, raw }));
+
+const pass = (ok) => (ok ? 'PASS' : 'FAIL');
+const lines = [`\nTandem editor latency, ${runs} run(s), medians; ${keys} keys after ${warmup} unmeasured ones`];
+if (summary.large) {
+  const l = summary.large;
+  lines.push(
+    `1 MiB (${l.doc_utf16_units} units): keystroke → paint ${l.keystroke_to_paint_median_ms} ms median, ${l.keystroke_to_paint_p95_ms} ms p95;` +
+      ` ${l.long_tasks} long tasks (longest ${l.longest_task_ms} ms); remote edit → paint ${l.remote_to_paint_median_ms} ms median (p95 ${l.remote_to_paint_p95_ms} ms)`,
+    `  per key, typist: script ${l.typist_per_key.script_ms} ms, layout ${l.typist_per_key.layout_ms} ms, style ${l.typist_per_key.style_ms} ms, all tasks ${l.typist_per_key.task_ms} ms;` +
+      ` collaborator: script ${l.collaborator_per_key.script_ms} ms, all tasks ${l.collaborator_per_key.task_ms} ms`,
+  );
+}
+if (summary.small) {
+  const s = summary.small;
+  lines.push(
+    `32 KiB: Tandem ${s.tandem_median_ms} ms, bare CodeMirror ${s.bare_codemirror_median_ms} ms → ratio ${s.ratio_to_bare} (goal ≤ ${GOALS.small_ratio_max}: ${pass(s.ratio_to_bare <= GOALS.small_ratio_max)});` +
+      ` the app's surface module without Tandem ${s.surface_module_median_ms} ms → ratio ${s.ratio_to_surface_module}`,
+  );
+}
+if (summary.split) {
+  lines.push(`300 KB: "Split" → preview painted ${summary.split.first_ms} ms first, ${summary.split.again_ms} ms again (goal < ${GOALS.split_ms_max} ms: ${pass(summary.split.first_ms < GOALS.split_ms_max)})`);
+}
+if (raw.weight) {
+  const g = raw.weight.gzip;
+  const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+  lines.push(`first load (gzip -9): wasm ${kb(g.wasm)} + JS ${kb(g.js)} + CodeMirror snippet ${kb(g.snippets)} + CSS ${kb(g.css)} = ${kb(g.total_without_html)} (HTML of the 32 KiB document: ${kb(g.html)})`);
+}
+console.log(lines.join('\n'));
