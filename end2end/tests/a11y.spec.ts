@@ -101,6 +101,20 @@ for (const scheme of SCHEMES) {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  test(`the editor's first paint, before the wasm has run, passes axe-core (${scheme})`, async ({ browser }) => {
+    const writer = await (await browser.newContext()).newPage();
+    const written = await sampleDoc(writer);
+    const page = await (await browser.newContext({ colorScheme: scheme })).newPage();
+    // The page's module never arrives: what is seen is the server's HTML alone.
+    await page.route(/\/pkg\/[^/]+\.(js|wasm)$/, () => {});
+    // An empty document (as every new one is) and one with text.
+    for (const path of [`/d/${freshId('a11y-empty')}`, written]) {
+      await page.goto(path);
+      await expect(page.getByTestId('editor').locator('pre.editor-text')).toBeVisible();
+      expect(await seriousViolations(page), path).toEqual([]);
+    }
+  });
+
   test(`everything one can tab to shows a focus ring that stands out (${scheme})`, async ({ browser }) => {
     const page = await (await browser.newContext()).newPage();
     await page.emulateMedia({ colorScheme: scheme });

@@ -223,6 +223,8 @@ for (const scheme of ['light', 'dark'] as const) {
       const guest = await (await browser.newContext({ colorScheme: scheme })).newPage();
       await guest.goto(link);
       await expect(guest.getByTestId('view-only')).toBeVisible({ timeout: 20_000 });
+      // The live page (the first paint, before the wasm, has a test of its own in a11y.spec.ts).
+      await expect(guest.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
       expect(await seriousViolations(guest), 'guest').toEqual([]);
     } finally {
       child.kill('SIGTERM');
