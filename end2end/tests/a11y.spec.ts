@@ -110,7 +110,7 @@ for (const scheme of SCHEMES) {
     // An empty document (as every new one is) and one with text.
     for (const path of [`/d/${freshId('a11y-empty')}`, written]) {
       await page.goto(path);
-      await expect(page.getByTestId('editor').locator('pre.editor-text')).toBeVisible();
+      await expect(page.getByTestId('editor').locator('.editor-text')).toBeVisible();
       expect(await seriousViolations(page), path).toEqual([]);
     }
   });

@@ -59,7 +59,7 @@ test('the first paint holds the text, readable without the wasm', async ({ brows
   const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await noJs.goto(`/d/${id}`);
   // Before (and without) the wasm the body is the server's text, as it is: line breaks and spaces kept.
-  const firstPaint = noJs.getByTestId('editor').locator('pre.editor-text');
+  const firstPaint = noJs.getByTestId('editor').locator('.editor-text');
   await expect(firstPaint).toBeVisible();
   await expect(firstPaint).toHaveJSProperty('textContent', 'Rendered on the server <b>escaped</b>\n  indented line');
   expect(await firstPaint.evaluate((el) => getComputedStyle(el).whiteSpace)).toMatch(/^pre/);
@@ -77,7 +77,7 @@ test('a text that starts with a blank line keeps it in the first paint', async (
   const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await noJs.goto(`/d/${id}`);
   // (An HTML parser drops one line break right after <pre>: the server has to write another.)
-  await expect(noJs.getByTestId('editor').locator('pre.editor-text')).toHaveJSProperty('textContent', '\nafter a blank first line');
+  await expect(noJs.getByTestId('editor').locator('.editor-text')).toHaveJSProperty('textContent', '\nafter a blank first line');
 });
 
 test('document text that closes the first paint\'s element stays text', async ({ browser }) => {
@@ -90,7 +90,7 @@ test('document text that closes the first paint\'s element stays text', async ({
   // In the server's first paint...
   const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await noJs.goto(`/d/${id}`);
-  await expect(noJs.getByTestId('editor').locator('pre.editor-text')).toHaveJSProperty('textContent', hostile);
+  await expect(noJs.getByTestId('editor').locator('.editor-text')).toHaveJSProperty('textContent', hostile);
   await expect(noJs.locator('#pwn, img[onerror]')).toHaveCount(0);
   // ...and in the live surface.
   const b = await (await browser.newContext()).newPage();
@@ -311,7 +311,9 @@ test('a change a script makes away from the caret reaches the other side too', a
   // As an extension or a spell checker might: the text in the page changes at
   // the start while the caret stays at the end, so the caret does not tell where.
   await bodyContent(a).evaluate((el) => {
-    const text = document.createTreeWalker(el, NodeFilter.SHOW_TEXT).nextNode() as Text;
+    // The first text of the document itself (not a collaborator's caret label).
+    const outsideCarets = (n: Node) => (n.parentElement?.closest('.caret') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT);
+    const text = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, { acceptNode: outsideCarets }).nextNode() as Text;
     text.replaceData(0, 3, 'ONE');
   });
   await expectBody(b, 'ONE two three');

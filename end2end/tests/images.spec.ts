@@ -36,7 +36,9 @@ async function paste(page: Page, file: Pasted, dropAt?: number) {
     }
     // The point on screen of the character at `at`: its left edge, halfway down.
     let left = at;
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    // The document's own text, not a collaborator's caret label.
+    const outsideCarets = (n: Node) => (n.parentElement?.closest('.caret') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT);
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, { acceptNode: outsideCarets });
     for (let node = walker.nextNode() as Text | null; node; node = walker.nextNode() as Text | null) {
       if (left < node.length) {
         const range = document.createRange();

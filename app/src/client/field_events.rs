@@ -33,6 +33,9 @@ pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object
             if alone {
                 me.undo.borrow_mut().reset();
             }
+            // Others' carets moved with the text; placed again from their
+            // positions, they stay exactly on their characters.
+            me.place_carets();
         })
     };
     let composing = {

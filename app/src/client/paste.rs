@@ -14,7 +14,7 @@ use yrs::{Assoc, GetString, IndexedSequence, Origin, StickyIndex, Text, Transact
 
 /// Transaction origin of the placeholder's coming and going: sent and kept
 /// like every local edit, but not one undo tracks.
-const UPLOAD: &str = "upload";
+pub(super) const UPLOAD: &str = "upload";
 
 /// The image types the server accepts; other files are left to the browser.
 const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];

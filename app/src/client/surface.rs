@@ -21,9 +21,11 @@ extern "C" {
     /// A surface in `parent` showing `text`, labelled `label`, calling `hooks`.
     #[wasm_bindgen(constructor)]
     fn new(parent: &web_sys::Element, text: &str, label: &str, hooks: &js_sys::Object) -> Surface;
-    /// Shows changes made elsewhere, `[from, to, inserted, …]` in the text before them.
+    /// Shows changes made elsewhere, `[from, to, inserted, …]` in the text
+    /// before them, the caret staying (`"stay"`), going after text inserted
+    /// at it (`"after"`) or to the change (`"to"`).
     #[wasm_bindgen(method)]
-    fn apply(this: &Surface, changes: &js_sys::Array, move_caret: bool);
+    fn apply(this: &Surface, changes: &js_sys::Array, caret: &str);
     /// Shows `text` whole.
     #[wasm_bindgen(method)]
     fn reset(this: &Surface, text: &str);
@@ -147,8 +149,16 @@ impl Body {
             return;
         }
         let changes = if self.shown.get() { changes_of(event.delta(txn)) } else { None };
+        // This person's own changes that did not come from typing (an
+        // image's placeholder and its result) push the caret on like typing.
+        let own = txn.origin().is_some_and(|o| *o == Origin::from(super::LOCAL) || *o == Origin::from(super::paste::UPLOAD));
+        let caret = match (self.undoing.get(), own) {
+            (true, _) => "to",
+            (false, true) => "after",
+            (false, false) => "stay",
+        };
         match changes {
-            Some(changes) => self.surface.apply(&changes, self.undoing.get()),
+            Some(changes) => self.surface.apply(&changes, caret),
             None => self.surface.reset(&self.text.get_string(txn)),
         }
         self.shown.set(true);

@@ -194,7 +194,8 @@ pub(super) fn EditorView(
                     // The server-rendered text, readable before (and without) the
                     // wasm; the browser session puts the editing surface in its place.
                     <div class="editor" data-testid="editor" data-synced=move || synced.get().to_string() node_ref=body>
-                        <pre class="editor-text" aria-label="Document text">{text}</pre>
+                        // Not a <pre>: HTML drops the first line break inside one.
+                        <div class="editor-text">{text}</div>
                     </div>
                 </div>
                 <article

@@ -29,7 +29,8 @@ const highlighting = HighlightStyle.define([
   { tag: tags.monospace, class: 'md-code' },
   { tag: [tags.link, tags.url], class: 'md-link' },
   { tag: tags.quote, class: 'md-quote' },
-  { tag: [tags.list, tags.processingInstruction, tags.meta, tags.contentSeparator], class: 'md-mark' },
+  // Markup only (list, quote, heading and emphasis marks): `tags.list` would take whole lists.
+  { tag: [tags.processingInstruction, tags.meta, tags.contentSeparator], class: 'md-mark' },
 ]);
 
 /** A collaborator's caret: a thin bar in their colour with their name above it. */
@@ -127,6 +128,14 @@ export class Surface {
           ]),
           EditorView.updateListener.of((update) => surface.updated(update)),
           EditorView.domEventHandlers({
+            // Undo and redo from the browser's menu: the page's own, never the browser's.
+            beforeinput: (event) => {
+              const run = { historyUndo: hooks.undo, historyRedo: hooks.redo }[event.inputType];
+              if (!run) return false;
+              event.preventDefault();
+              run();
+              return true;
+            },
             compositionstart: () => void hooks.composing(true),
             // After CodeMirror has read the composition's last change (it
             // does so in a microtask after this event).
@@ -189,17 +198,24 @@ export class Surface {
     return true;
   }
 
-  /** Shows changes made elsewhere: `[from, to, inserted, ...]`, positions in the text before them. */
-  apply(changes, moveCaret) {
+  /**
+   * Shows changes made elsewhere: `[from, to, inserted, ...]`, positions in
+   * the text before them. `caret` says where the caret goes: `"stay"` on its
+   * characters (a collaborator's text at the caret goes after it), `"after"`
+   * past text inserted at it (this person's own, e.g. an uploaded image), or
+   * `"to"` where the change happened (an undo or redo).
+   */
+  apply(changes, caret) {
     const specs = [];
     for (let i = 0; i < changes.length; i += 3) specs.push({ from: changes[i], to: changes[i + 1], insert: changes[i + 2] });
     const tr = { changes: specs, annotations: fromElsewhere.of(true) };
-    if (moveCaret && specs.length) {
-      // An undone or redone change: the caret goes where it happened.
+    const set = this.view.state.changes(specs);
+    if (caret === 'to' && specs.length) {
       const last = specs[specs.length - 1];
-      const set = this.view.state.changes(specs);
       tr.selection = { anchor: set.mapPos(last.from, 1) };
       tr.scrollIntoView = true;
+    } else if (caret === 'after') {
+      tr.selection = this.view.state.selection.map(set, 1);
     }
     this.view.dispatch(tr);
   }
