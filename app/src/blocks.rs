@@ -57,6 +57,9 @@ impl Blocks {
 
     /// Follows the text to `text`; what changed in the blocks.
     pub fn update(&mut self, text: &str) -> Patch {
+        if text == self.text && !self.blocks.is_empty() {
+            return Patch { first: 0, removed: 0, inserted: Vec::new() };
+        }
         let patch = if self.blocks.is_empty() || has_reference_definitions(text) {
             Patch { first: 0, removed: self.blocks.len(), inserted: parse(text, 0, 0) }
         } else {

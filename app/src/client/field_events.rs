@@ -85,9 +85,10 @@ impl Session {
         self.hooks.listen(&self.body.surface().scroller(), "scroll", move |_| me.scroll_preview());
     }
 
-    /// Shows the body's text in the preview, if it is shown.
+    /// Shows the body's text in the preview, if it is shown and the body has
+    /// the shared text (until then the preview keeps the server-rendered one).
     pub(super) fn show_preview(&self) {
-        if self.signals.previewing.get_untracked() {
+        if self.signals.previewing.get_untracked() && self.body.is_shown() {
             let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
             self.preview.show(&text.get_string(&self.doc.transact()));
         }

@@ -148,7 +148,7 @@ impl Session {
             id: id.as_str().to_owned(),
             url: socket_url(id, link),
             body: surface::Body::new(&fields.body, &fields.initial, &field_events::surface_hooks(me, &hooks), body_text, preview_feed(me.clone())),
-            preview: preview::Preview::new(fields.preview),
+            preview: preview::Preview::new(fields.preview, &fields.initial),
             title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
             presence: presence::Presence::new(&doc, fields.presence),
             core: RefCell::new(new_core(&doc, signals.read_only.get_untracked())),

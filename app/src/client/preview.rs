@@ -2,7 +2,7 @@
 //! ([`crate::blocks`]), so an edit replaces only the elements of the blocks
 //! it touched, and the preview follows the body's scrolling block by block.
 
-use crate::blocks::{Blocks, wrap};
+use crate::blocks::{Blocks, Patch, wrap};
 use std::cell::{Cell, RefCell};
 use web_sys::Element;
 
@@ -11,27 +11,30 @@ use web_sys::Element;
 pub(super) struct Preview {
     root: Element,
     blocks: RefCell<Blocks>,
-    /// Whether the elements in `root` are this preview's (at first they are
-    /// the server-rendered ones, which are taken over if they match).
+    /// Whether the elements in `root` are the blocks' (at first they are the
+    /// server-rendered ones, taken over if there is one per block).
     adopted: Cell<bool>,
 }
 
 impl Preview {
-    /// A preview drawing into `root`.
-    pub(super) fn new(root: Element) -> Self {
-        Preview { root, blocks: RefCell::new(Blocks::default()), adopted: Cell::new(false) }
+    /// A preview drawing into `root`, which holds what the server rendered of `initial`.
+    pub(super) fn new(root: Element, initial: &str) -> Self {
+        let mut blocks = Blocks::default();
+        blocks.update(initial);
+        let adopted = root.child_element_count() as usize == blocks.blocks().len();
+        Preview { root, blocks: RefCell::new(blocks), adopted: Cell::new(adopted) }
     }
 
     /// Shows `text`, replacing only the elements of the blocks that changed.
     pub(super) fn show(&self, text: &str) {
         let mut blocks = self.blocks.borrow_mut();
         let mut patch = blocks.update(text);
-        if !self.adopted.replace(true) && self.root.child_element_count() as usize != blocks.blocks().len() {
-            // The server rendered another text (or none): start from scratch.
+        if !self.adopted.replace(true) {
+            // Nothing or something else is shown: start from scratch.
             self.root.set_inner_html("");
-            patch = crate::blocks::Patch { first: 0, removed: 0, inserted: blocks.blocks().to_vec() };
-        } else if patch.first == 0 && patch.removed == 0 && patch.inserted.len() == blocks.blocks().len() && self.root.child_element_count() > 0 {
-            // The first text, already shown as the server rendered it.
+            patch = Patch { first: 0, removed: 0, inserted: blocks.blocks().to_vec() };
+        }
+        if patch.removed == 0 && patch.inserted.is_empty() {
             return;
         }
         let children = self.root.children();

@@ -93,6 +93,11 @@ impl Body {
         body
     }
 
+    /// Whether the surface shows the shared text yet.
+    pub(super) fn is_shown(&self) -> bool {
+        self.shown.get()
+    }
+
     /// The surface.
     pub(super) fn surface(&self) -> &Surface {
         &self.surface
