@@ -53,3 +53,29 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** The share of the machine's CPU time that was busy over the next `ms` (Linux /proc/stat). */
+export async function busyShare(ms = 3000) {
+  const { readFileSync } = await import('node:fs');
+  const read = () => {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const idle = fields[3] + fields[4];
+    return { idle, total: fields.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  return +(1 - (b.idle - a.idle) / Math.max(1, b.total - a.total)).toFixed(2);
+}
+
+/**
+ * On a shared machine: waits (at most `maxWaitMs`) until less than `share`
+ * of its CPU is busy, so that a run is not measured beside someone's build.
+ * Returns the busy share seen last (what the run started with).
+ */
+export async function waitForCalm(share, maxWaitMs = 300_000) {
+  const until = Date.now() + maxWaitMs;
+  let busy = await busyShare();
+  while (busy >= share && Date.now() < until) busy = await busyShare();
+  return busy;
+}

@@ -25,10 +25,12 @@
 // Prints one JSON line, then a readable summary.
 //
 //   cd end2end && node bench/editor-latency.mjs [--url http://127.0.0.1:3000] [--keys 50] [--warmup 5]
-//                                               [--runs 3] [--parts large,small,split,weight]
+//                                               [--runs 3] [--parts large,small,split,weight] [--calm 0.2]
+// --calm: before each run, wait (at most 5 min) until less than that share of the
+// machine's CPU is busy; the share each run started with is in the JSON (busy_at_start).
 import { chromium } from '@playwright/test';
 import os from 'node:os';
-import { buildDocument, SIZES, stats, median, CHROMIUM_ARGS } from './document.mjs';
+import { buildDocument, SIZES, stats, median, CHROMIUM_ARGS, waitForCalm } from './document.mjs';
 import { bareCodeMirror, gzipSize } from './codemirror.mjs';
 
 const arg = (name, fallback) => {
@@ -39,6 +41,8 @@ const url = arg('url', process.env.TANDEM_URL ?? 'http://127.0.0.1:3000');
 const keys = Number(arg('keys', '50'));
 const warmup = Number(arg('warmup', '5'));
 const runs = Number(arg('runs', '3'));
+// Before each run, wait (at most 5 minutes) until less than this share of the CPU is busy (1: never wait).
+const calm = Number(arg('calm', '1'));
 const parts = arg('parts', 'large,small,split,weight').split(',');
 
 /** Targets the summary checks (issue 16). */
@@ -151,11 +155,13 @@ async function type(page, count) {
   }));
 }
 
-/** Types the warm-up keys, then the measured ones. */
+/** Types the warm-up keys, then the measured ones; with the browser's time per measured key. */
 async function typeMeasured(page) {
   await type(page, warmup);
   await quiet(page);
-  return type(page, keys);
+  const perKey = await counters(page);
+  const typed = await type(page, keys);
+  return { ...typed, per_key: await perKey() };
 }
 
 const textOf = (page) => page.evaluate(() => document.querySelector('[data-testid=editor]').surface.text());
@@ -259,6 +265,7 @@ async function small(weighing) {
     ratio_to_bare: +(t.median_ms / b.median_ms).toFixed(3),
     ratio_to_surface_module: +(t.median_ms / s.median_ms).toFixed(3),
     long_tasks: { tandem: tandem.long.length, surface_module: others.surface_module.long.length, bare_codemirror: others.bare_codemirror.long.length },
+    per_key: { tandem: tandem.per_key, surface_module: others.surface_module.per_key, bare_codemirror: others.bare_codemirror.per_key },
   };
 }
 
@@ -324,8 +331,9 @@ async function weigh(requests) {
   return { gzip: { ...totals, total_without_html: totals.wasm + totals.js + totals.snippets + totals.css }, files: kinds };
 }
 
-const raw = { large: [], small: [], split: [], weight: null };
+const raw = { large: [], small: [], split: [], weight: null, busy_at_start: [] };
 for (let r = 0; r < runs; r++) {
+  raw.busy_at_start.push(await waitForCalm(calm));
   if (parts.includes('large')) raw.large.push(await large());
   if (parts.includes('small') || parts.includes('weight')) {
     const { weight, ...result } = await small(parts.includes('weight') && !raw.weight);
@@ -333,7 +341,7 @@ for (let r = 0; r < runs; r++) {
     raw.weight ??= weight;
   }
   if (parts.includes('split')) raw.split.push(await split());
-  console.error(`run ${r + 1}/${runs} done`);
+  console.error(`run ${r + 1}/${runs} done (CPU busy at its start: ${raw.busy_at_start[r]})`);
 }
 await browser.close();
 
@@ -361,6 +369,8 @@ if (raw.small.length && parts.includes('small')) {
     surface_module_median_ms: med(s, (x) => x.surface_module.median_ms),
     ratio_to_bare: med(s, (x) => x.ratio_to_bare),
     ratio_to_surface_module: med(s, (x) => x.ratio_to_surface_module),
+    per_key: Object.fromEntries(['tandem', 'surface_module', 'bare_codemirror'].map((k) => [k,
+      Object.fromEntries(['script_ms', 'layout_ms', 'style_ms', 'task_ms'].map((m) => [m, med(s, (x) => x.per_key[k][m])]))])),
   };
 }
 if (raw.split.length) {
@@ -385,6 +395,9 @@ if (summary.small) {
   lines.push(
     `32 KiB: Tandem ${s.tandem_median_ms} ms, bare CodeMirror ${s.bare_codemirror_median_ms} ms → ratio ${s.ratio_to_bare} (goal ≤ ${GOALS.small_ratio_max}: ${pass(s.ratio_to_bare <= GOALS.small_ratio_max)});` +
       ` the app's surface module without Tandem ${s.surface_module_median_ms} ms → ratio ${s.ratio_to_surface_module}`,
+    `  per key (script / all tasks): Tandem ${s.per_key.tandem.script_ms} / ${s.per_key.tandem.task_ms} ms,` +
+      ` surface module ${s.per_key.surface_module.script_ms} / ${s.per_key.surface_module.task_ms} ms,` +
+      ` bare CodeMirror ${s.per_key.bare_codemirror.script_ms} / ${s.per_key.bare_codemirror.task_ms} ms`,
   );
 }
 if (summary.split) {

@@ -18,10 +18,12 @@
 // Prints one JSON line, then a table. Needs no server.
 //
 //   cd end2end && node bench/surface-research.mjs [--sizes 32k,300k,1m] [--keys 50] [--warmup 5] [--runs 3]
-//                                                  [--variants textarea,codemirror,contenteditable,virtual]
+//                                                  [--variants textarea,codemirror,contenteditable,virtual] [--calm 0.2]
+// --calm: before each run, wait (at most 5 min) until less than that share of the
+// machine's CPU is busy; the share each run started with is in the JSON (busy_at_start).
 import { chromium } from '@playwright/test';
 import os from 'node:os';
-import { buildDocument, SIZES, stats, median, CHROMIUM_ARGS } from './document.mjs';
+import { buildDocument, SIZES, stats, median, CHROMIUM_ARGS, waitForCalm } from './document.mjs';
 import { bareCodeMirror, appSurface, gzipSize } from './codemirror.mjs';
 
 const arg = (name, fallback) => {
@@ -33,6 +35,8 @@ const variants = arg('variants', 'textarea,codemirror,contenteditable,virtual').
 const keys = Number(arg('keys', '50'));
 const warmup = Number(arg('warmup', '5'));
 const runs = Number(arg('runs', '3'));
+// Before each run, wait (at most 5 minutes) until less than this share of the CPU is busy (1: never wait).
+const calm = Number(arg('calm', '1'));
 
 const bare = await bareCodeMirror();
 const app = await appSurface();
@@ -268,7 +272,9 @@ async function measure(variant, text) {
 
 const texts = Object.fromEntries(sizes.map((s) => [s, buildDocument(SIZES[s]).text]));
 const raw = {}; // raw[size][variant] = [run, …]
+const busyAtStart = [];
 for (let r = 0; r < runs; r++) {
+  busyAtStart.push(await waitForCalm(calm));
   for (const size of sizes) {
     for (const variant of variants) {
       const result = await measure(variant, texts[size]);
@@ -298,7 +304,7 @@ for (const size of sizes) {
   results[size] = { chars: texts[size].length, lines: texts[size].split('\n').length };
   for (const variant of variants) results[size][variant] = summarize(raw[size][variant]);
 }
-console.log(JSON.stringify({ keys, warmup, runs, loadavg: os.loadavg().map((x) => +x.toFixed(2)), bundles, results, raw }));
+console.log(JSON.stringify({ keys, warmup, runs, busy_at_start: busyAtStart, loadavg: os.loadavg().map((x) => +x.toFixed(2)), bundles, results, raw }));
 
 const rows = [['size', 'surface', 'key→paint median', 'p95', 'long tasks', 'script / layout / style / all tasks per key', 'open', 'DOM nodes']];
 for (const size of sizes) {
