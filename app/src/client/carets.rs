@@ -8,6 +8,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use yrs::Transact;
 
+/// How long typing pauses before others' carets are placed again from their positions.
+const CARETS_IDLE_MS: u64 = 250;
+
 impl Session {
     /// Our selection in the body, as shared positions.
     pub(super) fn local_cursor(&self) -> Option<Cursor> {
@@ -29,6 +32,23 @@ impl Session {
                 me.draw_carets();
             }
         });
+    }
+
+    /// Places every peer's caret again once this person's typing pauses for
+    /// [`CARETS_IDLE_MS`]: each placement reads positions from the start of
+    /// the text, too much to do on every key of a large document.
+    pub(super) fn place_carets_when_idle(&self) {
+        let generation = self.carets_typed.get().wrapping_add(1);
+        self.carets_typed.set(generation);
+        let me = self.me.clone();
+        set_timeout(
+            move || {
+                if let Some(me) = me.upgrade().filter(|me| me.carets_typed.get() == generation) {
+                    me.place_carets();
+                }
+            },
+            std::time::Duration::from_millis(CARETS_IDLE_MS),
+        );
     }
 
     /// Hands the surface every peer's caret and selection now.

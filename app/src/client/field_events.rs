@@ -33,9 +33,9 @@ pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object
             if alone {
                 me.undo.borrow_mut().reset();
             }
-            // Others' carets moved with the text; placed again from their
-            // positions, they stay exactly on their characters.
-            me.place_carets();
+            // Others' carets move with the text meanwhile; placed again from
+            // their positions once typing pauses, they sit exactly on their characters.
+            me.place_carets_when_idle();
         })
     };
     let composing = {
@@ -57,7 +57,7 @@ pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object
             }
         })
     };
-    let selected = with(Session::publish_cursor);
+    let selected = with(Session::publish_cursor_after_paint);
     let undo = with(|me| me.run(Command::Undo));
     let redo = with(|me| me.run(Command::Redo));
     on("edited", edited.as_ref());
@@ -70,6 +70,11 @@ pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object
     object
 }
 
+/// Runs `f` once the browser has painted the next frame.
+pub(super) fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
+}
+
 impl Session {
     /// Keeps the preview up to date while it is shown, and scrolled like the body.
     pub(super) fn follow_with_preview(self: &Rc<Self>) {
@@ -78,7 +83,8 @@ impl Session {
         Effect::new(move || {
             if let (true, Some(me)) = (previewing.get(), me.upgrade()) {
                 me.show_preview();
-                me.scroll_preview();
+                let me = Rc::downgrade(&me);
+                after_paint(move || if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) { me.scroll_preview() });
             }
         });
         let me = self.clone();
@@ -95,6 +101,8 @@ impl Session {
     }
 
     /// Scrolls the preview to the body's first line in view, if it is shown.
+    /// (Measuring right after the preview changed would lay it out twice
+    /// before it first shows: the effect scrolls it after that paint.)
     fn scroll_preview(&self) {
         if self.signals.previewing.get_untracked() {
             let top = self.body.surface().top_line();

@@ -121,6 +121,9 @@ pub struct Session {
     /// Whether others' carets are to be placed at the next frame (a `Cell`:
     /// set and cleared through the shared session).
     carets_due: Cell<bool>,
+    /// Counts this person's edits, so that only the last one's idle timer
+    /// places carets ([`Session::place_carets_when_idle`]).
+    carets_typed: Cell<u32>,
     /// This person's presence and everyone else's.
     presence: presence::Presence,
     /// The listeners and timers the session holds until it stops.
@@ -158,6 +161,7 @@ impl Session {
             signals,
             journal,
             carets_due: Cell::new(false),
+            carets_typed: Cell::new(0),
             hooks,
         });
         session.observe_local_updates();

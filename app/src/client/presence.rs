@@ -60,6 +60,8 @@ pub(super) struct Presence {
     awareness: RefCell<Awareness>,
     /// The caret we last published. A `RefCell` because it is compared and replaced.
     last_cursor: RefCell<Option<Cursor>>,
+    /// Whether publishing our caret is scheduled (a `Cell`: set and cleared through the shared session).
+    cursor_due: std::cell::Cell<bool>,
     /// Where others are shown in the presence bar.
     badges: PeerBadges,
 }
@@ -68,7 +70,7 @@ impl Presence {
     /// No one else yet, badges drawn into `bar`.
     pub(super) fn new(doc: &Doc, bar: Element) -> Self {
         let awareness = RefCell::new(new_awareness(doc));
-        Presence { awareness, last_cursor: RefCell::new(None), badges: PeerBadges::new(bar) }
+        Presence { awareness, last_cursor: RefCell::new(None), cursor_due: std::cell::Cell::new(false), badges: PeerBadges::new(bar) }
     }
 }
 
@@ -97,6 +99,21 @@ impl Session {
         save_user(&user);
         self.signals.me.set(user);
         self.publish_presence();
+    }
+
+    /// Publishes our caret after the next paint (once per frame): reading
+    /// its position takes time a keystroke's paint should not wait for.
+    pub(super) fn publish_cursor_after_paint(&self) {
+        if self.presence.cursor_due.replace(true) {
+            return;
+        }
+        let me = self.me.clone();
+        super::field_events::after_paint(move || {
+            if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) {
+                me.presence.cursor_due.set(false);
+                me.publish_cursor();
+            }
+        });
     }
 
     /// Publishes our presence if our caret moved.
