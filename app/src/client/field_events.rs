@@ -96,8 +96,24 @@ impl Session {
     pub(super) fn show_preview(&self) {
         if self.signals.previewing.get_untracked() && self.body.is_shown() {
             let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
-            self.preview.show(&text.get_string(&self.doc.transact()));
+            if self.preview.show(&text.get_string(&self.doc.transact())) {
+                self.draw_more_preview();
+            }
         }
+    }
+
+    /// Draws the rest of a long preview a step at a time after paints, then
+    /// scrolls it to the body (the block to scroll to may have come late).
+    fn draw_more_preview(&self) {
+        let me = self.me.clone();
+        after_paint(move || {
+            let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) else { return };
+            if me.preview.draw_more() {
+                me.draw_more_preview();
+            } else {
+                me.scroll_preview();
+            }
+        });
     }
 
     /// Scrolls the preview to the body's first line in view, if it is shown.
