@@ -3,6 +3,7 @@
 //! it, and naming the current text as a version.
 
 use super::forms::{ErrorText, browser_load, run};
+use super::later::Later;
 use crate::api::{self, Id, Version};
 use crate::unified_diff::{DiffLine, LineKind, overlay};
 use leptos::prelude::*;
@@ -31,10 +32,17 @@ pub(super) fn HistoryButton(doc: DocId) -> impl IntoView {
                 <button type="button" class="secondary" on:click=move |_| close.run(())>"Close"</button>
             </div>
             <Show when=move || open.get()>
-                <HistoryPanel doc=doc.get_value() close/>
+                <Later load=move || history_panel(doc.get_value(), close)/>
             </Show>
         </dialog>
     }
+}
+
+/// The dialog's contents, in a wasm chunk of their own fetched the first
+/// time the dialog opens (with the diff views and the versions' API calls).
+#[lazy]
+fn history_panel(doc: String, close: Callback<()>) -> AnyView {
+    view! { <HistoryPanel doc close/> }.into_any()
 }
 
 /// What the dialog holds while open.
