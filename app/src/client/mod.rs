@@ -100,7 +100,7 @@ pub struct Session {
     doc: Doc,
     body: Rc<surface::Body>,
     /// The rendered body, when shown.
-    preview: preview::Preview,
+    preview: Rc<preview::Preview>,
     title: Rc<Binding>,
     /// A `RefCell` because undo and redo need `&mut`; borrowed only while
     /// undoing or redoing, and nothing that triggers (the document's

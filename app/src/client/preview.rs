@@ -1,35 +1,71 @@
 //! The preview in the browser: one element per top-level Markdown block
 //! ([`crate::blocks`]), so an edit replaces only the elements of the blocks
 //! it touched, and the preview follows the body's scrolling block by block.
+//!
+//! The Markdown renderer (pulldown-cmark and [`crate::markdown`]) is in a
+//! wasm chunk of its own (`cargo leptos build --split`), fetched the first
+//! time the preview is shown: typing needs none of it.
 
-use crate::blocks::{Blocks, wrap};
+use crate::blocks::{Blocks, Patch, wrap};
+use leptos::prelude::lazy;
 use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 use web_sys::Element;
+
+/// Follows the blocks to a new text, rendering the blocks that changed:
+/// [`Blocks::update`], reached through this pointer so that its code, and
+/// the renderer's, stay in the chunk [`renderer`] loads.
+type Update = fn(&mut Blocks, &str) -> Patch;
+
+/// The renderer; the first call fetches its chunk.
+#[lazy]
+fn renderer() -> Update {
+    Blocks::update
+}
 
 /// The preview's element and the blocks it shows. In cells: the session
 /// shares it and calls it through `&self`; never borrowed across a call out.
 pub(super) struct Preview {
+    me: Weak<Preview>,
     root: Element,
     blocks: RefCell<Blocks>,
     /// Whether the elements in `root` are this preview's (at first they are
     /// the server-rendered ones, which are taken over if they match).
     adopted: Cell<bool>,
+    /// The renderer, once its chunk is here.
+    update: Cell<Option<Update>>,
+    /// While the renderer loads, the last text asked for: shown when it arrives.
+    waiting: RefCell<Option<String>>,
 }
 
 impl Preview {
     /// A preview drawing into `root`.
-    pub(super) fn new(root: Element) -> Self {
-        Preview { root, blocks: RefCell::new(Blocks::default()), adopted: Cell::new(false) }
+    pub(super) fn new(root: Element) -> Rc<Self> {
+        Rc::new_cyclic(|me| Preview {
+            me: me.clone(),
+            root,
+            blocks: RefCell::new(Blocks::default()),
+            adopted: Cell::new(false),
+            update: Cell::new(None),
+            waiting: RefCell::new(None),
+        })
     }
 
-    /// Shows `text`, replacing only the elements of the blocks that changed.
+    /// Shows `text`, replacing only the elements of the blocks that changed;
+    /// the first time, once the renderer has been fetched.
     pub(super) fn show(&self, text: &str) {
+        let Some(update) = self.update.get() else {
+            if self.waiting.replace(Some(text.to_owned())).is_none() {
+                self.load_renderer();
+            }
+            return;
+        };
         let mut blocks = self.blocks.borrow_mut();
-        let mut patch = blocks.update(text);
+        let mut patch = update(&mut blocks, text);
         if !self.adopted.replace(true) && self.root.child_element_count() as usize != blocks.blocks().len() {
             // The server rendered another text (or none): start from scratch.
             self.root.set_inner_html("");
-            patch = crate::blocks::Patch { first: 0, removed: 0, inserted: blocks.blocks().to_vec() };
+            patch = Patch { first: 0, removed: 0, inserted: blocks.blocks().to_vec() };
         } else if patch.first == 0 && patch.removed == 0 && patch.inserted.len() == blocks.blocks().len() && self.root.child_element_count() > 0 {
             // The first text, already shown as the server rendered it.
             return;
@@ -49,6 +85,20 @@ impl Preview {
                 let _ = self.root.insert_adjacent_html("beforeend", &html);
             }
         }
+    }
+
+    /// Fetches the renderer, then shows the text last asked for (unless the
+    /// session stopped meanwhile, letting go of this preview).
+    fn load_renderer(&self) {
+        let me = self.me.clone();
+        leptos::task::spawn_local(async move {
+            let update = renderer().await;
+            let Some(me) = me.upgrade() else { return };
+            me.update.set(Some(update));
+            if let Some(text) = me.waiting.take() {
+                me.show(&text);
+            }
+        });
     }
 
     /// Scrolls so that the block holding line `line` (0-based) is at the
