@@ -6,7 +6,7 @@ use super::account_menu::AccountMenu;
 use super::nav::{Failure, GoSignIn};
 use super::export::ExportMenu;
 use super::history::HistoryButton;
-use super::later::Later;
+use super::later::{Dialog, Later, dialog_view};
 use super::share::ShareButton;
 use crate::model::{DocSnapshot, Me, Role, display_title};
 use crate::presence::{Peer, User};
@@ -184,7 +184,7 @@ pub(super) fn EditorView(
                 {account.map(|me| view! { <AccountMenu me/> })}
             </header>
             <Show when=move || asking_name.get()>
-                <Later load=move || name_prompt(prompt_rename, asking_name)/>
+                <Later load=move || dialog_view(Dialog::Name { rename: prompt_rename, asking: asking_name })/>
             </Show>
             <Toolbar format hidden=read_only/>
             <div class="workarea" data-mode=move || mode.get().as_str()>
@@ -296,10 +296,9 @@ fn PresenceBar(
     }
 }
 
-/// The name prompt, in a wasm chunk of its own: only a link guest who never
-/// chose a name here sees it, after the page is live.
-#[lazy]
-fn name_prompt(rename: Callback<String>, asking: RwSignal<bool>) -> AnyView {
+/// The name prompt (in the dialogs' chunk: only a link guest who never chose
+/// a name here sees it, once the page is live).
+pub(super) fn name_prompt(rename: Callback<String>, asking: RwSignal<bool>) -> AnyView {
     view! { <NamePrompt rename asking/> }.into_any()
 }
 

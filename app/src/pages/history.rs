@@ -3,7 +3,7 @@
 //! it, and naming the current text as a version.
 
 use super::forms::{ErrorText, browser_load, run};
-use super::later::Later;
+use super::later::{Dialog, Later, dialog_view};
 use crate::api::{self, Id, Version};
 use crate::unified_diff::{DiffLine, LineKind, overlay};
 use leptos::prelude::*;
@@ -32,16 +32,15 @@ pub(super) fn HistoryButton(doc: DocId) -> impl IntoView {
                 <button type="button" class="secondary" on:click=move |_| close.run(())>"Close"</button>
             </div>
             <Show when=move || open.get()>
-                <Later load=move || history_panel(doc.get_value(), close)/>
+                <Later load=move || dialog_view(Dialog::History { doc: doc.get_value(), close })/>
             </Show>
         </dialog>
     }
 }
 
-/// The dialog's contents, in a wasm chunk of their own fetched the first
-/// time the dialog opens (with the diff views and the versions' API calls).
-#[lazy]
-fn history_panel(doc: String, close: Callback<()>) -> AnyView {
+/// What the dialog holds while open (with the diff views and the versions'
+/// API calls, in the dialogs' chunk).
+pub(super) fn panel(doc: String, close: Callback<()>) -> AnyView {
     view! { <HistoryPanel doc close/> }.into_any()
 }
 
