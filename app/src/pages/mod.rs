@@ -77,7 +77,8 @@ pub fn App() -> impl IntoView {
 // Every route is lazy: built with `cargo leptos build --split`, a page's
 // code is fetched with the route, from a wasm chunk, and a page load fetches
 // the main module, its page's chunk and the chunks it shares with other pages
-// (the server names them in the page's head, so they load side by side).
+// (the server names them in the page's head, `split::preload`, so that they
+// load side by side).
 // Related pages share a chunk, `#[lazy]` function: every chunk function
 // makes more, smaller shared chunks of the code it shares with others, and
 // the editor's first load then takes dozens of small files (each compressed
@@ -104,6 +105,8 @@ macro_rules! lazy_route {
             }
 
             async fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                crate::split::preload(stringify!($chunk));
                 $chunk($($page)?).await
             }
         }
