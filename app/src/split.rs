@@ -6,8 +6,10 @@
 //! The server reads the build's manifest of the chunks where it serves the
 //! site's files from (the site directory, or the copy built into the binary,
 //! which runs away from any directory) and provides it with each page render.
-//! (Leptos's own hints, from `HydrationScripts`, read the manifest from the
-//! directory only, once per process, and are not written in this version.)
+//! Leptos's own hints (`HydrationScripts`) read the manifest from the
+//! directory only, once per process with the first page's prefix, and are
+//! missing from some pages (the editor's, rendered `SsrMode::Async`); where
+//! they appear beside these, the browser fetches each file once.
 
 use std::collections::HashMap;
 use std::sync::Arc;

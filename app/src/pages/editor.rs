@@ -33,6 +33,9 @@ pub fn Editor() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted page">"Opening…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.await.ok().and_then(|s| s.me);
+                // Either, not AnyView: an AnyView brings into the bundle a second,
+                // async hydration of everything in it, which nothing under a
+                // Suspense (nor a lazy route's page) ever runs.
                 match (id(), snapshot.await) {
                     (Some(id), Ok(Some(snapshot))) => EitherOf4::A(view! { <EditorView id snapshot account=me/> }),
                     (_, Err(e)) if Failure::of(&e) == Failure::SignIn => EitherOf4::B(view! { <GoSignIn/> }),

@@ -75,15 +75,15 @@ pub fn App() -> impl IntoView {
 }
 
 // Every route is lazy: built with `cargo leptos build --split`, a page's
-// code is fetched with the route, from a wasm chunk, and a page load fetches
-// the main module, its page's chunk and the chunks it shares with other pages
-// (the server names them in the page's head, `split::preload`, so that they
-// load side by side).
-// Related pages share a chunk, `#[lazy]` function: every chunk function
-// makes more, smaller shared chunks of the code it shares with others, and
-// the editor's first load then takes dozens of small files (each compressed
-// on its own) for the same code. A route has no data to start loading before
-// its chunk arrives: each page loads its data itself.
+// code is fetched with the route, from wasm chunks. A page load fetches the
+// main module, its page's chunk and the chunks it shares with other pages;
+// the server names them in the page's head (`split::preload`), so that they
+// load side by side. Pages that go together share one chunk (one `#[lazy]`
+// function): each chunk function cuts the code it shares with the others
+// into more, smaller chunks, and with one per page the editor's first load
+// took 81 files (each compressed on its own) for the same code. A route has
+// no data to start loading before its chunk arrives: each page loads its data
+// itself, as it did as a plain route.
 
 /// Declares `$route`, whose view is `$page` from the chunk `$chunk`;
 /// `$preload` is the function `#[lazy]` made that only fetches the chunk.
