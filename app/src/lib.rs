@@ -16,6 +16,7 @@
 //! - [`markdown`]: the preview renderer (safe by construction), which shows only this
 //!   server's [`attachment`] images; [`unified_diff`]: the
 //!   server's diff between versions, laid over the whole older text for the history panel.
+//! - [`split`]: the wasm chunks of the browser bundle a page names in its head.
 
 pub mod api;
 pub mod attachment;
@@ -31,6 +32,7 @@ pub mod pages;
 pub mod presence;
 pub mod base;
 pub mod server_fns;
+pub mod split;
 pub mod status;
 pub mod text_diff;
 pub mod unified_diff;

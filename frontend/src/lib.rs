@@ -5,5 +5,7 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     app::base::from_page();
-    leptos::mount::hydrate_body(app::App);
+    // Lazily: the page's route may first have to fetch its wasm chunk
+    // (`cargo leptos build --split`), and hydrates once it is here.
+    leptos::mount::hydrate_lazy(app::App);
 }

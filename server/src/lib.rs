@@ -27,6 +27,11 @@
 //!
 //! [`run`] serves on a bound listener until a shutdown token fires; `main` is a thin shell.
 
+// The pages' view types are deep: with every page a lazy route (each behind
+// one more future), computing the layout of one page's future takes 130
+// nested queries, past the default limit of 128, in this crate's test build.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod commands;
 pub mod config;

@@ -89,6 +89,9 @@ impl Session {
         });
         let me = self.clone();
         self.hooks.listen(&self.body.surface().scroller(), "scroll", move |_| me.scroll_preview());
+        // Showing the preview later then need not wait for its renderer.
+        let preview = Rc::downgrade(&self.preview);
+        after_paint(move || if let Some(preview) = preview.upgrade() { preview.prepare() });
     }
 
     /// Shows the body's text in the preview, if it is shown and the body has
@@ -96,30 +99,14 @@ impl Session {
     pub(super) fn show_preview(&self) {
         if self.signals.previewing.get_untracked() && self.body.is_shown() {
             let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
-            if self.preview.show(&text.get_string(&self.doc.transact())) {
-                self.draw_more_preview();
-            }
+            self.preview.show(&text.get_string(&self.doc.transact()));
         }
-    }
-
-    /// Draws the rest of a long preview a step at a time after paints, then
-    /// scrolls it to the body (the block to scroll to may have come late).
-    fn draw_more_preview(&self) {
-        let me = self.me.clone();
-        after_paint(move || {
-            let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) else { return };
-            if me.preview.draw_more() {
-                me.draw_more_preview();
-            } else {
-                me.scroll_preview();
-            }
-        });
     }
 
     /// Scrolls the preview to the body's first line in view, if it is shown.
     /// (Measuring right after the preview changed would lay it out twice
     /// before it first shows: the effect scrolls it after that paint.)
-    fn scroll_preview(&self) {
+    pub(super) fn scroll_preview(&self) {
         if self.signals.previewing.get_untracked() {
             let top = self.body.surface().top_line();
             if let (Some(&line), Some(&fraction)) = (top.first(), top.get(1)) {

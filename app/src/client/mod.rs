@@ -100,7 +100,7 @@ pub struct Session {
     doc: Doc,
     body: Rc<surface::Body>,
     /// The rendered body, when shown.
-    preview: preview::Preview,
+    preview: Rc<preview::Preview>,
     title: Rc<Binding>,
     /// A `RefCell` because undo and redo need `&mut`; borrowed only while
     /// undoing or redoing, and nothing that triggers (the document's
@@ -151,7 +151,11 @@ impl Session {
             id: id.as_str().to_owned(),
             url: socket_url(id, link),
             body: surface::Body::new(&fields.body, &fields.initial, &field_events::surface_hooks(me, &hooks), body_text, preview_feed(me.clone())),
-            preview: preview::Preview::new(fields.preview, &fields.initial),
+            preview: preview::Preview::new(fields.preview, &fields.initial, {
+                // The block to scroll to may have come late.
+                let me = me.clone();
+                Box::new(move || if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) { me.scroll_preview() })
+            }),
             title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
             presence: presence::Presence::new(&doc, fields.presence),
             core: RefCell::new(new_core(&doc, signals.read_only.get_untracked())),

@@ -1,9 +1,17 @@
 //! The preview in the browser: one element per top-level Markdown block
 //! ([`crate::blocks`]), so an edit replaces only the elements of the blocks
 //! it touched, and the preview follows the body's scrolling block by block.
+//!
+//! The Markdown renderer (pulldown-cmark and [`crate::markdown`]) is in a
+//! wasm chunk of its own (`cargo leptos build --split`), fetched once the
+//! page is idle or the first time the preview is shown: typing needs none
+//! of it.
 
-use crate::blocks::{Blocks, Patch, wrap};
+use super::field_events::after_paint;
+use crate::blocks::{Block, Blocks, Patch, wrap};
+use leptos::prelude::lazy;
 use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 use web_sys::Element;
 
 /// Blocks drawn at once when the preview is drawn from scratch: about the
@@ -14,61 +22,126 @@ const FIRST_BLOCKS: usize = 200;
 /// Blocks drawn per step after the first paint.
 const LATER_BLOCKS: usize = 2000;
 
+/// Follows the blocks to a new text, rendering the blocks that changed:
+/// [`Blocks::update`], reached through this pointer so that its code, and
+/// the renderer's, stay in the chunk [`renderer`] loads.
+type Update = fn(&mut Blocks, &str) -> Patch;
+
+/// The renderer; the first call fetches its chunk.
+#[lazy]
+fn renderer() -> Update {
+    Blocks::update
+}
+
 /// The preview's element and the blocks it shows. In cells: the session
 /// shares it and calls it through `&self`; never borrowed across a call out.
 pub(super) struct Preview {
+    me: Weak<Preview>,
     root: Element,
     blocks: RefCell<Blocks>,
-    /// Whether the elements in `root` are the blocks' (at first they are the
-    /// server-rendered ones, taken over if there is one per block).
-    adopted: Cell<bool>,
+    /// The text the server rendered into `root`, until the first
+    /// [`Preview::show`] takes its elements over (if there is one per block)
+    /// or starts from scratch.
+    rendered: RefCell<Option<String>>,
     /// How many of the blocks have their element yet (the first ones; the
-    /// rest are drawn by [`Preview::draw_more`]).
+    /// rest are drawn a step per paint).
     drawn: Cell<usize>,
+    /// The renderer, once its chunk is here.
+    update: Cell<Option<Update>>,
+    /// Whether the renderer's chunk has been asked for.
+    loading: Cell<bool>,
+    /// While the renderer loads, the last text asked for: shown when it arrives.
+    waiting: RefCell<Option<String>>,
+    /// Called once a preview drawn from scratch has all its blocks.
+    complete: Box<dyn Fn()>,
 }
 
 impl Preview {
-    /// A preview drawing into `root`, which holds what the server rendered of `initial`.
-    pub(super) fn new(root: Element, initial: &str) -> Self {
-        let mut blocks = Blocks::default();
-        blocks.update(initial);
-        let count = blocks.blocks().len();
-        let adopted = root.child_element_count() as usize == count;
-        Preview { root, blocks: RefCell::new(blocks), adopted: Cell::new(adopted), drawn: Cell::new(if adopted { count } else { 0 }) }
+    /// A preview drawing into `root`, which holds what the server rendered
+    /// of `rendered`; `complete` is called whenever a preview drawn from
+    /// scratch has drawn its last block.
+    pub(super) fn new(root: Element, rendered: &str, complete: Box<dyn Fn()>) -> Rc<Self> {
+        Rc::new_cyclic(|me| Preview {
+            me: me.clone(),
+            root,
+            blocks: RefCell::new(Blocks::default()),
+            rendered: RefCell::new(Some(rendered.to_owned())),
+            drawn: Cell::new(0),
+            update: Cell::new(None),
+            loading: Cell::new(false),
+            waiting: RefCell::new(None),
+            complete,
+        })
     }
 
-    /// Shows `text`, replacing only the elements of the blocks that changed.
-    /// `true` if blocks are left to draw ([`Preview::draw_more`], after the paint).
-    pub(super) fn show(&self, text: &str) -> bool {
+    /// Fetches the renderer ahead of the first [`Preview::show`].
+    pub(super) fn prepare(&self) {
+        if !self.loading.replace(true) {
+            let me = self.me.clone();
+            leptos::task::spawn_local(async move {
+                let update = renderer().await;
+                let Some(me) = me.upgrade() else { return };
+                me.update.set(Some(update));
+                if let Some(text) = me.waiting.take() {
+                    me.show(&text);
+                }
+            });
+        }
+    }
+
+    /// Shows `text`, replacing only the elements of the blocks that changed;
+    /// the first time, once the renderer has been fetched.
+    pub(super) fn show(&self, text: &str) {
+        let Some(update) = self.update.get() else {
+            *self.waiting.borrow_mut() = Some(text.to_owned());
+            return self.prepare();
+        };
         // An edit's patch counts on every block having its element.
-        while self.draw_more() {}
+        while self.draw_step() {}
         let mut blocks = self.blocks.borrow_mut();
-        let patch = blocks.update(text);
-        if !self.adopted.replace(true) {
+        let rendered = self.rendered.take();
+        let adopted = rendered.is_some_and(|rendered| {
+            update(&mut blocks, &rendered);
+            self.root.child_element_count() as usize == blocks.blocks().len()
+        });
+        let patch = update(&mut blocks, text);
+        if !adopted && self.drawn.get() == 0 {
             // Nothing or something else is shown: start from scratch, the first screens now.
             self.root.set_inner_html("");
             let first = blocks.blocks().len().min(FIRST_BLOCKS);
-            self.append(&blocks.blocks()[..first]);
+            append(&self.root, &blocks.blocks()[..first]);
             self.drawn.set(first);
-            return first < blocks.blocks().len();
+            drop(blocks);
+            return self.draw_later();
         }
         self.drawn.set(blocks.blocks().len());
-        if patch.removed == 0 && patch.inserted.is_empty() {
-            return false;
+        if patch.removed != 0 || !patch.inserted.is_empty() {
+            self.apply(&patch);
         }
-        self.apply(&patch);
-        false
+    }
+
+    /// Draws the blocks not drawn yet a step after each paint, then says so.
+    fn draw_later(&self) {
+        let me = self.me.clone();
+        after_paint(move || {
+            let Some(me) = me.upgrade() else { return };
+            if me.draw_step() {
+                me.draw_later();
+            } else {
+                (me.complete)();
+            }
+        });
     }
 
     /// Draws the next blocks not drawn yet; `true` if some are still left.
-    pub(super) fn draw_more(&self) -> bool {
+    fn draw_step(&self) -> bool {
         let blocks = self.blocks.borrow();
         let (from, all) = (self.drawn.get(), blocks.blocks().len());
         if from >= all {
             return false;
         }
         let to = all.min(from + LATER_BLOCKS);
-        self.append(&blocks.blocks()[from..to]);
+        append(&self.root, &blocks.blocks()[from..to]);
         self.drawn.set(to);
         to < all
     }
@@ -92,12 +165,6 @@ impl Preview {
         }
     }
 
-    /// Adds `blocks`' elements at the end.
-    fn append(&self, blocks: &[crate::blocks::Block]) {
-        let html: String = blocks.iter().map(wrap).collect();
-        let _ = self.root.insert_adjacent_html("beforeend", &html);
-    }
-
     /// Scrolls so that the block holding line `line` (0-based) is at the
     /// top, `fraction` of the way into it.
     pub(super) fn scroll_to(&self, line: u32, fraction: f64) {
@@ -109,4 +176,10 @@ impl Preview {
         let into = f64::from(block.offset_height()) * fraction.clamp(0.0, 1.0);
         root.set_scroll_top(top + into as i32);
     }
+}
+
+/// Adds `blocks`' elements at the end of `root`.
+fn append(root: &Element, blocks: &[Block]) {
+    let html: String = blocks.iter().map(wrap).collect();
+    let _ = root.insert_adjacent_html("beforeend", &html);
 }

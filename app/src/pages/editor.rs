@@ -6,11 +6,13 @@ use super::account_menu::AccountMenu;
 use super::nav::{Failure, GoSignIn};
 use super::export::ExportMenu;
 use super::history::HistoryButton;
+use super::later::{Dialog, Later, dialog_view};
 use super::share::ShareButton;
 use crate::model::{DocSnapshot, Me, Role, display_title};
 use crate::presence::{Peer, User};
 use crate::server_fns::{current_session, open_doc};
 use crate::status::{ConnState, SaveState, SaveView};
+use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -31,17 +33,17 @@ pub fn Editor() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted page">"Opening…"</p> }>
             {move || Suspend::new(async move {
                 let me = session.await.ok().and_then(|s| s.me);
+                // Either, not AnyView: an AnyView brings into the bundle a second,
+                // async hydration of everything in it, which nothing under a
+                // Suspense (nor a lazy route's page) ever runs.
                 match (id(), snapshot.await) {
-                    (Some(id), Ok(Some(snapshot))) => match me {
-                        Some(me) => view! { <EditorView id snapshot account=me/> }.into_any(),
-                        None => view! { <EditorView id snapshot/> }.into_any(),
-                    },
-                    (_, Err(e)) if Failure::of(&e) == Failure::SignIn => view! { <GoSignIn/> }.into_any(),
-                    (_, Err(e)) if Failure::of(&e) == Failure::Other => view! {
+                    (Some(id), Ok(Some(snapshot))) => EitherOf4::A(view! { <EditorView id snapshot account=me/> }),
+                    (_, Err(e)) if Failure::of(&e) == Failure::SignIn => EitherOf4::B(view! { <GoSignIn/> }),
+                    (_, Err(e)) if Failure::of(&e) == Failure::Other => EitherOf4::C(view! {
                         <main class="page"><h1>"The document could not be opened"</h1>
                             <p><a href=crate::base::url("/")>"Back to the workspace"</a></p></main>
-                    }.into_any(),
-                    _ => view! { <super::NotFound/> }.into_any(),
+                    }),
+                    _ => EitherOf4::D(view! { <super::NotFound/> }),
                 }
             })}
         </Suspense>
@@ -55,7 +57,7 @@ pub fn Editor() -> impl IntoView {
 pub(super) fn EditorView(
     id: DocId,
     snapshot: DocSnapshot,
-    #[prop(optional)] account: Option<Me>,
+    #[prop(optional_no_strip)] account: Option<Me>,
     #[prop(optional)] link: Option<String>,
 ) -> impl IntoView {
     let DocSnapshot { title, text, role } = snapshot;
@@ -133,6 +135,7 @@ pub(super) fn EditorView(
         let _ = (&id, &link, body, title_input, live_title, peers, guest, preview);
         (|_: String| {}, |_: &'static str| {})
     };
+    let prompt_rename = Callback::new(rename.clone());
     // The server renders the title as it is; only the browser follows it live
     // (a signal read while the page's head streams out would be read outside
     // the request's reactive arena). The head reads it once more as the page
@@ -149,9 +152,9 @@ pub(super) fn EditorView(
             <header class="bar">
                 {if guest {
                     // No way to the workspace: a link guest may see only this document.
-                    view! { <span class="brand">"Tandem"</span> }.into_any()
+                    Either::Left(view! { <span class="brand">"Tandem"</span> })
                 } else {
-                    view! { <a href=crate::base::url("/") class="brand" aria-label="Tandem: back to the workspace">"Tandem"</a> }.into_any()
+                    Either::Right(view! { <a href=crate::base::url("/") class="brand" aria-label="Tandem: back to the workspace">"Tandem"</a> })
                 }}
                 // Before the title, whose width absorbs the changing status texts:
                 // nothing to the left of the buttons changes size, so they never move.
@@ -173,21 +176,19 @@ pub(super) fn EditorView(
                     <span class="badge" data-testid="view-only">"View only"</span>
                 </Show>
                 <PresenceBar me rename hidden=asking_name node_ref=presence/>
-                {history.map(|doc| view! { <HistoryButton doc/> }.into_any())}
-                {export.map(|doc| view! { <ExportMenu doc owner=role == Role::Owner/> }.into_any())}
-                {share.map(|doc| view! { <ShareButton doc/> }.into_any())}
+                {history.map(|doc| view! { <HistoryButton doc/> })}
+                {export.map(|doc| view! { <ExportMenu doc owner=role == Role::Owner/> })}
+                {share.map(|doc| view! { <ShareButton doc/> })}
                 <span class="status" data-testid="sync-status" data-state=move || save.get().as_str()
                     data-kept=move || kept.get().to_string()>
                     {move || save.get().label(kept.get())}
                 </span>
                 <ConnStatus conn/>
-                {account.map(|me| view! { <AccountMenu me/> }.into_any())}
+                {account.map(|me| view! { <AccountMenu me/> })}
             </header>
-            {view! {
-                <Show when=move || asking_name.get()>
-                    <NamePrompt rename asking=asking_name/>
-                </Show>
-            }.into_any()}
+            <Show when=move || asking_name.get()>
+                <Later load=move || dialog_view(Dialog::Name { rename: prompt_rename, asking: asking_name })/>
+            </Show>
             <Toolbar format hidden=read_only/>
             <div class="workarea" data-mode=move || mode.get().as_str()>
                 <div class="editor-wrap">
@@ -299,15 +300,21 @@ fn PresenceBar(
     }
 }
 
+/// The name prompt (in the dialogs' chunk: only a link guest who never chose
+/// a name here sees it, once the page is live).
+pub(super) fn name_prompt(rename: Callback<String>, asking: RwSignal<bool>) -> AnyView {
+    view! { <NamePrompt rename asking/> }.into_any()
+}
+
 /// Asks someone who came by a share link for the name others see ("Guest"
 /// unless they change it), once: the name is kept in this browser.
 #[component]
-fn NamePrompt(rename: impl Fn(String) + Clone + Send + Sync + 'static, asking: RwSignal<bool>) -> impl IntoView {
+fn NamePrompt(rename: Callback<String>, asking: RwSignal<bool>) -> impl IntoView {
     let name = RwSignal::new("Guest".to_owned());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let chosen = name.get_untracked();
-        rename(if chosen.trim().is_empty() { "Guest".into() } else { chosen });
+        rename.run(if chosen.trim().is_empty() { "Guest".into() } else { chosen });
         asking.set(false);
     };
     view! {

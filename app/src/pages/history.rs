@@ -3,6 +3,7 @@
 //! it, and naming the current text as a version.
 
 use super::forms::{ErrorText, browser_load, run};
+use super::later::{Dialog, Later, dialog_view};
 use crate::api::{self, Id, Version};
 use crate::unified_diff::{DiffLine, LineKind, overlay};
 use leptos::prelude::*;
@@ -31,10 +32,16 @@ pub(super) fn HistoryButton(doc: DocId) -> impl IntoView {
                 <button type="button" class="secondary" on:click=move |_| close.run(())>"Close"</button>
             </div>
             <Show when=move || open.get()>
-                <HistoryPanel doc=doc.get_value() close/>
+                <Later load=move || dialog_view(Dialog::History { doc: doc.get_value(), close })/>
             </Show>
         </dialog>
     }
+}
+
+/// What the dialog holds while open (with the diff views and the versions'
+/// API calls, in the dialogs' chunk).
+pub(super) fn panel(doc: String, close: Callback<()>) -> AnyView {
+    view! { <HistoryPanel doc close/> }.into_any()
 }
 
 /// What the dialog holds while open.

@@ -9,7 +9,12 @@
 //! - `trash`: `/trash`, deleted documents, restored or deleted for good.
 //! - `account`: `/account`; `admin`: `/admin`, members and invites;
 //!   `account_menu`: the person's menu in the top bar.
-//! - `nav`: sign-in redirects and safe return paths; `forms`: what the forms share.
+//! - `nav`: sign-in redirects and safe return paths; `forms`: what the forms share;
+//!   `later`: parts of a page whose code is fetched when first shown.
+//!
+//! Every page is a lazy route (`lazy_route!`): built with `cargo leptos build
+//! --split`, a page load fetches the main module and its page's chunks, not
+//! the code of every page.
 
 mod account;
 mod account_menu;
@@ -21,6 +26,7 @@ mod forms;
 mod history;
 mod import;
 mod invite;
+mod later;
 mod nav;
 mod setup;
 mod share;
@@ -34,7 +40,7 @@ mod workspace;
 use leptos::prelude::*;
 use leptos_meta::{Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -54,17 +60,122 @@ pub fn App() -> impl IntoView {
         <Router base=router_base()>
             <Routes fallback=NotFound>
                 // Async: the first paint already holds the data, readable before the wasm loads.
-                <Route path=StaticSegment("") view=workspace::Workspace ssr=SsrMode::Async/>
-                <Route path=(StaticSegment("d"), ParamSegment("id")) view=editor::Editor ssr=SsrMode::Async/>
-                <Route path=(StaticSegment("s"), ParamSegment("token")) view=shared::Shared ssr=SsrMode::Async/>
-                <Route path=StaticSegment("signin") view=signin::SignIn/>
-                <Route path=StaticSegment("setup") view=setup::Setup/>
-                <Route path=(StaticSegment("invite"), ParamSegment("token")) view=invite::Invite/>
-                <Route path=StaticSegment("trash") view=trash::Trash/>
-                <Route path=StaticSegment("account") view=account::Account ssr=SsrMode::Async/>
-                <Route path=StaticSegment("admin") view=admin::Admin ssr=SsrMode::Async/>
+                <Route path=StaticSegment("") view={Lazy::<WorkspaceRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("d"), ParamSegment("id")) view={Lazy::<EditorRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("s"), ParamSegment("token")) view={Lazy::<SharedRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=StaticSegment("signin") view={Lazy::<SignInRoute>::new()}/>
+                <Route path=StaticSegment("setup") view={Lazy::<SetupRoute>::new()}/>
+                <Route path=(StaticSegment("invite"), ParamSegment("token")) view={Lazy::<InviteRoute>::new()}/>
+                <Route path=StaticSegment("trash") view={Lazy::<TrashRoute>::new()}/>
+                <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
             </Routes>
         </Router>
+    }
+}
+
+// Every route is lazy: built with `cargo leptos build --split`, a page's
+// code is fetched with the route, from wasm chunks. A page load fetches the
+// main module, its page's chunk and the chunks it shares with other pages;
+// the server names them in the page's head (`split::preload`), so that they
+// load side by side. Pages that go together share one chunk (one `#[lazy]`
+// function): each chunk function cuts the code it shares with the others
+// into more, smaller chunks, and with one per page the editor's first load
+// took 81 files (each compressed on its own) for the same code. A route has
+// no data to start loading before its chunk arrives: each page loads its data
+// itself, as it did as a plain route.
+
+/// Declares `$route`, whose view is `$page` from the chunk `$chunk`;
+/// `$preload` is the function `#[lazy]` made that only fetches the chunk.
+macro_rules! lazy_route {
+    ($(#[$doc:meta])* $route:ident => $chunk:ident($($page:expr)?), fetched by $preload:ident) => {
+        $(#[$doc])*
+        struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            // The router awaits this before it hydrates the page, which it
+            // does by polling `view` once: the chunk must be here by then.
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                crate::split::preload(stringify!($chunk));
+                $chunk($($page)?).await
+            }
+        }
+    };
+}
+
+lazy_route!(/** `/`. */ WorkspaceRoute => workspace_chunk(), fetched by __preload_workspace_chunk);
+lazy_route!(/** `/d/{id}`. */ EditorRoute => editor_chunk(EditorPage::ById), fetched by __preload_editor_chunk);
+lazy_route!(/** `/s/{token}`. */ SharedRoute => editor_chunk(EditorPage::ByLink), fetched by __preload_editor_chunk);
+lazy_route!(/** `/signin`. */ SignInRoute => auth_chunk(AuthPage::SignIn), fetched by __preload_auth_chunk);
+lazy_route!(/** `/setup`. */ SetupRoute => auth_chunk(AuthPage::Setup), fetched by __preload_auth_chunk);
+lazy_route!(/** `/invite/{token}`. */ InviteRoute => auth_chunk(AuthPage::Invite), fetched by __preload_auth_chunk);
+lazy_route!(/** `/trash`. */ TrashRoute => manage_chunk(ManagePage::Trash), fetched by __preload_manage_chunk);
+lazy_route!(/** `/account`. */ AccountRoute => manage_chunk(ManagePage::Account), fetched by __preload_manage_chunk);
+lazy_route!(/** `/admin`. */ AdminRoute => manage_chunk(ManagePage::Admin), fetched by __preload_manage_chunk);
+
+/// The workspace page.
+#[lazy]
+fn workspace_chunk() -> AnyView {
+    view! { <workspace::Workspace/> }.into_any()
+}
+
+/// The editor's pages: a document opened by its id, or by a share link (the
+/// same editor, around the same browser session).
+enum EditorPage {
+    ById,
+    ByLink,
+}
+
+/// The editor, and what only it needs (the browser session, the CodeMirror binding).
+#[lazy]
+fn editor_chunk(page: EditorPage) -> AnyView {
+    match page {
+        EditorPage::ById => view! { <editor::Editor/> }.into_any(),
+        EditorPage::ByLink => view! { <shared::Shared/> }.into_any(),
+    }
+}
+
+/// The pages of signing in and of joining the workspace.
+enum AuthPage {
+    SignIn,
+    Setup,
+    Invite,
+}
+
+/// The pages of signing in and of joining the workspace.
+#[lazy]
+fn auth_chunk(page: AuthPage) -> AnyView {
+    match page {
+        AuthPage::SignIn => view! { <signin::SignIn/> }.into_any(),
+        AuthPage::Setup => view! { <setup::Setup/> }.into_any(),
+        AuthPage::Invite => view! { <invite::Invite/> }.into_any(),
+    }
+}
+
+/// The pages that manage documents, the account and the workspace's members.
+enum ManagePage {
+    Trash,
+    Account,
+    Admin,
+}
+
+/// The pages that manage documents, the account and the workspace's members.
+#[lazy]
+fn manage_chunk(page: ManagePage) -> AnyView {
+    match page {
+        ManagePage::Trash => view! { <trash::Trash/> }.into_any(),
+        ManagePage::Account => view! { <account::Account/> }.into_any(),
+        ManagePage::Admin => view! { <admin::Admin/> }.into_any(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! links, and at its foot deleting the document.
 
 use super::forms::{CopyField, ErrorText, browser_load, full_url, run};
+use super::later::{Dialog, Later, dialog_view};
 use crate::api::{self, DocAccess, DocMember, NewLink, ShareLink};
 use leptos::prelude::*;
 use tandem_sync::DocId;
@@ -30,10 +31,15 @@ pub(super) fn ShareButton(doc: DocId) -> impl IntoView {
                 <button type="button" class="secondary" on:click=close>"Close"</button>
             </div>
             <Show when=move || open.get()>
-                <SharePanel doc=doc.get_value()/>
+                <Later load=move || dialog_view(Dialog::Share { doc: doc.get_value() })/>
             </Show>
         </dialog>
     }
+}
+
+/// What the dialog holds while open (in the dialogs' chunk).
+pub(super) fn panel(doc: String) -> AnyView {
+    view! { <SharePanel doc/> }.into_any()
 }
 
 /// What the dialog shows once the document's access has loaded.

@@ -5,6 +5,7 @@
 use super::editor::EditorView;
 use super::nav::{Failure, GoSignIn};
 use crate::server_fns::open_shared;
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -18,14 +19,14 @@ pub fn Shared() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted page">"Opening…"</p> }>
             {move || Suspend::new(async move {
                 match shared.await {
-                    Ok(doc) => view! { <EditorView id=doc.id snapshot=doc.snapshot link=token()/> }.into_any(),
-                    Err(e) if Failure::of(&e) == Failure::SignIn => view! { <GoSignIn/> }.into_any(),
-                    Err(_) => view! {
+                    Ok(doc) => EitherOf3::A(view! { <EditorView id=doc.id snapshot=doc.snapshot link=token()/> }),
+                    Err(e) if Failure::of(&e) == Failure::SignIn => EitherOf3::B(view! { <GoSignIn/> }),
+                    Err(_) => EitherOf3::C(view! {
                         <main class="page" data-testid="link-invalid">
                             <h1>"This link does not work"</h1>
                             <p>"It may have been revoked. Ask the person who shared it for a new one."</p>
                         </main>
-                    }.into_any(),
+                    }),
                 }
             })}
         </Suspense>

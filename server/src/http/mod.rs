@@ -114,15 +114,18 @@ fn site(state: &AppState) -> Router<AppState> {
     let leptos = state.leptos.clone();
     let backend: SharedPageData = Arc::new(pages::PagesBackend { workspace: state.workspace.clone() });
     let prefix = app::base::Prefix(state.prefix().to_owned());
+    let source = site_files::choose(&state.leptos);
+    let chunks = site_files::Chunks::of(&state.leptos, source);
     let context = move || {
         leptos::context::provide_context(backend.clone());
         leptos::context::provide_context(prefix.clone());
+        leptos::context::provide_context(chunks.current());
         headers::provide_page_policy();
     };
     let pages = Router::new()
         .leptos_routes_with_context(state, routes, context.clone(), move || app::shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell));
-    site_files::layer(pages, site_files::choose(&state.leptos))
+    site_files::layer(pages, source)
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(owner_scope::own_owner))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::pages_guard))

@@ -9,7 +9,9 @@
 //! anywhere else serves its own copy. Files on disk go through Leptos's own
 //! file handler; embedded ones through [`serve_embedded`], with their content
 //! type, an `ETag` from their SHA-256, and the `.br`/`.gz` twin a release
-//! build precompresses when the browser accepts it.
+//! build precompresses when the browser accepts it. The wasm is split into
+//! chunks (`cargo leptos build --split`): [`Chunks`] gives page renders the
+//! build's manifest of them from the same source.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,8 +20,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::config::LeptosOptions;
+use app::split::SplitManifest;
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tandem_site::EmbeddedFile;
 
 /// Where the site's files come from.
@@ -40,11 +43,44 @@ pub fn choose(options: &LeptosOptions) -> Source {
         return Source::Disk;
     }
     if tandem_site::is_empty() {
-        tracing::warn!(site_root = root, "no site files on disk or in the binary: build them with `cargo leptos build`");
+        tracing::warn!(site_root = root, "no site files on disk or in the binary: build them with `cargo leptos build --split`");
     } else {
         tracing::info!("serving the site's files built into the binary");
     }
     Source::Embedded
+}
+
+/// Where the page renders find the bundle's chunk manifest
+/// ([`app::split::SplitManifest`]), from the same source as the files.
+#[derive(Debug, Clone)]
+pub enum Chunks {
+    /// The manifest file in the site directory, read for each page: a
+    /// frontend rebuild (`cargo leptos watch`) renames chunks while the server runs.
+    Disk(PathBuf),
+    /// The embedded copy's, read once.
+    Embedded(SplitManifest),
+}
+
+impl Chunks {
+    /// The manifest of the site `source` serves for `options`.
+    pub fn of(options: &LeptosOptions, source: Source) -> Chunks {
+        let path = Path::new(&*options.site_pkg_dir).join(app::split::MANIFEST);
+        match source {
+            Source::Disk => Chunks::Disk(Path::new(&*options.site_root).join(path)),
+            Source::Embedded => {
+                let file = tandem_site::file(&path.to_string_lossy());
+                Chunks::Embedded(file.map(|f| SplitManifest::parse(&String::from_utf8_lossy(&f.data))).unwrap_or_default())
+            }
+        }
+    }
+
+    /// The manifest now; empty for a site built without `--split`.
+    pub fn current(&self) -> SplitManifest {
+        match self {
+            Chunks::Disk(path) => std::fs::read_to_string(path).map(|json| SplitManifest::parse(&json)).unwrap_or_default(),
+            Chunks::Embedded(manifest) => manifest.clone(),
+        }
+    }
 }
 
 /// Serves the embedded files in front of `router` when `source` says so.

@@ -3,7 +3,7 @@
 //! store schema.
 //!
 //! The binary embeds the site directory as it was when the binary was built,
-//! so build the site first (`cargo leptos build --frontend-only`, as
+//! so build the site first (`cargo leptos build --frontend-only --split`, as
 //! `scripts/test` does) — else the first test fails and says so.
 
 use server::testing::http::{Answer, send};
@@ -31,11 +31,29 @@ async fn the_binary_alone_serves_the_pages_the_wasm_and_the_styles() {
     assert_served(&get("/pkg/tandem.js", &[]).await, "javascript");
     assert_served(&get("/pkg/tandem.css", &[]).await, "text/css");
     assert_served(&get("/favicon.svg", &[]).await, "image/svg+xml");
+    // The page's own wasm chunks, named in its head from the embedded manifest, and their loader.
+    let chunks = preloaded_chunks(&String::from_utf8_lossy(&page.body));
+    assert!(!chunks.is_empty(), "the page names its chunks (a site built with --split)");
+    for chunk in &chunks {
+        let answer = get(chunk, &[]).await;
+        assert_served(&answer, "application/wasm");
+        assert!(answer.body.starts_with(b"\0asm"), "{chunk} is a wasm module");
+    }
+    assert_served(&get("/pkg/__wasm_split.______________________.js", &[]).await, "javascript");
 
     let etag = wasm.header("etag").expect("an ETag").to_owned();
     let again = send("GET", &format!("http://{addr}/pkg/tandem.wasm"), &[("If-None-Match", &etag)], b"").await;
     assert_eq!((again.status, again.body.len()), (304, 0), "the browser's copy is current");
     assert_eq!(get("/pkg/nothing.js", &[]).await.status, 404);
+}
+
+/// The wasm files a page's head preloads besides the main module.
+fn preloaded_chunks(html: &str) -> Vec<String> {
+    html.split("<link ")
+        .filter(|link| link.contains(r#"rel="preload""#) && link.contains("application/wasm"))
+        .filter_map(|link| link.split(r#"href=""#).nth(1)?.split('"').next().map(str::to_owned))
+        .filter(|href| href != "/pkg/tandem.wasm")
+        .collect()
 }
 
 /// A 200 answer of `kind` with a body and the security headers.
@@ -74,7 +92,7 @@ async fn start_alone(dir: &Path) -> (Child, SocketAddr) {
     }
     let site = site.unwrap_or_default();
     assert!(!site.contains("no site files"), "the binary holds no site: build it first with \
-        `cargo leptos build --frontend-only`, then the tests again\n{site}");
+        `cargo leptos build --frontend-only --split`, then the tests again\n{site}");
     assert!(site.contains("built into the binary"), "served from the embedded copy: {site}");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, addr.expect("listening"))
