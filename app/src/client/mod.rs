@@ -116,6 +116,11 @@ pub struct Session {
     /// own remote and found transactions — never reach it again, because the
     /// update observer skips those origins.
     core: RefCell<SessionCore>,
+    /// This person's transactions not handed to the core yet: they reach it
+    /// (sent, kept in the journal, counted) after the keystroke's paint, or
+    /// before any other event reaches the core, whichever comes first. A
+    /// `RefCell` taken whole when handed over.
+    queued: RefCell<Vec<Vec<u8>>>,
     /// Unsynced edits, kept in the browser until the server has them.
     journal: Rc<journal::Journal>,
     /// Whether others' carets are to be placed at the next frame (a `Cell`:
@@ -159,6 +164,7 @@ impl Session {
             title: Binding::new(fields.title, title_text, Box::new(move |value| signals.title.set(value()))),
             presence: presence::Presence::new(&doc, fields.presence),
             core: RefCell::new(new_core(&doc, signals.read_only.get_untracked())),
+            queued: RefCell::new(Vec::new()),
             doc,
             undo: RefCell::new(undo),
             socket: RefCell::new(None),
@@ -181,6 +187,7 @@ impl Session {
         session.follow_with_preview();
         let me = session.clone();
         session.hooks.listen(&window(), "beforeunload", move |ev| {
+            me.hand_over_queued();
             if me.core.borrow().unsaved() {
                 ev.prevent_default();
             }
@@ -193,6 +200,7 @@ impl Session {
     /// touches the page's state, which is disposed with the page. Edits the
     /// server has not acknowledged stay in the journal for the next visit.
     pub fn stop(&self) {
+        self.hand_over_queued();
         self.hooks.stop();
         self.drop_socket();
         self.body.surface().destroy();
@@ -206,7 +214,14 @@ impl Session {
     /// Hands the core one event and carries out what it decides. The core is
     /// borrowed only while it decides, so the effects may call back into it.
     /// Once stopped, the session ignores every event (a timer or a storage write that finishes late).
+    /// This person's queued transactions go first.
     fn drive(&self, step: impl FnOnce(&mut SessionCore) -> Vec<Effect>) {
+        self.hand_over_queued();
+        self.drive_now(step);
+    }
+
+    /// [`Session::drive`] without handing over the queue first.
+    fn drive_now(&self, step: impl FnOnce(&mut SessionCore) -> Vec<Effect>) {
         if self.hooks.stopped() {
             return;
         }
@@ -214,12 +229,27 @@ impl Session {
         self.carry_out(effects);
     }
 
-    /// Hands every local transaction (edits, undo, redo) to the core.
+    /// Hands this person's queued transactions to the core, in order.
+    fn hand_over_queued(&self) {
+        let queued = self.queued.take();
+        for update in queued {
+            self.drive_now(|core| core.local_update(&update));
+        }
+    }
+
+    /// Queues every local transaction (edits, undo, redo) for the core, and
+    /// hands the queue over after the next paint: sending, keeping and
+    /// counting an edit need not delay the frame that shows it.
     fn observe_local_updates(self: &Rc<Self>) {
         let me = Rc::downgrade(self);
         let observed = self.doc.observe_update_v1("tandem-local", move |txn, event| {
             if let (true, Some(me)) = (tandem_sync::session::is_local(txn.origin()), me.upgrade()) {
-                me.drive(|core| core.local_update(&event.update));
+                let first = me.queued.borrow().is_empty();
+                me.queued.borrow_mut().push(event.update.clone());
+                if first {
+                    let me = Rc::downgrade(&me);
+                    field_events::after_paint(move || if let Some(me) = me.upgrade() { me.hand_over_queued() });
+                }
             }
         });
         if observed.is_err() {
