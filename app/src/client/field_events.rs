@@ -89,18 +89,27 @@ impl Session {
         });
         let me = self.clone();
         self.hooks.listen(&self.body.surface().scroller(), "scroll", move |_| me.scroll_preview());
-        // Showing the preview later then need not wait for its renderer.
-        let preview = Rc::downgrade(&self.preview);
-        after_paint(move || if let Some(preview) = preview.upgrade() { preview.prepare() });
+        // Showing the preview later then need not wait for its renderer, nor render all of the text.
+        let me = self.me.clone();
+        after_paint(move || {
+            let Some(me) = me.upgrade() else { return };
+            let text = me.me.clone();
+            me.preview.prepare(move || text.upgrade().map(|me| me.body_text()).unwrap_or_default());
+        });
     }
 
     /// Shows the body's text in the preview, if it is shown and the body has
     /// the shared text (until then the preview keeps the server-rendered one).
     pub(super) fn show_preview(&self) {
         if self.signals.previewing.get_untracked() && self.body.is_shown() {
-            let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
-            self.preview.show(&text.get_string(&self.doc.transact()));
+            self.preview.show(&self.body_text());
         }
+    }
+
+    /// The body's text as it is now.
+    fn body_text(&self) -> String {
+        let text = self.doc.get_or_insert_text(tandem_sync::document::CONTENT);
+        text.get_string(&self.doc.transact())
     }
 
     /// Scrolls the preview to the body's first line in view, if it is shown.

@@ -74,19 +74,32 @@ impl Preview {
         })
     }
 
-    /// Fetches the renderer ahead of the first [`Preview::show`].
-    pub(super) fn prepare(&self) {
-        if !self.loading.replace(true) {
-            let me = self.me.clone();
-            leptos::task::spawn_local(async move {
-                let update = renderer().await;
-                let Some(me) = me.upgrade() else { return };
-                me.update.set(Some(update));
-                if let Some(text) = me.waiting.take() {
-                    me.show(&text);
-                }
-            });
+    /// Fetches the renderer ahead of the first [`Preview::show`] and, if
+    /// nothing is shown yet, renders the blocks of `text()` (without showing
+    /// them): showing the preview then renders only what changed since.
+    pub(super) fn prepare(&self, text: impl FnOnce() -> String + 'static) {
+        self.load(Some(Box::new(text)));
+    }
+
+    /// Fetches the renderer, then shows the text asked for meanwhile or
+    /// renders the blocks of `ahead()`.
+    fn load(&self, ahead: Option<Box<dyn FnOnce() -> String>>) {
+        if self.loading.replace(true) {
+            return;
         }
+        let me = self.me.clone();
+        leptos::task::spawn_local(async move {
+            let update = renderer().await;
+            let Some(me) = me.upgrade() else { return };
+            me.update.set(Some(update));
+            if let Some(text) = me.waiting.take() {
+                me.show(&text);
+            } else if let (Some(ahead), 0) = (ahead, me.root.child_element_count()) {
+                // Nothing server-rendered to take over: the blocks need not match any.
+                me.rendered.take();
+                update(&mut me.blocks.borrow_mut(), &ahead());
+            }
+        });
     }
 
     /// Shows `text`, replacing only the elements of the blocks that changed;
@@ -94,7 +107,7 @@ impl Preview {
     pub(super) fn show(&self, text: &str) {
         let Some(update) = self.update.get() else {
             *self.waiting.borrow_mut() = Some(text.to_owned());
-            return self.prepare();
+            return self.load(None);
         };
         // An edit's patch counts on every block having its element.
         while self.draw_step() {}
