@@ -352,3 +352,51 @@ test('in a 16,000-line document a collaborator\'s caret far down is drawn on its
   await expect(caret).toHaveAttribute('data-offset', String(offset + added.length));
   expect(await bodySelection(ada)).toEqual([offset + added.length, offset + added.length]);
 });
+
+test('a long document\'s preview follows the body\'s scrolling and edits, also after it was hidden and shown again', async ({ browser, request }) => {
+  test.setTimeout(120_000);
+  const id = freshId('preview-long');
+  const sections = 3_000;
+  const lines = Array.from({ length: sections }, (_, i) => [`## Section ${i + 1}`, '', `Paragraph ${i + 1} with *emphasis*.`, '']).flat();
+  await storeBody(request, id, lines);
+  const page = await openAs(browser, 'Ada', id);
+  const preview = page.getByTestId('preview');
+  /** The section numbers of the headings the preview shows in its view (found by
+   *  hit testing: measuring every heading would lay out the blocks out of view). */
+  const inView = () =>
+    preview.evaluate((root) => {
+      const box = root.getBoundingClientRect();
+      const found = new Set<number>();
+      for (let y = box.top + 2; y < box.bottom; y += 8) {
+        for (const el of document.elementsFromPoint(box.left + 40, y)) {
+          const h = el.closest('h2');
+          if (h && root.contains(h)) found.add(Number(h.textContent!.replace('Section ', '')));
+        }
+      }
+      return [...found];
+    });
+
+  await page.getByRole('button', { name: 'Split' }).click();
+  await expect(preview.locator('h2').first()).toHaveText('Section 1');
+  // Every block is drawn, the later ones after the first screens.
+  await expect(preview.locator('h2')).toHaveCount(sections, { timeout: 20_000 });
+
+  // The body goes to section 2,500 (its heading at the bottom of the view): the preview follows.
+  const at = (n: number) => lines.slice(0, 4 * (n - 1)).reduce((sum, l) => sum + l.length + 1, 0) + `## Section ${n}`.length;
+  await selectIn(page, at(2_500));
+  await expect.poll(async () => (await inView()).some((n) => n >= 2_485 && n <= 2_500)).toBe(true);
+
+  // An edit there shows in the preview.
+  await page.keyboard.type(' edited');
+  await expect(preview.locator('h2', { hasText: 'Section 2500 edited' })).toHaveCount(1);
+
+  // Hidden, edited at the top, shown again: the preview shows the text as it is now, whole.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await expect(preview).toBeHidden();
+  await selectIn(page, 0);
+  await page.keyboard.type('# Top\n\n');
+  await page.getByRole('button', { name: 'Split' }).click();
+  await expect(preview.locator('h1')).toHaveText('Top');
+  await expect(preview.locator('h2')).toHaveCount(sections, { timeout: 20_000 });
+  await expect(preview.locator('h2', { hasText: 'Section 2500 edited' })).toHaveCount(1);
+});

@@ -81,28 +81,33 @@ impl Session {
         let me = Rc::downgrade(self);
         let previewing = self.signals.previewing;
         Effect::new(move || {
-            if let (true, Some(me)) = (previewing.get(), me.upgrade()) {
-                me.show_preview();
-                let me = Rc::downgrade(&me);
-                after_paint(move || if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) { me.scroll_preview() });
+            let (shown, Some(me)) = (previewing.get(), me.upgrade()) else { return };
+            if !shown {
+                return me.preview.hide();
             }
+            me.show_preview();
+            let me = Rc::downgrade(&me);
+            after_paint(move || if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) { me.scroll_preview() });
         });
         let me = self.clone();
         self.hooks.listen(&self.body.surface().scroller(), "scroll", move |_| me.scroll_preview());
-        // Showing the preview later then need not wait for its renderer, nor render all of the text.
-        let me = self.me.clone();
-        after_paint(move || {
-            let Some(me) = me.upgrade() else { return };
-            let text = me.me.clone();
-            me.preview.prepare(move || text.upgrade().map(|me| me.body_text()).unwrap_or_default());
-        });
+        // Showing the preview later then need not wait for its renderer.
+        let preview = Rc::downgrade(&self.preview);
+        after_paint(move || if let Some(preview) = preview.upgrade() { preview.fetch() });
     }
 
     /// Shows the body's text in the preview, if it is shown and the body has
     /// the shared text (until then the preview keeps the server-rendered one).
+    /// Hidden, the preview renders the shared text once, ahead of being shown.
     pub(super) fn show_preview(&self) {
-        if self.signals.previewing.get_untracked() && self.body.is_shown() {
+        if !self.body.is_shown() {
+            return;
+        }
+        if self.signals.previewing.get_untracked() {
             self.preview.show(&self.body_text());
+        } else {
+            let me = self.me.clone();
+            self.preview.prepare(move || me.upgrade().map(|me| me.body_text()).unwrap_or_default());
         }
     }
 

@@ -52,6 +52,11 @@ pub(super) struct Preview {
     loading: Cell<bool>,
     /// While the renderer loads, the last text asked for: shown when it arrives.
     waiting: RefCell<Option<String>>,
+    /// The text to render ahead of showing it ([`Preview::prepare`]), once
+    /// the renderer is here; `None` once taken (or never asked for).
+    ahead: RefCell<Option<Box<dyn FnOnce() -> String>>>,
+    /// Whether [`Preview::prepare`] has been called.
+    prepared: Cell<bool>,
     /// Called once a preview drawn from scratch has all its blocks.
     complete: Box<dyn Fn()>,
 }
@@ -70,20 +75,14 @@ impl Preview {
             update: Cell::new(None),
             loading: Cell::new(false),
             waiting: RefCell::new(None),
+            ahead: RefCell::new(None),
+            prepared: Cell::new(false),
             complete,
         })
     }
 
-    /// Fetches the renderer ahead of the first [`Preview::show`] and, if
-    /// nothing is shown yet, renders the blocks of `text()` (without showing
-    /// them): showing the preview then renders only what changed since.
-    pub(super) fn prepare(&self, text: impl FnOnce() -> String + 'static) {
-        self.load(Some(Box::new(text)));
-    }
-
-    /// Fetches the renderer, then shows the text asked for meanwhile or
-    /// renders the blocks of `ahead()`.
-    fn load(&self, ahead: Option<Box<dyn FnOnce() -> String>>) {
+    /// Fetches the renderer's chunk, ahead of the first [`Preview::show`].
+    pub(super) fn fetch(&self) {
         if self.loading.replace(true) {
             return;
         }
@@ -94,12 +93,49 @@ impl Preview {
             me.update.set(Some(update));
             if let Some(text) = me.waiting.take() {
                 me.show(&text);
-            } else if let (Some(ahead), 0) = (ahead, me.root.child_element_count()) {
-                // Nothing server-rendered to take over: the blocks need not match any.
-                me.rendered.take();
-                update(&mut me.blocks.borrow_mut(), &ahead());
+            } else if me.ahead.borrow().is_some() {
+                me.render_ahead_after_paint();
             }
         });
+    }
+
+    /// The first time only: renders the blocks of `text()` after the next
+    /// paint without showing them, if nothing is shown, so that showing the
+    /// preview later renders only what changed since.
+    pub(super) fn prepare(&self, text: impl FnOnce() -> String + 'static) {
+        if self.prepared.replace(true) {
+            return;
+        }
+        *self.ahead.borrow_mut() = Some(Box::new(text));
+        match self.update.get() {
+            Some(_) => self.render_ahead_after_paint(),
+            None => self.fetch(),
+        }
+    }
+
+    /// Renders the text [`Preview::prepare`] was given, after the next paint.
+    fn render_ahead_after_paint(&self) {
+        let me = self.me.clone();
+        after_paint(move || {
+            let Some(me) = me.upgrade() else { return };
+            let (Some(update), Some(text)) = (me.update.get(), me.ahead.take()) else { return };
+            if me.root.child_element_count() == 0 && me.drawn.get() == 0 {
+                // Nothing server-rendered to take over: the blocks need not match any.
+                me.rendered.take();
+                update(&mut me.blocks.borrow_mut(), &text());
+            }
+        });
+    }
+
+    /// Takes the blocks' elements out of the page while the preview is
+    /// hidden (a style pass over thousands of them would slow every change
+    /// of the page's layout); the next [`Preview::show`] draws them again,
+    /// its first screens at once.
+    pub(super) fn hide(&self) {
+        if self.update.get().is_some() && !self.rendered.borrow().is_some() {
+            self.root.set_inner_html("");
+            self.drawn.set(0);
+        }
     }
 
     /// Shows `text`, replacing only the elements of the blocks that changed;
@@ -107,7 +143,7 @@ impl Preview {
     pub(super) fn show(&self, text: &str) {
         let Some(update) = self.update.get() else {
             *self.waiting.borrow_mut() = Some(text.to_owned());
-            return self.load(None);
+            return self.fetch();
         };
         // An edit's patch counts on every block having its element.
         while self.draw_step() {}
@@ -137,7 +173,8 @@ impl Preview {
     fn draw_later(&self) {
         let me = self.me.clone();
         after_paint(move || {
-            let Some(me) = me.upgrade() else { return };
+            // Hidden meanwhile ([`Preview::hide`]): nothing left to draw.
+            let Some(me) = me.upgrade().filter(|me| me.drawn.get() > 0) else { return };
             if me.draw_step() {
                 me.draw_later();
             } else {
