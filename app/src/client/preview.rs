@@ -145,8 +145,11 @@ impl Preview {
             *self.waiting.borrow_mut() = Some(text.to_owned());
             return self.fetch();
         };
-        // An edit's patch counts on every block having its element.
-        while self.draw_step() {}
+        // An edit's patch counts on every block having its element (when
+        // some have theirs: with none, the preview is drawn from scratch).
+        if self.drawn.get() > 0 {
+            while self.draw_step() {}
+        }
         let mut blocks = self.blocks.borrow_mut();
         let rendered = self.rendered.take();
         let adopted = rendered.is_some_and(|rendered| {
