@@ -361,10 +361,10 @@ test('a long document\'s preview follows the body\'s scrolling and edits, also a
   await storeBody(request, id, lines);
   const page = await openAs(browser, 'Ada', id);
   const preview = page.getByTestId('preview');
-  /** The section numbers of the headings the preview shows in its view (found by
-   *  hit testing: measuring every heading would lay out the blocks out of view). */
-  const inView = () =>
-    preview.evaluate((root) => {
+  // The section numbers of the headings the preview shows in its view (found by
+  // hit testing: measuring every heading would lay out the blocks out of view).
+  await page.evaluate(() => {
+    (window as any).headingsInView = (root: Element) => {
       const box = root.getBoundingClientRect();
       const found = new Set<number>();
       for (let y = box.top + 2; y < box.bottom; y += 8) {
@@ -374,21 +374,31 @@ test('a long document\'s preview follows the body\'s scrolling and edits, also a
         }
       }
       return [...found];
-    });
-
-  await page.getByRole('button', { name: 'Split' }).click();
-  await expect(preview.locator('h2').first()).toHaveText('Section 1');
-  // Every block is drawn, the later ones after the first screens.
-  await expect(preview.locator('h2')).toHaveCount(sections, { timeout: 20_000 });
-
-  // The body goes to section 2,500 (its heading at the bottom of the view): the preview follows.
+    };
+  });
+  const inView = (): Promise<number[]> => preview.evaluate((root) => (window as any).headingsInView(root));
   const at = (n: number) => lines.slice(0, 4 * (n - 1)).reduce((sum, l) => sum + l.length + 1, 0) + `## Section ${n}`.length;
-  await selectIn(page, at(2_500));
-  await expect.poll(async () => (await inView()).some((n) => n >= 2_485 && n <= 2_500)).toBe(true);
+  const near = async (n: number) => (await inView()).some((shown) => shown >= n - 15 && shown <= n);
 
-  // An edit there shows in the preview.
+  // The body is at section 2,500 (its heading at the bottom of the view): the preview opens there.
+  await selectIn(page, at(2_500));
+  // What the first frame after the click shows: already there, before the rest of the blocks are drawn.
+  const first = await preview.evaluate((root) => new Promise<{ headings: number; shown: number[] }>((resolve) => {
+    document.querySelector<HTMLElement>('.modes button[data-mode=split]')!.click();
+    requestAnimationFrame(() => setTimeout(() => resolve({ headings: root.querySelectorAll('h2').length, shown: (window as any).headingsInView(root) }), 0));
+  }));
+  expect(first.headings).toBeLessThan(sections);
+  expect(first.shown.some((shown) => shown >= 2_500 - 15 && shown <= 2_500)).toBe(true);
+  // Every block is drawn, the others after the first screens, and the view stays.
+  await expect(preview.locator('h2')).toHaveCount(sections, { timeout: 20_000 });
+  expect(await near(2_500)).toBe(true);
+
+  // An edit there shows in the preview; the preview follows the body elsewhere.
+  await selectIn(page, at(2_500));
   await page.keyboard.type(' edited');
   await expect(preview.locator('h2', { hasText: 'Section 2500 edited' })).toHaveCount(1);
+  await selectIn(page, at(1_000));
+  await expect.poll(() => near(1_000)).toBe(true);
 
   // Hidden, edited at the top, shown again: the preview shows the text as it is now, whole.
   await page.getByRole('button', { name: 'Edit' }).click();
@@ -397,6 +407,7 @@ test('a long document\'s preview follows the body\'s scrolling and edits, also a
   await page.keyboard.type('# Top\n\n');
   await page.getByRole('button', { name: 'Split' }).click();
   await expect(preview.locator('h1')).toHaveText('Top');
+  await expect(preview.locator('h1')).toBeInViewport();
   await expect(preview.locator('h2')).toHaveCount(sections, { timeout: 20_000 });
   await expect(preview.locator('h2', { hasText: 'Section 2500 edited' })).toHaveCount(1);
 });

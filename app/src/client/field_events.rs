@@ -104,7 +104,7 @@ impl Session {
             return;
         }
         if self.signals.previewing.get_untracked() {
-            self.preview.show(&self.body_text());
+            self.preview.show(&self.body_text(), self.body_top());
         } else {
             let me = self.me.clone();
             self.preview.prepare(move || me.upgrade().map(|me| me.body_text()).unwrap_or_default());
@@ -122,11 +122,15 @@ impl Session {
     /// before it first shows: the effect scrolls it after that paint.)
     pub(super) fn scroll_preview(&self) {
         if self.signals.previewing.get_untracked() {
-            let top = self.body.surface().top_line();
-            if let (Some(&line), Some(&fraction)) = (top.first(), top.get(1)) {
-                self.preview.scroll_to((line as u32).saturating_sub(1), fraction);
-            }
+            let (line, fraction) = self.body_top();
+            self.preview.scroll_to(line, fraction);
         }
+    }
+
+    /// The body's first line in view (0-based) and how far into it the view starts.
+    fn body_top(&self) -> (u32, f64) {
+        let top = self.body.surface().top_line();
+        ((top.first().copied().unwrap_or(1.0) as u32).saturating_sub(1), top.get(1).copied().unwrap_or(0.0))
     }
 
     /// Applies the title's input to its binding (a local transaction), and

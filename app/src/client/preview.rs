@@ -14,13 +14,19 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use web_sys::Element;
 
-/// Blocks drawn at once when the preview is drawn from scratch: about the
-/// first screens. The rest follow in [`LATER_BLOCKS`]-sized steps after the
-/// first paint, so that showing a long document's preview does not wait for
-/// all of it.
+/// Blocks drawn at once when the preview is drawn from scratch: the screens
+/// around the body's view. The rest follow in [`LATER_BLOCKS`]-sized steps
+/// after the first paint, so that showing a long document's preview does
+/// not wait for all of it.
 const FIRST_BLOCKS: usize = 200;
-/// Blocks drawn per step after the first paint.
-const LATER_BLOCKS: usize = 2000;
+/// How many of the first blocks come before the one at the top of the body's view.
+const FIRST_BEFORE: usize = 20;
+/// Blocks drawn per step after the first paint (a step takes ~10 ms).
+const LATER_BLOCKS: usize = 1000;
+/// The height a line of text is taken to have in the preview, in pixels: the
+/// space held for the blocks above the drawn ones until they are drawn (the
+/// browser's scroll anchoring keeps the view still when they come).
+const LINE_PX: u32 = 24;
 
 /// Follows the blocks to a new text, rendering the blocks that changed:
 /// [`Blocks::update`], reached through this pointer so that its code, and
@@ -43,15 +49,16 @@ pub(super) struct Preview {
     /// [`Preview::show`] takes its elements over (if there is one per block)
     /// or starts from scratch.
     rendered: RefCell<Option<String>>,
-    /// How many of the blocks have their element yet (the first ones; the
-    /// rest are drawn a step per paint).
-    drawn: Cell<usize>,
+    /// The blocks that have their element, `lo..hi`: drawn from scratch, the
+    /// ones around the body's view first, the rest a step per paint. While
+    /// `lo > 0`, the root's first child is a spacer holding their place.
+    drawn: Cell<(usize, usize)>,
     /// The renderer, once its chunk is here.
     update: Cell<Option<Update>>,
     /// Whether the renderer's chunk has been asked for.
     loading: Cell<bool>,
     /// While the renderer loads, the last text asked for: shown when it arrives.
-    waiting: RefCell<Option<String>>,
+    waiting: RefCell<Option<(String, (u32, f64))>>,
     /// The text to render ahead of showing it ([`Preview::prepare`]), once
     /// the renderer is here; `None` once taken (or never asked for).
     ahead: RefCell<Option<Box<dyn FnOnce() -> String>>>,
@@ -71,7 +78,7 @@ impl Preview {
             root,
             blocks: RefCell::new(Blocks::default()),
             rendered: RefCell::new(Some(rendered.to_owned())),
-            drawn: Cell::new(0),
+            drawn: Cell::new((0, 0)),
             update: Cell::new(None),
             loading: Cell::new(false),
             waiting: RefCell::new(None),
@@ -91,8 +98,8 @@ impl Preview {
             let update = renderer().await;
             let Some(me) = me.upgrade() else { return };
             me.update.set(Some(update));
-            if let Some(text) = me.waiting.take() {
-                me.show(&text);
+            if let Some((text, top)) = me.waiting.take() {
+                me.show(&text, top);
             } else if me.ahead.borrow().is_some() {
                 me.render_ahead_after_paint();
             }
@@ -119,7 +126,7 @@ impl Preview {
         after_paint(move || {
             let Some(me) = me.upgrade() else { return };
             let (Some(update), Some(text)) = (me.update.get(), me.ahead.take()) else { return };
-            if me.root.child_element_count() == 0 && me.drawn.get() == 0 {
+            if me.root.child_element_count() == 0 && me.nothing_drawn() {
                 // Nothing server-rendered to take over: the blocks need not match any.
                 me.rendered.take();
                 update(&mut me.blocks.borrow_mut(), &text());
@@ -134,20 +141,27 @@ impl Preview {
     pub(super) fn hide(&self) {
         if self.update.get().is_some() && !self.rendered.borrow().is_some() {
             self.root.set_inner_html("");
-            self.drawn.set(0);
+            self.drawn.set((0, 0));
         }
     }
 
+    /// Whether no block has its element.
+    fn nothing_drawn(&self) -> bool {
+        self.drawn.get().1 == 0
+    }
+
     /// Shows `text`, replacing only the elements of the blocks that changed;
-    /// the first time, once the renderer has been fetched.
-    pub(super) fn show(&self, text: &str) {
+    /// the first time, once the renderer has been fetched. Drawn from
+    /// scratch, the blocks around the body's view come first, scrolled like
+    /// it: `top` is its first line in view (0-based) and how far into it.
+    pub(super) fn show(&self, text: &str, top: (u32, f64)) {
         let Some(update) = self.update.get() else {
-            *self.waiting.borrow_mut() = Some(text.to_owned());
+            *self.waiting.borrow_mut() = Some((text.to_owned(), top));
             return self.fetch();
         };
         // An edit's patch counts on every block having its element (when
         // some have theirs: with none, the preview is drawn from scratch).
-        if self.drawn.get() > 0 {
+        if !self.nothing_drawn() {
             while self.draw_step() {}
         }
         let mut blocks = self.blocks.borrow_mut();
@@ -157,16 +171,21 @@ impl Preview {
             self.root.child_element_count() as usize == blocks.blocks().len()
         });
         let patch = update(&mut blocks, text);
-        if !adopted && self.drawn.get() == 0 {
-            // Nothing or something else is shown: start from scratch, the first screens now.
+        if !adopted && self.nothing_drawn() {
+            // Nothing or something else is shown: start from scratch, the screens around the view now.
             self.root.set_inner_html("");
-            let first = blocks.blocks().len().min(FIRST_BLOCKS);
-            append(&self.root, &blocks.blocks()[..first]);
-            self.drawn.set(first);
+            let all = blocks.blocks();
+            let hi = all.len().min(blocks.at_line(top.0).saturating_sub(FIRST_BEFORE) + FIRST_BLOCKS);
+            let lo = hi.saturating_sub(FIRST_BLOCKS);
+            let mut html = spacer(all.get(lo).filter(|_| lo > 0));
+            html.extend(all[lo..hi].iter().map(wrap));
+            let _ = self.root.insert_adjacent_html("beforeend", &html);
+            self.drawn.set((lo, hi));
             drop(blocks);
+            self.scroll_to(top.0, top.1);
             return self.draw_later();
         }
-        self.drawn.set(blocks.blocks().len());
+        self.drawn.set((0, blocks.blocks().len()));
         if patch.removed != 0 || !patch.inserted.is_empty() {
             self.apply(&patch);
         }
@@ -177,7 +196,7 @@ impl Preview {
         let me = self.me.clone();
         after_paint(move || {
             // Hidden meanwhile ([`Preview::hide`]): nothing left to draw.
-            let Some(me) = me.upgrade().filter(|me| me.drawn.get() > 0) else { return };
+            let Some(me) = me.upgrade().filter(|me| !me.nothing_drawn()) else { return };
             if me.draw_step() {
                 me.draw_later();
             } else {
@@ -186,17 +205,28 @@ impl Preview {
         });
     }
 
-    /// Draws the next blocks not drawn yet; `true` if some are still left.
+    /// Draws the next blocks not drawn yet, those above the drawn ones
+    /// first (in the spacer's place); `true` if some are still left.
     fn draw_step(&self) -> bool {
         let blocks = self.blocks.borrow();
-        let (from, all) = (self.drawn.get(), blocks.blocks().len());
-        if from >= all {
-            return false;
+        let all = blocks.blocks();
+        let (lo, hi) = self.drawn.get();
+        if lo > 0 {
+            let from = lo.saturating_sub(LATER_BLOCKS);
+            let Some(held) = self.root.first_element_child() else { return false };
+            let mut html = spacer(all.get(from).filter(|_| from > 0));
+            html.extend(all[from..lo].iter().map(wrap));
+            let _ = held.insert_adjacent_html("afterend", &html);
+            held.remove();
+            self.drawn.set((from, hi));
+        } else if hi < all.len() {
+            let to = all.len().min(hi + LATER_BLOCKS);
+            let html: String = all[hi..to].iter().map(wrap).collect();
+            let _ = self.root.insert_adjacent_html("beforeend", &html);
+            self.drawn.set((0, to));
         }
-        let to = all.min(from + LATER_BLOCKS);
-        append(&self.root, &blocks.blocks()[from..to]);
-        self.drawn.set(to);
-        to < all
+        let (lo, hi) = self.drawn.get();
+        lo > 0 || hi < all.len()
     }
 
     /// Replaces the elements `patch` removes with its blocks'.
@@ -220,9 +250,15 @@ impl Preview {
 
     /// Scrolls so that the block holding line `line` (0-based) is at the
     /// top, `fraction` of the way into it.
+    /// A block not drawn yet is scrolled to once all are.
     pub(super) fn scroll_to(&self, line: u32, fraction: f64) {
         let index = self.blocks.borrow().at_line(line);
-        let Some(block) = self.root.children().item(index as u32) else { return };
+        let (lo, hi) = self.drawn.get();
+        if index < lo || index >= hi {
+            return;
+        }
+        let child = index - lo + usize::from(lo > 0);
+        let Some(block) = self.root.children().item(child as u32) else { return };
         let block: &web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_ref(&block);
         let root: &web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_ref(&self.root);
         let top = block.offset_top() - root.offset_top();
@@ -231,8 +267,8 @@ impl Preview {
     }
 }
 
-/// Adds `blocks`' elements at the end of `root`.
-fn append(root: &Element, blocks: &[Block]) {
-    let html: String = blocks.iter().map(wrap).collect();
-    let _ = root.insert_adjacent_html("beforeend", &html);
+/// The element holding the place of the blocks before `first` (none if
+/// `first` is `None`): as high as their lines, at [`LINE_PX`] each.
+fn spacer(first: Option<&Block>) -> String {
+    first.map_or_else(String::new, |b| format!("<div class=\"md-spacer\" aria-hidden=\"true\" style=\"height:{}px\"></div>", b.line * LINE_PX))
 }
