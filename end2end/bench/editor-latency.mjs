@@ -13,9 +13,13 @@
 //           CodeMirror (markdownLanguage + lineWrapping, as
 //           bench/surface-research.mjs) and the app's own surface module
 //           with no binding behind it (the same CodeMirror configuration).
-//   300 KB: clicking "Split" → the preview painted (the click's timeStamp to
-//           the first paint once the view is split and the preview holds its
-//           blocks).
+//   300 KB: clicking "Split" → the preview painted, the caret in the middle
+//           of the text, two ways: the click's Event Timing entry (the
+//           click to the next paint after its handlers, 8 ms steps, the
+//           goal's measure), and the click's timeStamp to a rAF +
+//           setTimeout(0) once the view is split and the preview holds
+//           blocks (this one also waits for tasks queued before its timer,
+//           such as the preview drawing its further blocks).
 //   first-load weight: gzip -9 of every wasm, JS and CSS response the editor
 //           page loads (the HTML, which carries the document, apart).
 // "Paint" is a requestAnimationFrame + setTimeout(0) after the event. Each
@@ -270,9 +274,10 @@ async function small(weighing) {
 }
 
 /**
- * 300 KB: "Split" clicked → the preview painted: from the click's timeStamp
- * to the first paint once the view is split and the preview holds its
- * blocks. Three times on one page: the first, then twice more after "Edit".
+ * 300 KB: "Split" clicked → the preview painted, the caret in the middle of
+ * the text: the click's Event Timing duration, and the click's timeStamp to
+ * a rAF + setTimeout once the preview holds blocks. Three times on one
+ * page: the first, then twice more after "Edit".
  */
 async function split() {
   const { typist: page, close } = await pair('300k');
@@ -282,6 +287,16 @@ async function split() {
       const button = document.querySelector('.modes button[data-mode=split]');
       const area = document.querySelector('.workarea');
       const preview = document.querySelector('[data-testid=preview]');
+      // The click's Event Timing entry: from the click to the next paint after its handlers.
+      window.__clickPaint = new Promise((resolve) => {
+        const timing = new PerformanceObserver((list) => {
+          const entry = list.getEntries().find((e) => e.name === 'click');
+          if (entry) { timing.disconnect(); resolve(entry.duration); }
+        });
+        timing.observe({ type: 'event', durationThreshold: 16 });
+        // Under the threshold no entry comes: the click painted within 16 ms.
+        setTimeout(() => resolve(16), 2000);
+      });
       window.__split = new Promise((resolve) => {
         let start = null;
         button.addEventListener('click', (e) => { start = e.timeStamp; }, { capture: true, once: true });
@@ -298,6 +313,7 @@ async function split() {
     });
     await page.click('.modes button[data-mode=split]');
     const t = await page.evaluate(() => window.__split);
+    t.next_paint_ms = await page.evaluate(() => window.__clickPaint);
     const shown = await page.evaluate(() => {
       const p = document.querySelector('[data-testid=preview]');
       return p.getBoundingClientRect().width > 0 && p.textContent.length > 1000;
@@ -310,7 +326,13 @@ async function split() {
     await quiet(page);
   }
   await close();
-  return { first_ms: +times[0].painted_ms.toFixed(1), again_ms: median(times.slice(1).map((t) => t.painted_ms)), shown_first_ms: +times[0].shown_ms.toFixed(1) };
+  return {
+    first_ms: +times[0].painted_ms.toFixed(1),
+    again_ms: median(times.slice(1).map((t) => t.painted_ms)),
+    shown_first_ms: +times[0].shown_ms.toFixed(1),
+    next_paint_first_ms: times[0].next_paint_ms,
+    next_paint_again_ms: median(times.slice(1).map((t) => t.next_paint_ms)),
+  };
 }
 
 /** What the editor page loaded, by kind: [url, bytes, gzip -9 bytes]. */
@@ -374,7 +396,12 @@ if (raw.small.length && parts.includes('small')) {
   };
 }
 if (raw.split.length) {
-  summary.split = { first_ms: med(raw.split, (x) => x.first_ms), again_ms: med(raw.split, (x) => x.again_ms) };
+  summary.split = {
+    next_paint_first_ms: med(raw.split, (x) => x.next_paint_first_ms),
+    next_paint_again_ms: med(raw.split, (x) => x.next_paint_again_ms),
+    first_ms: med(raw.split, (x) => x.first_ms),
+    again_ms: med(raw.split, (x) => x.again_ms),
+  };
 }
 if (raw.weight) summary.first_load_gzip_bytes = raw.weight.gzip;
 console.log(JSON.stringify({ url, keys, warmup, runs, loadavg: os.loadavg().map((x) => +x.toFixed(2)), summary, raw }));
@@ -401,7 +428,9 @@ if (summary.small) {
   );
 }
 if (summary.split) {
-  lines.push(`300 KB: "Split" → preview painted ${summary.split.first_ms} ms first, ${summary.split.again_ms} ms again (goal < ${GOALS.split_ms_max} ms: ${pass(summary.split.first_ms < GOALS.split_ms_max)})`);
+  const sp = summary.split;
+  lines.push(`300 KB: "Split" → next paint (Event Timing) ${sp.next_paint_first_ms} ms first, ${sp.next_paint_again_ms} ms again (goal < ${GOALS.split_ms_max} ms: ${pass(Math.max(sp.next_paint_first_ms, sp.next_paint_again_ms) < GOALS.split_ms_max)})`);
+  lines.push(`  rAF + setTimeout after the preview's first blocks: ${sp.first_ms} ms first, ${sp.again_ms} ms again`);
 }
 if (raw.weight) {
   const g = raw.weight.gzip;
