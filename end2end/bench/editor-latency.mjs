@@ -13,6 +13,8 @@
 //           CodeMirror (markdownLanguage + lineWrapping, as
 //           bench/surface-research.mjs) and the app's own surface module
 //           with no binding behind it (the same CodeMirror configuration).
+//   floor (not run by default): that comparison on the 1 MiB document, the
+//           floor under the 1 MiB keystroke figure on this machine.
 //   300 KB: clicking "Split" → the preview painted, the caret in the middle
 //           of the text, two ways: the click's Event Timing entry (the
 //           click to the next paint after its handlers, 8 ms steps, the
@@ -29,7 +31,7 @@
 // Prints one JSON line, then a readable summary.
 //
 //   cd end2end && node bench/editor-latency.mjs [--url http://127.0.0.1:3000] [--keys 50] [--warmup 5]
-//                                               [--runs 3] [--parts large,small,split,weight] [--calm 0.2]
+//                                               [--runs 3] [--parts large,small,split,weight,floor] [--calm 0.2]
 // --calm: before each run, wait (at most 5 min) until less than that share of the
 // machine's CPU is busy; the share each run started with is in the JSON (busy_at_start).
 import { chromium } from '@playwright/test';
@@ -217,9 +219,9 @@ async function large() {
 }
 
 /** 32 KiB: Tandem against CodeMirror alone on the same page; with `weighing`, what the page loaded too. */
-async function small(weighing) {
+async function compared(size, weighing) {
   const requests = [];
-  const { typist, close } = await pair('32k', (q) => requests.push(q));
+  const { typist, close } = await pair(size, (q) => requests.push(q));
   const weight = weighing ? await weigh(requests) : null;
   const tandem = await typeMeasured(typist);
   const text = await textOf(typist);
@@ -353,15 +355,16 @@ async function weigh(requests) {
   return { gzip: { ...totals, total_without_html: totals.wasm + totals.js + totals.snippets + totals.css }, files: kinds };
 }
 
-const raw = { large: [], small: [], split: [], weight: null, busy_at_start: [] };
+const raw = { large: [], small: [], floor: [], split: [], weight: null, busy_at_start: [] };
 for (let r = 0; r < runs; r++) {
   raw.busy_at_start.push(await waitForCalm(calm));
   if (parts.includes('large')) raw.large.push(await large());
   if (parts.includes('small') || parts.includes('weight')) {
-    const { weight, ...result } = await small(parts.includes('weight') && !raw.weight);
+    const { weight, ...result } = await compared('32k', parts.includes('weight') && !raw.weight);
     raw.small.push(result);
     raw.weight ??= weight;
   }
+  if (parts.includes('floor')) raw.floor.push((({ weight, ...result }) => result)(await compared('1m', false)));
   if (parts.includes('split')) raw.split.push(await split());
   console.error(`run ${r + 1}/${runs} done (CPU busy at its start: ${raw.busy_at_start[r]})`);
 }
@@ -383,9 +386,8 @@ if (raw.large.length) {
     collaborator_per_key: Object.fromEntries(['script_ms', 'layout_ms', 'style_ms', 'task_ms'].map((k) => [k, med(l, (x) => x.browser_time_per_key.collaborator[k])])),
   };
 }
-if (raw.small.length && parts.includes('small')) {
-  const s = raw.small;
-  summary.small = {
+/** The medians of `compared` runs. */
+const comparison = (s) => ({
     tandem_median_ms: med(s, (x) => x.tandem.median_ms),
     bare_codemirror_median_ms: med(s, (x) => x.bare_codemirror.median_ms),
     surface_module_median_ms: med(s, (x) => x.surface_module.median_ms),
@@ -393,8 +395,9 @@ if (raw.small.length && parts.includes('small')) {
     ratio_to_surface_module: med(s, (x) => x.ratio_to_surface_module),
     per_key: Object.fromEntries(['tandem', 'surface_module', 'bare_codemirror'].map((k) => [k,
       Object.fromEntries(['script_ms', 'layout_ms', 'style_ms', 'task_ms'].map((m) => [m, med(s, (x) => x.per_key[k][m])]))])),
-  };
-}
+});
+if (raw.small.length && parts.includes('small')) summary.small = comparison(raw.small);
+if (raw.floor.length) summary.floor = comparison(raw.floor);
 if (raw.split.length) {
   summary.split = {
     next_paint_first_ms: med(raw.split, (x) => x.next_paint_first_ms),
@@ -416,6 +419,10 @@ if (summary.large) {
     `  per key, typist: script ${l.typist_per_key.script_ms} ms, layout ${l.typist_per_key.layout_ms} ms, style ${l.typist_per_key.style_ms} ms, all tasks ${l.typist_per_key.task_ms} ms;` +
       ` collaborator: script ${l.collaborator_per_key.script_ms} ms, all tasks ${l.collaborator_per_key.task_ms} ms`,
   );
+}
+if (summary.floor) {
+  const s = summary.floor;
+  lines.push(`1 MiB on the same page: Tandem ${s.tandem_median_ms} ms, bare CodeMirror ${s.bare_codemirror_median_ms} ms, the app's surface module ${s.surface_module_median_ms} ms (ratio to bare ${s.ratio_to_bare})`);
 }
 if (summary.small) {
   const s = summary.small;
