@@ -390,7 +390,7 @@ pub async fn delete_forever(doc: Id) -> ApiResult<()> {
 #[cfg(feature = "hydrate")]
 pub async fn import_markdown(file: web_sys::File) -> ApiResult<Imported> {
     let path = format!("/api/docs/import?name={}", segment(&file.name()));
-    let text = send_raw("POST", &path, Some(("text/markdown", file.into()))).await?;
+    let text = send_raw("POST", &path, Some(("text/markdown", file.into())), None).await?;
     serde_json::from_str(&text).map_err(|_| ApiError { status: 0, code: String::new(), message: UNREADABLE.into() })
 }
 
@@ -402,12 +402,13 @@ pub struct Uploaded {
 }
 
 /// Uploads an image `file` as an attachment of `doc`, sent as it is (the
-/// server tells its type from its bytes).
+/// server tells its type from its bytes); as the share link `link`'s guest
+/// if it holds its token (a guest has no session cookie).
 #[cfg(feature = "hydrate")]
-pub async fn upload_attachment(doc: String, file: web_sys::File) -> ApiResult<Uploaded> {
+pub async fn upload_attachment(doc: String, file: web_sys::File, link: Option<String>) -> ApiResult<Uploaded> {
     let path = format!("/api/docs/{}/attachments", segment(&doc));
     let media_type = file.type_();
-    let text = send_raw("POST", &path, Some((media_type.as_str(), file.into()))).await?;
+    let text = send_raw("POST", &path, Some((media_type.as_str(), file.into())), link.as_deref()).await?;
     serde_json::from_str(&text).map_err(|_| ApiError { status: 0, code: String::new(), message: UNREADABLE.into() })
 }
 
@@ -451,17 +452,20 @@ fn error_of(status: u16, body: &str) -> ApiError {
 /// Sends one request with a JSON `body`; the answer's text if it succeeded.
 #[cfg(feature = "hydrate")]
 async fn send(method: &str, path: &str, body: Option<serde_json::Value>) -> ApiResult<String> {
-    send_raw(method, path, body.map(|body| ("application/json", body.to_string().into()))).await
+    send_raw(method, path, body.map(|body| ("application/json", body.to_string().into())), None).await
 }
 
 /// Sends one request with a body of the given media type (text, or a file
-/// as it is); the answer's text if it succeeded.
+/// as it is), with `bearer` as its token if given; the answer's text if it succeeded.
 #[cfg(feature = "hydrate")]
-async fn send_raw(method: &str, path: &str, body: Option<(&str, wasm_bindgen::JsValue)>) -> ApiResult<String> {
+async fn send_raw(method: &str, path: &str, body: Option<(&str, wasm_bindgen::JsValue)>, bearer: Option<&str>) -> ApiResult<String> {
     use gloo_net::http::{Method, RequestBuilder};
     let unreachable = |_| ApiError { status: 0, code: String::new(), message: "The server could not be reached.".into() };
     let method: Method = method.parse().unwrap_or(Method::GET);
-    let builder = RequestBuilder::new(&crate::base::url(path)).method(method).header("Accept", "application/json");
+    let mut builder = RequestBuilder::new(&crate::base::url(path)).method(method).header("Accept", "application/json");
+    if let Some(token) = bearer {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
     let request = match body {
         Some((media_type, body)) => builder.header("Content-Type", media_type).body(body),
         None => builder.build(),

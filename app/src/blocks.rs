@@ -42,9 +42,16 @@ pub struct Patch {
 pub struct Blocks {
     text: String,
     blocks: Vec<Block>,
+    /// The share link's token of a page opened by one (see [`markdown::render_blocks`]).
+    link: Option<String>,
 }
 
 impl Blocks {
+    /// No blocks yet, rendered for a page opened by the share link `link`, if any.
+    pub fn for_link(link: Option<String>) -> Self {
+        Blocks { link, ..Blocks::default() }
+    }
+
     /// The blocks, in order.
     pub fn blocks(&self) -> &[Block] {
         &self.blocks
@@ -61,7 +68,7 @@ impl Blocks {
             return Patch { first: 0, removed: 0, inserted: Vec::new() };
         }
         let patch = if self.blocks.is_empty() || has_reference_definitions(text) {
-            Patch { first: 0, removed: self.blocks.len(), inserted: parse(text, 0, 0) }
+            Patch { first: 0, removed: self.blocks.len(), inserted: parse(text, 0, 0, self.link.as_deref()) }
         } else {
             self.patch(text)
         };
@@ -98,11 +105,11 @@ impl Blocks {
         loop {
             let last = after + extra - 1;
             if last + 1 >= self.blocks.len() {
-                let inserted = parse(&text[start..], start, line);
+                let inserted = parse(&text[start..], start, line, self.link.as_deref());
                 return Patch { first, removed: self.blocks.len() - first, inserted };
             }
             let end = (self.blocks[last + 1].start as isize + delta) as usize;
-            let mut inserted = parse(&text[start..end], start, line);
+            let mut inserted = parse(&text[start..end], start, line, self.link.as_deref());
             let old = &self.blocks[last];
             let same = inserted.last().is_some_and(|b| b.html == old.html && b.start as isize == old.start as isize + delta);
             if same {
@@ -119,9 +126,10 @@ pub fn wrap(block: &Block) -> String {
     format!("<div class=\"md-block\">{}</div>", block.html)
 }
 
-/// The preview of `text`, block by block, as the browser's preview keeps it.
-pub fn preview_html(text: &str) -> String {
-    parse(text, 0, 0).iter().map(wrap).collect()
+/// The preview of `text`, block by block, as the browser's preview keeps
+/// it; `link` as in [`Blocks::for_link`].
+pub fn preview_html(text: &str, link: Option<&str>) -> String {
+    parse(text, 0, 0, link).iter().map(wrap).collect()
 }
 
 /// The range of `old` an edit replaced, in bytes on char boundaries: it
@@ -141,12 +149,13 @@ fn changed(old: &str, new: &str) -> Range<usize> {
     start..end
 }
 
-/// The blocks of `slice`, which starts at byte `offset` and line `line` of the text.
-fn parse(slice: &str, offset: usize, line: u32) -> Vec<Block> {
+/// The blocks of `slice`, which starts at byte `offset` and line `line` of
+/// the text; `link` as in [`Blocks::for_link`].
+fn parse(slice: &str, offset: usize, line: u32, link: Option<&str>) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut lines = line;
     let mut counted = 0;
-    for (start, html) in markdown::render_blocks(slice) {
+    for (start, html) in markdown::render_blocks(slice, link) {
         lines += line_count(&slice[counted..start]);
         counted = start;
         blocks.push(Block { start: offset + start, line: lines, html });

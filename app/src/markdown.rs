@@ -5,7 +5,9 @@
 //! links keep only safe schemes, and images are shown as their alt text (so a
 //! preview never loads anything from elsewhere) — except this server's own
 //! attachments (`/api/docs/{id}/attachments/{aid}`, see [`crate::attachment`]),
-//! shown as images under the sub-path prefix ([`crate::base::url`]). The HTML
+//! shown as images under the sub-path prefix ([`crate::base::url`]) — with
+//! the share link's token for a page opened by one, whose reader has no
+//! cookie for the image request to carry. The HTML
 //! writer escapes every text and attribute value, so the output contains only
 //! the tags it writes.
 
@@ -24,9 +26,12 @@ pub fn render(markdown: &str) -> String {
 }
 
 /// Renders `markdown` block by block: each top-level block's start (bytes)
-/// and safe HTML. Together they are [`render`]'s output.
-pub fn render_blocks(markdown: &str) -> Vec<(usize, String)> {
-    let mut safe = Safe::default();
+/// and safe HTML. Together they are [`render`]'s output, except that for a
+/// page opened by a share link, `link` holds its token, which the
+/// attachments' URLs carry.
+pub fn render_blocks(markdown: &str, link: Option<&str>) -> Vec<(usize, String)> {
+    let query = link.map(|token| format!("?token={}", crate::pages::encode_component(token))).unwrap_or_default();
+    let mut safe = Safe { query, ..Safe::default() };
     let mut blocks = Vec::new();
     let mut events = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
@@ -57,6 +62,8 @@ struct Safe {
     /// Whether each open image is shown (an attachment) or is its description;
     /// images nest inside an image's description, so a stack.
     shown: Vec<bool>,
+    /// What an attachment's URL ends with: empty, or `?token=…` for a share link's reader.
+    query: String,
 }
 
 impl Safe {
@@ -72,7 +79,7 @@ impl Safe {
                 if !show {
                     return Event::Start(Tag::Emphasis);
                 }
-                Event::Start(Tag::Image { link_type, dest_url: base::url(&dest_url).into(), title, id })
+                Event::Start(Tag::Image { link_type, dest_url: format!("{}{}", base::url(&dest_url), self.query).into(), title, id })
             }
             Event::End(TagEnd::Image) if self.shown.pop() == Some(true) => Event::End(TagEnd::Image),
             Event::End(TagEnd::Image) => Event::End(TagEnd::Emphasis),
@@ -96,7 +103,7 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{render, render_blocks};
 
     /// An attachment id of the right shape.
     const AID: &str = "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU";
@@ -125,6 +132,16 @@ mod tests {
         for good in ["https://a.example/x", "mailto:a@b.example", "/d/abc", "notes.md", "#top"] {
             assert!(render(&format!("[x]({good})")).contains(&format!("href=\"{good}\"")), "{good}");
         }
+    }
+
+    #[test]
+    fn a_share_links_reader_asks_for_attachments_with_its_token() {
+        let text = format!("![pic](/api/docs/abc/attachments/{AID})\n\n![far](https://tracker.example/p.png)");
+        let html: String = render_blocks(&text, Some("Tok_en-1")).into_iter().map(|(_, html)| html).collect();
+        assert!(html.contains(&format!("<img src=\"/api/docs/abc/attachments/{AID}?token=Tok_en-1\"")), "{html}");
+        assert!(!html.contains("tracker"), "{html}");
+        let html: String = render_blocks(&text, None).into_iter().map(|(_, html)| html).collect();
+        assert!(html.contains(&format!("<img src=\"/api/docs/abc/attachments/{AID}\"")), "{html}");
     }
 
     #[test]

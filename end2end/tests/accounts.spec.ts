@@ -3,32 +3,11 @@
 // lowered and raised while they have the document open. The server is the
 // test's own, started in accounts mode (the rest of the suite runs in open mode).
 import { expect, type Browser, type Page } from '@playwright/test';
-import { type ChildProcess } from 'node:child_process';
 import { bodyContent, bodyText, expectBody, focusBody, seriousViolations, test } from './helpers';
-import { freePort, freshDataDir, startTandem } from './tandem';
+import { setupAda, startAccounts } from './tandem';
 
 // Each test starts a server and walks through several pages in debug builds.
 test.describe.configure({ timeout: 90_000 });
-
-/** A server in accounts mode on a fresh store; its base URL and the setup link it printed. */
-async function startAccounts(): Promise<{ child: ChildProcess; base: string; setup: string }> {
-  const port = await freePort();
-  const { child, output } = await startTandem(port, freshDataDir(), []);
-  const setup = output.match(/create the first administrator at (\S+)/)?.[1] ?? '';
-  return { child, base: `http://127.0.0.1:${port}`, setup };
-}
-
-/** Makes `ada` the first administrator through the setup API; her session cookie. */
-async function setupAda(base: string, setup: string): Promise<string> {
-  const token = new URL(setup).searchParams.get('token');
-  const made = await fetch(`${base}/api/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token, username: 'ada', password: 'ada-long-password' }),
-  });
-  expect(made.status).toBe(201);
-  return made.headers.get('set-cookie')!.split(';')[0];
-}
 
 /** Signs `name` in on the sign-in page of a fresh context; the page, on the workspace. */
 async function signIn(browser: Browser, base: string, name: string, password: string): Promise<Page> {

@@ -3,6 +3,7 @@
 // the picture in the preview, or the reason it was refused.
 import { expect, type Page } from '@playwright/test';
 import { test, bodyContent, expectBody, focusBody, freshId, openEditor } from './helpers';
+import { setupAda, startAccounts, stopTandem } from './tandem';
 
 /** A 1×1 PNG. */
 const DOT_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
@@ -148,4 +149,45 @@ test('an image the server refuses turns its placeholder into the reason', async 
   await expectBody(a, /^!\[Could not upload page\.png: [^\]]+\]\(\)\n!\[Could not upload huge\.png: [^\]]+\]\(\)$/);
   await b.getByRole('button', { name: 'Split' }).click();
   await expect(b.getByTestId('preview').locator('img')).toHaveCount(0);
+});
+
+test('a guest with an edit link pastes an image: it uploads as the link\'s guest, and both see the picture', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const { child, base, setup } = await startAccounts();
+  try {
+    const cookie = await setupAda(base, setup);
+    const post = async (path: string, body: object) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(201);
+      return res.json();
+    };
+    const { id } = await post('/api/docs', {});
+    const { url } = await post(`/api/docs/${id}/links`, { role: 'editor' });
+    const owner = await (await browser.newContext()).newPage();
+    const [name, value] = cookie.split('=');
+    await owner.context().addCookies([{ name, value, url: base }]);
+    await owner.goto(`${base}/d/${id}`);
+    // The guest has no account and no cookie: only the link.
+    const guest = await (await browser.newContext()).newPage();
+    await guest.goto(`${base}${url}`);
+    for (const page of [owner, guest]) await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+
+    await paste(guest, { name: 'dot.png', type: 'image/png', base64: DOT_PNG });
+    const markdown = new RegExp(`^${imageMarkdown(id, 'dot.png')}$`);
+    await expectBody(owner, markdown);
+    await expectBody(guest, markdown);
+    // Both see the picture: the guest's preview asks for it with the link's token.
+    for (const page of [owner, guest]) {
+      await page.getByRole('button', { name: 'Split' }).click();
+      const picture = page.getByTestId('preview').locator('img[alt="dot.png"]');
+      await expect(picture).toBeVisible();
+      await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    }
+    // Opened again, the guest's page as the server renders it shows the picture too.
+    await guest.reload();
+    const rendered = guest.getByTestId('preview').locator('img[alt="dot.png"]');
+    await expect.poll(() => rendered.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+  } finally {
+    await stopTandem(child);
+  }
 });

@@ -1,5 +1,6 @@
 // Servers of a test's own: the `tandem` binary (TANDEM_BIN, set by scripts/test)
 // on a free port over a store in a temporary directory.
+import { expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,4 +49,24 @@ export function stopTandem(child: ChildProcess): Promise<number | null> {
     child.on('exit', (code) => resolve(code));
     child.kill('SIGTERM');
   });
+}
+
+/** A server in accounts mode on a fresh store; its base URL and the setup link it printed. */
+export async function startAccounts(): Promise<{ child: ChildProcess; base: string; setup: string }> {
+  const port = await freePort();
+  const { child, output } = await startTandem(port, freshDataDir(), []);
+  const setup = output.match(/create the first administrator at (\S+)/)?.[1] ?? '';
+  return { child, base: `http://127.0.0.1:${port}`, setup };
+}
+
+/** Makes `ada` the first administrator through the setup API; her session cookie. */
+export async function setupAda(base: string, setup: string): Promise<string> {
+  const token = new URL(setup).searchParams.get('token');
+  const made = await fetch(`${base}/api/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, username: 'ada', password: 'ada-long-password' }),
+  });
+  expect(made.status).toBe(201);
+  return made.headers.get('set-cookie')!.split(';')[0];
 }

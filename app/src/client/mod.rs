@@ -96,6 +96,9 @@ pub struct Session {
     me: std::rc::Weak<Session>,
     /// The document's id.
     id: String,
+    /// The share link's token this session was opened with, if any: its
+    /// uploads and the preview's images present it, as its socket does.
+    link: Option<String>,
     url: String,
     doc: Doc,
     body: Rc<surface::Body>,
@@ -154,9 +157,10 @@ impl Session {
         let session = Rc::new_cyclic(|me| Session {
             me: me.clone(),
             id: id.as_str().to_owned(),
+            link: link.map(str::to_owned),
             url: socket_url(id, link),
             body: surface::Body::new(&fields.body, &fields.initial, &field_events::surface_hooks(me, &hooks), body_text, preview_feed(me.clone())),
-            preview: preview::Preview::new(fields.preview, &fields.initial, {
+            preview: preview::Preview::new(fields.preview, &fields.initial, link, {
                 // The block to scroll to may have come late.
                 let me = me.clone();
                 Box::new(move || if let Some(me) = me.upgrade().filter(|me| !me.hooks.stopped()) { me.scroll_preview() })

@@ -36,9 +36,9 @@ impl Session {
         let name = image_name(&file.name());
         let placeholder = format!("![Uploading {name}…]()");
         let Some(anchors) = self.insert_at(at, &placeholder) else { return };
-        let (me, doc) = (self.clone(), self.id.clone());
+        let (me, doc, link) = (self.clone(), self.id.clone(), self.link.clone());
         leptos::task::spawn_local(async move {
-            let with = match api::upload_attachment(doc, file).await {
+            let with = match api::upload_attachment(doc, file, link).await {
                 Ok(uploaded) => format!("![{name}]({})", uploaded.url),
                 Err(e) => format!("![Could not upload {name}: {}]()", image_name(&e.message)),
             };

@@ -77,7 +77,7 @@ pub(super) fn EditorView(
     let mode = RwSignal::new(Mode::remembered());
     // The server renders the preview of a view that shows it; the browser then keeps it up to date.
     #[cfg(not(feature = "hydrate"))]
-    let preview_html = if mode.get_untracked() == Mode::Edit { String::new() } else { crate::blocks::preview_html(&text) };
+    let preview_html = if mode.get_untracked() == Mode::Edit { String::new() } else { crate::blocks::preview_html(&text, link.as_deref()) };
     #[cfg(feature = "hydrate")]
     let preview_html = String::new();
     let preview = NodeRef::<leptos::html::Article>::new();
