@@ -411,3 +411,27 @@ test('a long document\'s preview follows the body\'s scrolling and edits, also a
   await expect(preview.locator('h2')).toHaveCount(sections, { timeout: 20_000 });
   await expect(preview.locator('h2', { hasText: 'Section 2500 edited' })).toHaveCount(1);
 });
+
+test('a preview renderer that cannot be fetched stops nothing, and is fetched again when the preview next changes', async ({ browser }) => {
+  const context = await browser.newContext();
+  let reachable = false;
+  // Refused by the server (a proxy's 503 in front of a restarting server, say).
+  await context.route('**/split_preview_renderer*.wasm', (route) => (reachable ? route.continue() : route.fulfill({ status: 503, body: 'unavailable' })));
+  const page = await context.newPage();
+  const fetched = () => page.waitForEvent('requestfinished', (r) => r.url().includes('split_preview_renderer'));
+  const fetchedAhead = fetched();
+  await page.goto(`d/${freshId('renderer')}`);
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+  await fetchedAhead;
+  await focusBody(page);
+  await page.keyboard.type('# Shown');
+  // Shown while the network is gone: asked for again, failing again, and the page lives on.
+  const fetchedOnShow = fetched();
+  await page.getByRole('button', { name: 'Split' }).click();
+  await fetchedOnShow;
+  await expectBody(page, '# Shown');
+  reachable = true;
+  await focusBody(page);
+  await page.keyboard.type(' again');
+  await expect(page.getByTestId('preview').locator('h1')).toHaveText('Shown again');
+});

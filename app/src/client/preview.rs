@@ -9,7 +9,6 @@
 
 use super::field_events::after_paint;
 use crate::blocks::{Block, Blocks, Patch, wrap};
-use leptos::prelude::lazy;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use web_sys::Element;
@@ -33,10 +32,12 @@ const LINE_PX: u32 = 24;
 /// the renderer's, stay in the chunk [`renderer`] loads.
 type Update = fn(&mut Blocks, &str) -> Patch;
 
-/// The renderer; the first call fetches its chunk.
-#[lazy]
-fn renderer() -> Update {
-    Blocks::update
+/// The renderer; the first call fetches its chunk. A chunk that cannot be
+/// fetched (the network is gone) is an error, not a panic — a panic would
+/// stop the whole page — and the next call tries again.
+#[leptos::wasm_split::wasm_split(preview_renderer, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn renderer() -> Result<Update, leptos::wasm_split::SplitLoaderError> {
+    Ok(Blocks::update)
 }
 
 /// The preview's element and the blocks it shows. In cells: the session
@@ -70,13 +71,14 @@ pub(super) struct Preview {
 
 impl Preview {
     /// A preview drawing into `root`, which holds what the server rendered
-    /// of `rendered`; `complete` is called whenever a preview drawn from
+    /// of `rendered`, for a page opened by the share link `link`, if any;
+    /// `complete` is called whenever a preview drawn from
     /// scratch has drawn its last block.
-    pub(super) fn new(root: Element, rendered: &str, complete: Box<dyn Fn()>) -> Rc<Self> {
+    pub(super) fn new(root: Element, rendered: &str, link: Option<&str>, complete: Box<dyn Fn()>) -> Rc<Self> {
         Rc::new_cyclic(|me| Preview {
             me: me.clone(),
             root,
-            blocks: RefCell::new(Blocks::default()),
+            blocks: RefCell::new(Blocks::for_link(link.map(str::to_owned))),
             rendered: RefCell::new(Some(rendered.to_owned())),
             drawn: Cell::new((0, 0)),
             update: Cell::new(None),
@@ -95,8 +97,13 @@ impl Preview {
         }
         let me = self.me.clone();
         leptos::task::spawn_local(async move {
-            let update = renderer().await;
+            let loaded = renderer().await;
             let Some(me) = me.upgrade() else { return };
+            let Ok(update) = loaded else {
+                // Asked for again by the next [`Preview::show`].
+                leptos::logging::warn!("the preview's renderer could not be fetched");
+                return me.loading.set(false);
+            };
             me.update.set(Some(update));
             if let Some((text, top)) = me.waiting.take() {
                 me.show(&text, top);
