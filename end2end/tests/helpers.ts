@@ -162,12 +162,13 @@ export async function fillBody(page: Page, text: string) {
 /**
  * Where a collaborator's caret (a `.caret` in the body) is drawn: the text of
  * the line that holds it and the part of that line before it, with no
- * caret's name label in either.
+ * caret's name label in either; `null` while it is in no line.
  */
-export function caretPlace(caret: Locator): Promise<{ line: string; before: string }> {
+export function caretPlace(caret: Locator): Promise<{ line: string; before: string } | null> {
   return caret.evaluate((el) => {
+    // Between two drawings the caret may be outside any line: not placed (yet), so a poll tries again.
     const line = el.closest('.cm-line');
-    if (!line) throw new Error('the caret is not in a line of the body');
+    if (!line) return null;
     const textOf = (node: Node) => {
       const copy = node.cloneNode(true) as Element | DocumentFragment;
       copy.querySelectorAll('.caret').forEach((c) => c.remove());
