@@ -120,8 +120,8 @@ impl Session {
     pub(super) fn publish_cursor(&self) {
         let cursor = self.local_cursor();
         if *self.presence.last_cursor.borrow() != cursor {
-            *self.presence.last_cursor.borrow_mut() = cursor;
-            self.publish_presence();
+            *self.presence.last_cursor.borrow_mut() = cursor.clone();
+            self.announce(cursor);
         }
     }
 
@@ -136,7 +136,12 @@ impl Session {
 
     /// Sends our awareness state (the core numbers it).
     pub(super) fn publish_presence(&self) {
-        let state = State { user: self.signals.me.get_untracked(), cursor: self.local_cursor() };
+        self.announce(self.local_cursor());
+    }
+
+    /// Sends our awareness state with `cursor` as our caret.
+    fn announce(&self, cursor: Option<Cursor>) {
+        let state = State { user: self.signals.me.get_untracked(), cursor };
         if let Ok(json) = serde_json::to_string(&state) {
             self.drive(|core| core.announce(&json));
         }

@@ -145,7 +145,11 @@ impl Body {
             after.or_else(|| self.text.sticky_index(&txn, i, Assoc::Before))
         };
         let selection = self.surface.selection();
-        Some((stick(*selection.first()?)?, stick(*selection.get(1)?)?))
+        let (anchor, head) = (*selection.first()?, *selection.get(1)?);
+        let at_anchor = stick(anchor)?;
+        // A caret (no selection) needs one walk of the text, not two.
+        let at_head = if head == anchor { at_anchor.clone() } else { stick(head)? };
+        Some((at_anchor, at_head))
     }
 
     /// Shows a change made elsewhere (remote, undo, redo, an upload).
