@@ -71,7 +71,11 @@ pub(super) fn surface_hooks(me: &Weak<Session>, hooks: &Hooks) -> js_sys::Object
 }
 
 /// Runs `f` once the browser has painted the next frame.
+/// A hidden page paints no frames: there it runs in the next task.
 pub(super) fn after_paint(f: impl FnOnce() + 'static) {
+    if document().hidden() {
+        return set_timeout(f, std::time::Duration::ZERO);
+    }
     request_animation_frame(move || set_timeout(f, std::time::Duration::ZERO));
 }
 

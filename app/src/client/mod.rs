@@ -196,6 +196,11 @@ impl Session {
                 ev.prevent_default();
             }
         });
+        // A page going out of sight paints no frame for the queue to wait for.
+        for (target, event) in [(web_sys::EventTarget::from(document()), "visibilitychange"), (web_sys::EventTarget::from(window()), "pagehide")] {
+            let me = session.clone();
+            session.hooks.listen(&target, event, move |_| me.hand_over_queued());
+        }
         session
     }
 
