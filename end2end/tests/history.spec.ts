@@ -96,3 +96,29 @@ async function journalRecords(page: Page, id: string): Promise<number> {
     };
   }), id);
 }
+
+test('a dialog whose code cannot be fetched says so and loads when tried again; the editor goes on', async ({ browser }) => {
+  const context = await browser.newContext();
+  let reachable = false;
+  // Refused at first, as a proxy in front of a restarting server would.
+  await context.route('**/split_dialog_view*.wasm', (route) => (reachable ? route.continue() : route.fulfill({ status: 503, body: 'unavailable' })));
+  const page = await context.newPage();
+  await page.goto(`d/${freshId('dialog')}`);
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+  await page.getByTestId('history').click();
+  const panel = page.getByTestId('history-panel');
+  await expect(panel.getByTestId('unavailable')).toContainText('could not be loaded');
+
+  // Reachable again: "Try again" in the open dialog loads it.
+  reachable = true;
+  await panel.getByRole('button', { name: 'Try again' }).click();
+  await expect(panel.getByTestId('name-version')).toBeVisible();
+  await expect(panel.getByTestId('unavailable')).toHaveCount(0);
+
+  // The page lived on: typing still reaches the document.
+  await page.keyboard.press('Escape');
+  await focusBody(page);
+  await page.keyboard.type('still here');
+  await expectBody(page, 'still here');
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+});
