@@ -28,9 +28,13 @@ impl SplitManifest {
         SplitManifest(Arc::new(serde_json::from_str(json).unwrap_or_default()))
     }
 
-    /// The chunk files the lazy function named `function` needs. `#[lazy]`
-    /// names its chunk after the function and a number (`editor_chunk_2389…`).
+    /// The chunk files the lazy function named `function` needs: split by
+    /// name (`editor_chunk`), or as `#[lazy]` names it, after the function
+    /// and a number (`editor_chunk_2389…`).
     pub fn chunks_of(&self, function: &str) -> Option<&[String]> {
+        if let Some(files) = self.0.get(function) {
+            return Some(files);
+        }
         let numbered = |key: &str| {
             let number = key.strip_prefix(function).and_then(|rest| rest.strip_prefix('_'));
             number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -68,6 +72,8 @@ mod tests {
         );
         assert_eq!(manifest.chunks_of("editor_chunk"), Some(&["chunk_3".to_owned(), "split_editor_chunk_23".to_owned()][..]));
         assert_eq!(manifest.chunks_of("editor"), None, "a whole name, then a number");
+        let named = SplitManifest::parse(r#"{"editor_chunk": ["chunk_3", "split_editor_chunk"]}"#);
+        assert_eq!(named.chunks_of("editor_chunk"), Some(&["chunk_3".to_owned(), "split_editor_chunk".to_owned()][..]));
         assert!(SplitManifest::parse("not json").0.is_empty(), "a build without chunks");
     }
 }

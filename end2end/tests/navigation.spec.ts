@@ -78,3 +78,21 @@ test('moving between the list and editors stops each editor left and panics nowh
   await editorLive(page, second);
   await leftBehind(last);
 });
+
+test('a page whose code cannot be fetched says so instead of stopping, and opens when tried again', async ({ browser }) => {
+  const context = await browser.newContext();
+  let reachable = false;
+  // The editor's chunk is refused at first, as a proxy in front of a restarting server would.
+  await context.route('**/split_editor_chunk*.wasm', (route) => (reachable ? route.continue() : route.fulfill({ status: 503, body: 'unavailable' })));
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.getByTestId('home')).toHaveAttribute('data-state', 'ready');
+  await page.getByTestId('new-doc').click();
+  await expect(page).toHaveURL(/\/d\/[A-Za-z0-9_-]+$/);
+  await expect(page.getByTestId('page-unavailable')).toContainText('could not be loaded');
+
+  reachable = true;
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('editor')).toHaveAttribute('data-synced', 'true', { timeout: 20_000 });
+  await expect(page.getByTestId('page-unavailable')).toHaveCount(0);
+});

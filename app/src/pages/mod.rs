@@ -86,7 +86,7 @@ pub fn App() -> impl IntoView {
 // itself, as it did as a plain route.
 
 /// Declares `$route`, whose view is `$page` from the chunk `$chunk`;
-/// `$preload` is the function `#[lazy]` made that only fetches the chunk.
+/// `$preload` is the function [`chunk!`] made that only fetches the chunk.
 macro_rules! lazy_route {
     ($(#[$doc:meta])* $route:ident => $chunk:ident($($page:expr)?), fetched by $preload:ident) => {
         $(#[$doc])*
@@ -100,15 +100,31 @@ macro_rules! lazy_route {
             // The router awaits this before it hydrates the page, which it
             // does by polling `view` once: the chunk must be here by then.
             async fn preload() {
+                // A failure shows in `view`, which tries again.
                 #[cfg(feature = "hydrate")]
-                $preload().await;
+                let _ = $preload().await;
             }
 
             async fn view(_this: Self) -> AnyView {
                 #[cfg(feature = "ssr")]
                 crate::split::preload(stringify!($chunk));
-                $chunk($($page)?).await
+                $chunk($($page)?).await.unwrap_or_else(|later::Unavailable| view! { <PageUnavailable/> }.into_any())
             }
+        }
+    };
+}
+
+/// Makes `$name` a function in a wasm chunk of its own, with `$preload`
+/// fetching the chunk alone. Split as `fallible` (Leptos' `#[lazy]` is not):
+/// a chunk that cannot be fetched is [`later::Unavailable`], not a panic,
+/// which would stop the page.
+macro_rules! chunk {
+    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty)?), fetched by $preload:ident, $body:block) => {
+        $(#[$doc])*
+        #[leptos::wasm_split::wasm_split($name, wasm_split_path = ::leptos::wasm_split, fallible, preload(#[doc(hidden)] #[allow(non_snake_case)] $preload))]
+        fn $name($($arg: $ty)?) -> Result<AnyView, later::Unavailable> {
+            let view = $body;
+            Ok(view)
         }
     };
 }
@@ -123,11 +139,10 @@ lazy_route!(/** `/trash`. */ TrashRoute => manage_chunk(ManagePage::Trash), fetc
 lazy_route!(/** `/account`. */ AccountRoute => manage_chunk(ManagePage::Account), fetched by __preload_manage_chunk);
 lazy_route!(/** `/admin`. */ AdminRoute => manage_chunk(ManagePage::Admin), fetched by __preload_manage_chunk);
 
-/// The workspace page.
-#[lazy]
-fn workspace_chunk() -> AnyView {
-    view! { <workspace::Workspace/> }.into_any()
-}
+chunk!(
+    /// The workspace page.
+    fn workspace_chunk(), fetched by __preload_workspace_chunk, { view! { <workspace::Workspace/> }.into_any() }
+);
 
 /// The editor's pages: a document opened by its id, or by a share link (the
 /// same editor, around the same browser session).
@@ -136,14 +151,15 @@ enum EditorPage {
     ByLink,
 }
 
-/// The editor, and what only it needs (the browser session, the CodeMirror binding).
-#[lazy]
-fn editor_chunk(page: EditorPage) -> AnyView {
-    match page {
-        EditorPage::ById => view! { <editor::Editor/> }.into_any(),
-        EditorPage::ByLink => view! { <shared::Shared/> }.into_any(),
+chunk!(
+    /// The editor, and what only it needs (the browser session, the CodeMirror binding).
+    fn editor_chunk(page: EditorPage), fetched by __preload_editor_chunk, {
+        match page {
+            EditorPage::ById => view! { <editor::Editor/> }.into_any(),
+            EditorPage::ByLink => view! { <shared::Shared/> }.into_any(),
+        }
     }
-}
+);
 
 /// The pages of signing in and of joining the workspace.
 enum AuthPage {
@@ -152,15 +168,16 @@ enum AuthPage {
     Invite,
 }
 
-/// The pages of signing in and of joining the workspace.
-#[lazy]
-fn auth_chunk(page: AuthPage) -> AnyView {
-    match page {
-        AuthPage::SignIn => view! { <signin::SignIn/> }.into_any(),
-        AuthPage::Setup => view! { <setup::Setup/> }.into_any(),
-        AuthPage::Invite => view! { <invite::Invite/> }.into_any(),
+chunk!(
+    /// The pages of signing in and of joining the workspace.
+    fn auth_chunk(page: AuthPage), fetched by __preload_auth_chunk, {
+        match page {
+            AuthPage::SignIn => view! { <signin::SignIn/> }.into_any(),
+            AuthPage::Setup => view! { <setup::Setup/> }.into_any(),
+            AuthPage::Invite => view! { <invite::Invite/> }.into_any(),
+        }
     }
-}
+);
 
 /// The pages that manage documents, the account and the workspace's members.
 enum ManagePage {
@@ -169,13 +186,30 @@ enum ManagePage {
     Admin,
 }
 
-/// The pages that manage documents, the account and the workspace's members.
-#[lazy]
-fn manage_chunk(page: ManagePage) -> AnyView {
-    match page {
-        ManagePage::Trash => view! { <trash::Trash/> }.into_any(),
-        ManagePage::Account => view! { <account::Account/> }.into_any(),
-        ManagePage::Admin => view! { <admin::Admin/> }.into_any(),
+chunk!(
+    /// The pages that manage documents, the account and the workspace's members.
+    fn manage_chunk(page: ManagePage), fetched by __preload_manage_chunk, {
+        match page {
+            ManagePage::Trash => view! { <trash::Trash/> }.into_any(),
+            ManagePage::Account => view! { <account::Account/> }.into_any(),
+            ManagePage::Admin => view! { <admin::Admin/> }.into_any(),
+        }
+    }
+);
+
+/// Shown for a page whose code could not be fetched (the network or the
+/// server is gone), in place of the panic that would stop the page.
+#[component]
+fn PageUnavailable() -> impl IntoView {
+    let reload = move |_| {
+        let _ = window().location().reload();
+    };
+    view! {
+        <main class="page" data-testid="page-unavailable">
+            <h1>"This page could not be loaded"</h1>
+            <p>"The server cannot be reached. Edits you made are kept in this browser."</p>
+            <p><button type="button" on:click=reload>"Try again"</button></p>
+        </main>
     }
 }
 
