@@ -3,7 +3,7 @@
 //! uses) is, with `cargo leptos build --split`, split into a wasm chunk of
 //! its own (with whatever only it uses), and calling it loads that chunk first. The editor's dialogs are built this
 //! way, so that the editor's first load does without them; they share one
-//! chunk (each `#[lazy]` function cuts the code it shares with the editor
+//! chunk (each split function cuts the code it shares with the editor
 //! into more, smaller chunks of the editor's first load).
 
 use leptos::prelude::*;

@@ -78,7 +78,7 @@ pub fn App() -> impl IntoView {
 // code is fetched with the route, from wasm chunks. A page load fetches the
 // main module, its page's chunk and the chunks it shares with other pages;
 // the server names them in the page's head (`split::preload`), so that they
-// load side by side. Pages that go together share one chunk (one `#[lazy]`
+// load side by side. Pages that go together share one chunk (one split
 // function): each chunk function cuts the code it shares with the others
 // into more, smaller chunks, and with one per page the editor's first load
 // took 81 files (each compressed on its own) for the same code. A route has
