@@ -61,6 +61,8 @@ pub(super) fn EditorView(
     #[prop(optional)] link: Option<String>,
 ) -> impl IntoView {
     let DocSnapshot { title, text, role } = snapshot;
+    // Which document the editor shows, on its element: a page left for another may still show for a moment.
+    let doc_attr = id.as_str().to_owned();
     let share = (account.is_some() && role == Role::Owner && link.is_none()).then(|| id.clone());
     let guest = link.is_some();
     // History is for those who may write; a link guest sees only the live document.
@@ -194,7 +196,7 @@ pub(super) fn EditorView(
                 <div class="editor-wrap">
                     // The server-rendered text, readable before (and without) the
                     // wasm; the browser session puts the editing surface in its place.
-                    <div class="editor" data-testid="editor" data-synced=move || synced.get().to_string() node_ref=body>
+                    <div class="editor" data-testid="editor" data-doc=doc_attr data-synced=move || synced.get().to_string() node_ref=body>
                         // Not a <pre>: HTML drops the first line break inside one.
                         <div class="editor-text">{text}</div>
                     </div>
