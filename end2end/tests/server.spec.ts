@@ -21,6 +21,8 @@ test('clients reconnect after a server restart and nothing is lost', async ({ br
   await focusBody(a);
   await a.keyboard.type('before restart. ');
   await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
+  // b has it too before the server goes (else b's typing "at the end" lands before it).
+  await expectBody(b, 'before restart. ');
 
   expect(await stopTandem(server)).toBe(0);
   for (const page of [a, b]) {
