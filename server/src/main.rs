@@ -4,7 +4,8 @@
 use anyhow::Context;
 use clap::Parser;
 use server::config::{Command, Config};
-use server::store::SqliteStore;
+use server::store::{PgStore, SqliteStore, Store};
+use server::workspace::Directory;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -24,8 +25,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// Opens the store and serves until Ctrl-C or SIGTERM.
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let store = SqliteStore::open(&config.data_dir)
-        .with_context(|| format!("cannot open the data directory {}", config.data_dir.display()))?;
+    let (store, directory) = open_store(&config)?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -33,13 +33,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?),
         None => None,
     };
-    tracing::info!(data_dir = %config.data_dir.display(), "store opened");
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
-    let store = Arc::new(store);
-    server::run_with_metrics(listener, metrics, store.clone(), store, config.settings(), shutdown).await?;
+    server::run_with_metrics(listener, metrics, store, directory, config.settings(), shutdown).await?;
     tracing::info!("stopped; every document is stored");
     Ok(())
+}
+
+/// The store the configuration names: PostgreSQL with `--database-url`,
+/// else SQLite in `--data-dir`; one object serves as documents and directory.
+fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Directory>)> {
+    if let Some(url) = &config.database_url {
+        let store = Arc::new(PgStore::open(url).context("cannot open the PostgreSQL database")?);
+        tracing::info!(database = %server::store::redacted(url), "store opened");
+        return Ok((store.clone(), store));
+    }
+    let store = SqliteStore::open(&config.data_dir)
+        .with_context(|| format!("cannot open the data directory {}", config.data_dir.display()))?;
+    tracing::info!(data_dir = %config.data_dir.display(), "store opened");
+    let store = Arc::new(store);
+    Ok((store.clone(), store))
 }
 
 fn init_tracing(json: bool) {

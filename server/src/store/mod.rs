@@ -5,8 +5,12 @@
 //! operation gets a sequence number ([`Seq`]), and [`Store::durable`] publishes
 //! the highest one that is durably stored (every lower one is durable too).
 //!
-//! - `sqlite`: [`SqliteStore`], the embedded store — one writer thread with group
-//!   commit, one reader, and (in `sqlite/backup.rs`) online backup and verified restore.
+//! - `writer`: the write queue and its thread (group commit, retries, the
+//!   durable seq), shared by the engines; an engine only says how a batch commits.
+//! - `sqlite`: [`SqliteStore`], the embedded store — the writer over one
+//!   connection, one reader, and (in `sqlite/backup.rs`) online backup and verified restore.
+//! - `pg`: [`PgStore`], the same writer over a PostgreSQL database
+//!   (`--database-url`), which several Tandem processes may share.
 //! - `accounts`: the [`Accounts`] and [`Access`] traits — people, sessions,
 //!   tokens, invites; who may see each document — and what they store.
 //! - `sqlite/accounts.rs`, `sqlite/access.rs`: those traits on the SQLite store.
@@ -23,11 +27,14 @@
 mod accounts;
 mod attachments;
 mod monitor;
+mod pg;
 mod sqlite;
 mod versions;
+mod writer;
 
 pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, Trashed, UserInfo};
 pub use attachments::{Attachment, ImageType};
+pub use pg::{PG_SCHEMA_VERSION, PgStore, redacted};
 pub use sqlite::{Copied, Restored, SCHEMA_VERSION, SqliteStore};
 pub use versions::{ChainEnd, NewVersion, VersionKind, VersionMeta};
 
@@ -106,6 +113,8 @@ pub enum Failure {
     ReadOnly,
     /// Any other I/O or database error.
     Io,
+    /// The database server (PostgreSQL) does not answer.
+    Unreachable,
 }
 
 impl Intake {
@@ -122,6 +131,7 @@ impl Intake {
             Intake::Failing(Failure::DiskFull) => Some("the disk is full: new edits are paused until it has room"),
             Intake::Failing(Failure::ReadOnly) => Some("the data directory is read-only: new edits are paused"),
             Intake::Failing(Failure::Io) => Some("the last store commit failed; retrying"),
+            Intake::Failing(Failure::Unreachable) => Some("the database does not answer: new edits wait until it does"),
             Intake::Stopped => Some("the store writer has stopped"),
         }
     }
@@ -133,6 +143,9 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error, or could not be reached.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
     /// A file-system operation on the data directory failed.
     #[error("{context}: {source}")]
     Io {

@@ -52,6 +52,7 @@ fn failure_code(failure: Option<Failure>) -> u8 {
         Some(Failure::DiskFull) => 1,
         Some(Failure::ReadOnly) => 2,
         Some(Failure::Io) => 3,
+        Some(Failure::Unreachable) => 4,
     }
 }
 
@@ -60,6 +61,7 @@ fn failure_of(code: u8) -> Option<Failure> {
         0 => None,
         1 => Some(Failure::DiskFull),
         2 => Some(Failure::ReadOnly),
+        4 => Some(Failure::Unreachable),
         _ => Some(Failure::Io),
     }
 }
@@ -128,6 +130,19 @@ impl Monitor {
     pub fn commit_failed(&self, failure: Failure) {
         self.0.failing.store(failure_code(Some(failure)), Ordering::Release);
         self.0.commit_failures.inc();
+        self.refresh();
+    }
+
+    /// Records that the database did not answer the idle writer's check.
+    pub fn unreachable(&self, failure: Failure) {
+        self.0.failing.store(failure_code(Some(failure)), Ordering::Release);
+        self.refresh();
+    }
+
+    /// Records that the database answered while the writer was idle: a
+    /// failure seen by an earlier check (not a pending commit) is over.
+    pub fn reachable(&self) {
+        self.0.failing.store(0, Ordering::Release);
         self.refresh();
     }
 

@@ -1,17 +1,18 @@
 //! The embedded SQLite store: one writer thread with group commit, one reader.
 
 use super::monitor::Monitor;
+use super::writer::{Commit, Op, Queued, Writer};
 use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
-use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::Path;
-use std::sync::{Mutex, mpsc};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::watch;
+
+pub(super) use super::writer::now_ms;
 
 mod access;
 mod accounts;
@@ -27,26 +28,6 @@ const DB_FILE: &str = "tandem.db";
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 6;
-/// Most operations committed in one transaction; more wait for the next commit.
-const MAX_BATCH: usize = 4096;
-/// First pause after a failed commit; it doubles on each failure in a row.
-const FIRST_RETRY_DELAY: Duration = Duration::from_millis(50);
-/// Longest pause between retries of a failed commit (disk full, I/O error):
-/// a disk that has room again is noticed within this long.
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
-/// Bytes the write queue holds before the store stops taking updates
-/// ([`Intake::Backlogged`]) until commits catch up. It bounds the memory a
-/// slow disk costs, and what must fit on the disk in one go once a full one
-/// has room again. While commits fail the store takes nothing new at all
-/// ([`Intake::Failing`]), so the queue holds at most this, plus the one
-/// message each connection may have had in flight when the intake closed.
-/// A single write larger than this (a big snapshot, a large image
-/// attachment) is still queued.
-const MAX_QUEUED_BYTES: usize = 8 << 20;
-/// What an operation counts for in the queue's bytes beyond its payload
-/// (its row, its index entry), so that many small operations are bounded too.
-const OP_OVERHEAD_BYTES: usize = 128;
-
 const SCHEMA: &str = "
 CREATE TABLE docs (
     id           TEXT PRIMARY KEY NOT NULL,
@@ -163,75 +144,10 @@ const MIGRATIONS: [(i64, &str); 5] = [
     (5, attachments::SCHEMA),
 ];
 
-/// One queued write, in [`Seq`] order.
-enum Op {
-    Append { seq: Seq, doc: DocId, data: Bytes, at: i64 },
-    Compact { seq: Seq, doc: DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline, at: i64 },
-    Create { seq: Seq, doc: DocId, at: i64 },
-    Version { seq: Seq, doc: DocId, version: Box<NewVersion>, at: i64 },
-    Purge { seq: Seq, doc: DocId },
-    Thin { seq: Seq, doc: DocId, ids: Vec<i64> },
-    Attach { seq: Seq, doc: DocId, attachment: Box<Attachment>, at: i64 },
-}
-
-impl Op {
-    /// What it counts for against [`MAX_QUEUED_BYTES`].
-    fn bytes(&self) -> usize {
-        OP_OVERHEAD_BYTES
-            + match self {
-                Op::Append { data, .. } => data.len(),
-                Op::Compact { snapshot, .. } => snapshot.len(),
-                Op::Version { version, .. } => version.recorded.data.len() + version.recorded.state_vector.len(),
-                Op::Attach { attachment, .. } => attachment.bytes.len(),
-                Op::Create { .. } | Op::Purge { .. } | Op::Thin { .. } => 0,
-            }
-    }
-
-    fn doc(&self) -> &DocId {
-        match self {
-            Op::Append { doc, .. } | Op::Compact { doc, .. } | Op::Create { doc, .. } | Op::Version { doc, .. }
-            | Op::Purge { doc, .. }
-            | Op::Thin { doc, .. }
-            | Op::Attach { doc, .. } => doc,
-        }
-    }
-
-    fn seq(&self) -> Seq {
-        match self {
-            Op::Append { seq, .. } | Op::Compact { seq, .. } | Op::Create { seq, .. } | Op::Version { seq, .. }
-            | Op::Purge { seq, .. }
-            | Op::Thin { seq, .. }
-            | Op::Attach { seq, .. } => *seq,
-        }
-    }
-}
-
-/// An op and when it was queued (for the append latency).
-type Queued = (Instant, Op);
-
-/// The write queue: seqs are handed out and ops sent under one lock, so the
-/// writer receives them in seq order. The lock is held only for the send
-/// (a non-blocking channel), never across I/O or `.await`. The channel's type
-/// has no bound; its bytes are bounded by [`MAX_QUEUED_BYTES`] through the
-/// [`Intake`] the layers above obey (see [`Monitor`]).
-struct Queue {
-    next: Seq,
-    /// `None` once the store is closed.
-    tx: Option<mpsc::Sender<Queued>>,
-    /// The last seq queued per document, for [`Store::last_queued_for`].
-    /// Entries already durable are swept when the map has doubled since
-    /// the last sweep, so it holds about the documents written lately.
-    pending: HashMap<DocId, Seq>,
-    /// The map's size after the last sweep.
-    swept: usize,
-}
-
 /// A Tandem store in one SQLite database (`tandem.db`) inside the data directory.
 pub struct SqliteStore {
-    queue: Mutex<Queue>,
-    /// The highest durable seq. Only the writer thread holds the sender, so
-    /// when it ends (closed, or panicked) every wait for durability ends too.
-    durable: watch::Receiver<Seq>,
+    /// The write queue and its thread, committing through [`Engine`].
+    writer: Writer,
     /// The read connection; std mutex because it is used only inside
     /// `spawn_blocking`, for one query or read transaction at a time.
     reader: Mutex<Connection>,
@@ -240,15 +156,8 @@ pub struct SqliteStore {
     /// transaction here rather than a queued document write. Std mutex: used
     /// only inside `spawn_blocking` or a command, one transaction at a time.
     accounts: Mutex<Connection>,
-    writer: Mutex<Option<JoinHandle<()>>>,
-    /// The writer's health and timings.
-    monitor: Monitor,
     /// Held open for the store's life: its exclusive lock keeps a second server off this directory.
     _lock: File,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 fn io_err(context: String) -> impl FnOnce(std::io::Error) -> StoreError {
@@ -278,50 +187,19 @@ impl SqliteStore {
         let accounts = Connection::open(&path)?;
         accounts.execute_batch("PRAGMA synchronous = FULL;")?;
         accounts.busy_timeout(Duration::from_secs(10))?;
-        let (tx, rx) = mpsc::channel();
-        let (durable_tx, durable) = watch::channel(last);
-        let monitor = Monitor::new(MAX_QUEUED_BYTES);
-        let writer = spawn_writer(conn, rx, durable_tx, monitor.clone())?;
         Ok(SqliteStore {
-            queue: Mutex::new(Queue { next: last + 1, tx: Some(tx), pending: HashMap::new(), swept: 0 }),
-            durable,
+            writer: Writer::start(Engine(conn), last)?,
             reader: Mutex::new(reader),
             accounts: Mutex::new(accounts),
-            writer: Mutex::new(Some(writer)),
-            monitor,
             _lock: lock,
         })
-    }
-
-    fn enqueue(&self, make: impl FnOnce(Seq) -> Op) -> Seq {
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        let seq = q.next;
-        q.next += 1;
-        let op = make(seq);
-        let bytes = op.bytes();
-        self.remember(&mut q, op.doc(), seq);
-        match &q.tx {
-            Some(tx) if tx.send((Instant::now(), op)).is_ok() => self.monitor.queued(bytes),
-            _ => tracing::error!(seq, "write queued after the store stopped; it is not stored"),
-        }
-        seq
-    }
-
-    /// Records `seq` as `doc`'s last queued write, sweeping durable entries now and then.
-    fn remember(&self, q: &mut Queue, doc: &DocId, seq: Seq) {
-        if !q.pending.contains_key(doc) && q.pending.len() >= 2 * q.swept + 64 {
-            let durable = *self.durable.borrow();
-            q.pending.retain(|_, s| *s > durable);
-            q.swept = q.pending.len();
-        }
-        q.pending.insert(doc.clone(), seq);
     }
 
     /// Test-only fault: the writer thread panics at its next commit, as a
     /// bug in it would; what it had not committed is never acknowledged.
     #[cfg(feature = "testing")]
     pub fn panic_writer_at_next_commit(&self) {
-        self.monitor.panic_next_commit();
+        self.writer.monitor().panic_next_commit();
     }
 
     fn read<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
@@ -406,72 +284,6 @@ fn check_ours(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn spawn_writer(
-    conn: Connection,
-    rx: mpsc::Receiver<Queued>,
-    durable: watch::Sender<Seq>,
-    monitor: Monitor,
-) -> Result<JoinHandle<()>, StoreError> {
-    std::thread::Builder::new()
-        .name("tandem-store".into())
-        .spawn(move || write_loop(conn, rx, durable, monitor))
-        .map_err(io_err("cannot start the store writer".into()))
-}
-
-/// Commits queued ops in batches (group commit): whatever arrived while the
-/// previous commit was syncing goes into the next transaction. Ends when the
-/// store closes, after storing everything queued, or giving up on it if
-/// commits keep failing then.
-fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Queued>, durable: watch::Sender<Seq>, monitor: Monitor) {
-    let _running = monitor.running();
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(op) => batch.push(op),
-                Err(_) => break,
-            }
-        }
-        let unstored = commit_with_retry(&mut conn, &batch, &durable, &monitor);
-        if !unstored.is_empty() {
-            return give_up(unstored.iter().chain(rx.try_iter().collect::<Vec<_>>().iter()), &monitor);
-        }
-    }
-}
-
-/// Commits `batch` in order, publishing each durable seq. A failed commit
-/// is retried with backoff (capped at [`MAX_RETRY_DELAY`]), each time with
-/// the first half of what is left (down to one op), so that a disk with
-/// a little room again takes what fits instead of failing on the whole
-/// batch forever. Acknowledgements wait meanwhile; nothing is dropped. Once
-/// the store is closing a failure ends the retries: what is left is returned.
-fn commit_with_retry<'a>(conn: &mut Connection, batch: &'a [Queued], durable: &watch::Sender<Seq>, monitor: &Monitor) -> &'a [Queued] {
-    let (mut rest, mut take, mut delay) = (batch, batch.len(), FIRST_RETRY_DELAY);
-    while !rest.is_empty() {
-        let (part, after) = rest.split_at(take);
-        let started = Instant::now();
-        match commit(conn, part, monitor) {
-            Ok(()) => {
-                let bytes = part.iter().map(|(_, op)| op.bytes()).sum();
-                monitor.committed(started.elapsed(), bytes, part.iter().map(|(at, _)| *at));
-                durable.send_replace(part[part.len() - 1].1.seq());
-                (rest, take, delay) = (after, after.len(), FIRST_RETRY_DELAY);
-            }
-            Err(e) => {
-                monitor.commit_failed(failure_of(&e, conn));
-                if monitor.is_closing() {
-                    return rest;
-                }
-                tracing::error!(error = %e, ops = part.len(), queued = rest.len(), "store commit failed; retrying");
-                // Woken early by `close`, which then gets one more attempt.
-                std::thread::park_timeout(delay);
-                (take, delay) = ((take / 2).max(1), (delay * 2).min(MAX_RETRY_DELAY));
-            }
-        }
-    }
-    rest
-}
-
 /// What kind of failure a failed commit is. SQLite reports a full disk as
 /// `SQLITE_FULL` only on some paths (a write of the log may give a plain I/O
 /// error), so an I/O error is put to the file system itself: see [`probe`].
@@ -504,22 +316,19 @@ fn probe(dir: &Path) -> Failure {
     }
 }
 
-/// Logs, per document, the writes given up at close: none of them was
-/// acknowledged (an acknowledgement waits for its commit), so their authors
-/// still hold them and send them again when they reconnect.
-fn give_up<'a>(ops: impl Iterator<Item = &'a Queued>, monitor: &Monitor) {
-    let mut per_doc: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for (_, op) in ops {
-        let counts = per_doc.entry(op.doc().as_str()).or_default();
-        if matches!(op, Op::Append { .. }) { counts.0 += 1 } else { counts.1 += 1 }
+/// The writer thread's connection: commits a batch in one transaction.
+struct Engine(Connection);
+
+impl Commit for Engine {
+    type Error = rusqlite::Error;
+
+    fn commit(&mut self, batch: &[Queued], monitor: &Monitor) -> rusqlite::Result<()> {
+        commit(&mut self.0, batch, monitor)
     }
-    let updates: u64 = per_doc.values().map(|c| c.0).sum();
-    let other: u64 = per_doc.values().map(|c| c.1).sum();
-    for (doc, (updates, other)) in &per_doc {
-        tracing::error!(doc, updates, other_writes = other, "not stored: commits kept failing at shutdown; these updates were never acknowledged");
+
+    fn failure(&mut self, error: &rusqlite::Error) -> Failure {
+        failure_of(error, &self.0)
     }
-    tracing::error!(documents = per_doc.len(), updates, other_writes = other, "the store closed with unstored, unacknowledged writes");
-    monitor.gave_up(updates + other);
 }
 
 fn commit(conn: &mut Connection, batch: &[Queued], monitor: &Monitor) -> rusqlite::Result<()> {
@@ -626,38 +435,31 @@ const META_COLUMNS: &str = "SELECT id, title, excerpt, updated_at,
 
 impl Store for SqliteStore {
     fn append(&self, doc: &DocId, update: Bytes) -> Seq {
-        let (doc, at) = (doc.clone(), now_ms());
-        self.enqueue(|seq| Op::Append { seq, doc, data: update, at })
+        self.writer.append(doc, update)
     }
 
     fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
-        let (doc, at) = (doc.clone(), now_ms());
-        self.enqueue(|seq| Op::Compact { seq, doc, snapshot, upto, headline, at })
+        self.writer.compact(doc, snapshot, upto, headline)
     }
 
     fn create(&self, doc: &DocId) -> Seq {
-        let (doc, at) = (doc.clone(), now_ms());
-        self.enqueue(|seq| Op::Create { seq, doc, at })
+        self.writer.create(doc)
     }
 
     fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
-        let (doc, at) = (doc.clone(), now_ms());
-        self.enqueue(|seq| Op::Version { seq, doc, version: Box::new(version), at })
+        self.writer.add_version(doc, version)
     }
 
     fn purge(&self, doc: &DocId) -> Seq {
-        let doc = doc.clone();
-        self.enqueue(|seq| Op::Purge { seq, doc })
+        self.writer.purge(doc)
     }
 
     fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
-        let doc = doc.clone();
-        self.enqueue(|seq| Op::Thin { seq, doc, ids })
+        self.writer.thin_versions(doc, ids)
     }
 
     fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq {
-        let (doc, at) = (doc.clone(), now_ms());
-        self.enqueue(|seq| Op::Attach { seq, doc, attachment: Box::new(attachment), at })
+        self.writer.add_attachment(doc, attachment)
     }
 
     fn attachment(&self, doc: &DocId, id: &str) -> Result<Option<Attachment>, StoreError> {
@@ -682,24 +484,23 @@ impl Store for SqliteStore {
     }
 
     fn durable(&self) -> watch::Receiver<Seq> {
-        self.durable.clone()
+        self.writer.durable()
     }
 
     fn intake(&self) -> watch::Receiver<Intake> {
-        self.monitor.intake()
+        self.writer.monitor().intake()
     }
 
     fn last_queued_for(&self, doc: &DocId) -> Seq {
-        let q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        q.pending.get(doc).copied().unwrap_or(0)
+        self.writer.last_queued_for(doc)
     }
 
     fn unstored(&self) -> u64 {
-        self.monitor.unstored()
+        self.writer.monitor().unstored()
     }
 
     fn last_queued(&self) -> Seq {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).next - 1
+        self.writer.last_queued()
     }
 
     fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
@@ -741,24 +542,15 @@ impl Store for SqliteStore {
     }
 
     fn close(&self) {
-        self.monitor.close();
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).tx = None;
-        let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(handle) = handle {
-            // A writer waiting to retry a failed commit tries once more now.
-            handle.thread().unpark();
-            if handle.join().is_err() {
-                tracing::error!("the store writer panicked");
-            }
-        }
+        self.writer.close();
     }
 
     fn health(&self) -> Result<(), &'static str> {
-        self.monitor.health()
+        self.writer.monitor().health()
     }
 
     fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
-        self.monitor.register(registry);
+        self.writer.monitor().register(registry);
     }
 }
 

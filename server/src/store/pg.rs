@@ -1,0 +1,392 @@
+//! The PostgreSQL store (`--database-url`): the same writer as the SQLite
+//! store (group commit, retries, an acknowledgement only after the commit)
+//! over one connection, reads on a second, accounts and access on a third.
+//! Several Tandem processes may share one database.
+//!
+//! A connection that breaks (PostgreSQL restarted, a network cut) is opened
+//! again at its next use; until then commits fail and are retried, reads
+//! answer [`StoreError::Postgres`], and `/readyz` says why.
+
+use super::monitor::Monitor;
+use super::writer::{Commit, Op, Queued, Writer};
+use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
+use bytes::Bytes;
+use postgres::{Client, NoTls, Row, Transaction};
+use std::sync::Mutex;
+use tandem_sync::DocId;
+use tokio::sync::watch;
+
+mod access;
+mod accounts;
+mod attachments;
+mod schema;
+mod versions;
+
+pub use schema::PG_SCHEMA_VERSION;
+
+/// Seqs of one process are `epoch << SEQ_BITS` and up, where `epoch` is
+/// drawn from a database sequence when the store opens: they never repeat
+/// across processes sharing the database or across restarts, and version
+/// ids (which are seqs) grow with time on each process. 2^36 writes per
+/// process run (two years at 1,000 writes a second); ids stay below 2^53
+/// (exact in JavaScript) for 2^17 process starts.
+const SEQ_BITS: u32 = 36;
+
+/// Runs `f` where the blocking client may block: on this thread, or on a
+/// thread of its own when this one runs async tasks (the client drives a
+/// runtime of its own, which cannot start inside another). Reads are meant
+/// for `spawn_blocking` anyway; this keeps a call from an async context —
+/// a startup, a test, an overlooked path — from panicking.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| match scope.spawn(f).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// One connection, opened again at its next use once it has broken.
+pub(super) struct Conn {
+    url: String,
+    client: Option<Client>,
+}
+
+impl Conn {
+    /// Connects to `url` now.
+    fn open(url: &str) -> Result<Self, postgres::Error> {
+        let client = Client::connect(url, NoTls)?;
+        Ok(Conn { url: url.to_owned(), client: Some(client) })
+    }
+
+    /// The client, connecting again if the last one broke.
+    pub(super) fn client(&mut self) -> Result<&mut Client, postgres::Error> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.client = None;
+            self.client = Some(Client::connect(&self.url, NoTls)?);
+        }
+        Ok(self.client.as_mut().expect("connected just above"))
+    }
+}
+
+/// `url` (a `postgres://` URL or a `key=value` connection string) without
+/// its password, for logs and errors.
+pub fn redacted(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            return format!("{scheme}://{user}@{host}");
+        }
+        return url.to_owned();
+    }
+    let words = url.split_whitespace().map(|w| if w.starts_with("password=") { "password=***" } else { w });
+    words.collect::<Vec<_>>().join(" ")
+}
+
+impl Drop for Conn {
+    /// Closing a client blocks on its runtime too: done where that may happen.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
+/// A Tandem store in a PostgreSQL database.
+pub struct PgStore {
+    /// The write queue and its thread, committing through [`Engine`].
+    writer: Writer,
+    /// The read connection; std mutex because it is used only inside
+    /// `spawn_blocking`, for one query or read transaction at a time.
+    reader: Mutex<Conn>,
+    /// The accounts connection: account and access writes are rare and must
+    /// report their outcome, so each is one synchronous transaction here.
+    /// Std mutex: used only inside `spawn_blocking` or a command.
+    accounts: Mutex<Conn>,
+}
+
+impl PgStore {
+    /// Connects to the database at `url`, creating Tandem's tables in an
+    /// empty one or bringing an older schema up to date; refuses a database
+    /// written by a newer Tandem.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        off_runtime(|| Self::connect(url))
+    }
+
+    fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut conn = Conn::open(url)?;
+        let epoch = schema::prepare(conn.client()?)?;
+        let last = u64::try_from(epoch).unwrap_or(0) << SEQ_BITS;
+        Ok(PgStore {
+            writer: Writer::start(Engine(conn), last)?,
+            reader: Mutex::new(Conn::open(url)?),
+            accounts: Mutex::new(Conn::open(url)?),
+        })
+    }
+
+    /// Runs `f` on the read connection.
+    fn read<T: Send>(&self, f: impl FnOnce(&mut Client) -> Result<T, postgres::Error> + Send) -> Result<T, StoreError> {
+        off_runtime(|| {
+            let mut conn = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+            Ok(f(conn.client()?)?)
+        })
+    }
+
+    /// Runs `f` on the accounts connection.
+    pub(super) fn accounts<T: Send>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send) -> Result<T, StoreError> {
+        off_runtime(|| {
+            let mut conn = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
+            f(conn.client()?)
+        })
+    }
+
+    /// Test-only fault: the writer thread panics at its next commit.
+    #[cfg(feature = "testing")]
+    pub fn panic_writer_at_next_commit(&self) {
+        self.writer.monitor().panic_next_commit();
+    }
+}
+
+/// The writer thread's connection: commits a batch in one transaction.
+struct Engine(Conn);
+
+impl Commit for Engine {
+    type Error = postgres::Error;
+
+    fn commit(&mut self, batch: &[Queued], monitor: &Monitor) -> Result<(), postgres::Error> {
+        monitor.injected_faults();
+        let mut tx = self.0.client()?.transaction()?;
+        for (_, op) in batch {
+            apply_op(&mut tx, op)?;
+        }
+        tx.commit()
+    }
+
+    fn failure(&mut self, error: &postgres::Error) -> Failure {
+        use postgres::error::SqlState;
+        // No code: the connection broke or could not be made. Class 08 and
+        // the shutdown codes: the server is going away or not up yet.
+        let gone = |code: &SqlState| code.code().starts_with("08") || ["57P01", "57P02", "57P03"].contains(&code.code());
+        if error.is_closed() || error.code().is_none_or(gone) {
+            return Failure::Unreachable;
+        }
+        match error.code() {
+            Some(code) if *code == SqlState::DISK_FULL => Failure::DiskFull,
+            Some(code) if *code == SqlState::READ_ONLY_SQL_TRANSACTION => Failure::ReadOnly,
+            _ => Failure::Io,
+        }
+    }
+
+    fn check(&mut self) -> Option<Result<(), postgres::Error>> {
+        Some(self.0.client().and_then(|client| client.simple_query("SELECT 1")).map(drop))
+    }
+}
+
+fn apply_op(tx: &mut Transaction<'_>, op: &Op) -> Result<(), postgres::Error> {
+    match op {
+        Op::Append { seq, doc, data, at } => {
+            let n: i64 = upsert_doc(tx, doc, *at, data.len())?;
+            tx.execute(
+                "INSERT INTO updates (doc_id, n, seq, data) VALUES ($1, $2, $3, $4)",
+                &[&doc.as_str(), &n, &(*seq as i64), &data.as_ref()],
+            )?;
+        }
+        Op::Compact { doc, snapshot, upto, headline, at, .. } => compact(tx, doc, snapshot, *upto, headline, *at)?,
+        Op::Create { doc, at, .. } => {
+            upsert_doc(tx, doc, *at, 0)?;
+        }
+        Op::Version { seq, doc, version, at } => versions::insert(tx, *seq, doc, version, *at)?,
+        Op::Purge { doc, .. } => purge(tx, doc)?,
+        Op::Thin { doc, ids, .. } => versions::thin(tx, doc, ids)?,
+        Op::Attach { doc, attachment, at, .. } => {
+            upsert_doc(tx, doc, *at, 0)?;
+            attachments::insert(tx, doc, attachment, *at)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates `doc` if needed and counts `added` bytes into it; for an update
+/// (`added > 0`), also takes the next number of its log and returns it.
+fn upsert_doc(tx: &mut Transaction<'_>, doc: &DocId, at: i64, added: usize) -> Result<i64, postgres::Error> {
+    let row = tx.query_one(
+        "INSERT INTO docs (id, created_at, updated_at, size, head) VALUES ($1, $2, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET updated_at = greatest(docs.updated_at, $2), size = docs.size + $3,
+             head = docs.head + $4
+         RETURNING head",
+        &[&doc.as_str(), &at, &(added as i64), &i64::from(added > 0)],
+    )?;
+    row.try_get(0)
+}
+
+/// Replaces `doc`'s log up to `upto` with `snapshot` (unless a newer snapshot is stored).
+fn compact(tx: &mut Transaction<'_>, doc: &DocId, snapshot: &[u8], upto: Seq, headline: &Headline, at: i64) -> Result<(), postgres::Error> {
+    upsert_doc(tx, doc, at, 0)?;
+    let current: i64 = tx.query_one("SELECT snapshot_seq FROM docs WHERE id = $1 FOR UPDATE", &[&doc.as_str()])?.try_get(0)?;
+    if current >= upto as i64 {
+        return Ok(()); // a newer snapshot is already stored
+    }
+    tx.execute("DELETE FROM updates WHERE doc_id = $1 AND seq <= $2", &[&doc.as_str(), &(upto as i64)])?;
+    let log: i64 = tx
+        .query_one("SELECT coalesce(sum(length(data)), 0)::BIGINT FROM updates WHERE doc_id = $1", &[&doc.as_str()])?
+        .try_get(0)?;
+    tx.execute(
+        "UPDATE docs SET snapshot = $2, snapshot_seq = $3, title = $4, excerpt = $5, size = $6 WHERE id = $1",
+        &[&doc.as_str(), &snapshot, &(upto as i64), &headline.title, &headline.excerpt, &(snapshot.len() as i64 + log)],
+    )?;
+    Ok(())
+}
+
+/// Deletes every row of `doc`.
+fn purge(tx: &mut Transaction<'_>, doc: &DocId) -> Result<(), postgres::Error> {
+    for table in ["updates WHERE doc_id", "docs WHERE id", "versions WHERE doc", "access WHERE doc", "members WHERE doc", "links WHERE doc", "trash WHERE doc", "attachments WHERE doc_id"] {
+        tx.execute(&format!("DELETE FROM {table} = $1"), &[&doc.as_str()])?;
+    }
+    Ok(())
+}
+
+/// A document's size in a listing counts its attachments too (so
+/// `--max-store-bytes`, measured from listings, counts them).
+const META_COLUMNS: &str = "SELECT id, title, excerpt, updated_at,
+    (size + coalesce((SELECT sum(a.size) FROM attachments a WHERE a.doc_id = docs.id), 0))::BIGINT FROM docs";
+
+fn to_meta(row: &Row) -> Result<DocMeta, StoreError> {
+    let id: String = row.try_get(0)?;
+    let id = DocId::parse(&id).map_err(|_| StoreError::BadId(id))?;
+    let size: i64 = row.try_get(4)?;
+    Ok(DocMeta { id, title: row.try_get(1)?, excerpt: row.try_get(2)?, updated_at: row.try_get(3)?, size: size.max(0) as u64 })
+}
+
+/// `doc`'s snapshot and log, in one read transaction.
+fn load(client: &mut Client, doc: &DocId) -> Result<Option<StoredDoc>, postgres::Error> {
+    let mut tx = client.build_transaction().read_only(true).isolation_level(postgres::IsolationLevel::RepeatableRead).start()?;
+    let Some(row) = tx.query_opt("SELECT snapshot FROM docs WHERE id = $1", &[&doc.as_str()])? else {
+        return Ok(None);
+    };
+    let mut stored = StoredDoc::default();
+    stored.updates.extend(row.try_get::<_, Option<Vec<u8>>>(0)?);
+    for row in tx.query("SELECT data FROM updates WHERE doc_id = $1 ORDER BY n", &[&doc.as_str()])? {
+        let data: Vec<u8> = row.try_get(0)?;
+        stored.log_len += 1;
+        stored.log_bytes += data.len();
+        stored.updates.push(data);
+    }
+    tx.commit()?;
+    Ok(Some(stored))
+}
+
+impl Store for PgStore {
+    fn append(&self, doc: &DocId, update: Bytes) -> Seq {
+        self.writer.append(doc, update)
+    }
+
+    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
+        self.writer.compact(doc, snapshot, upto, headline)
+    }
+
+    fn create(&self, doc: &DocId) -> Seq {
+        self.writer.create(doc)
+    }
+
+    fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
+        self.writer.add_version(doc, version)
+    }
+
+    fn purge(&self, doc: &DocId) -> Seq {
+        self.writer.purge(doc)
+    }
+
+    fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
+        self.writer.thin_versions(doc, ids)
+    }
+
+    fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq {
+        self.writer.add_attachment(doc, attachment)
+    }
+
+    fn attachment(&self, doc: &DocId, id: &str) -> Result<Option<Attachment>, StoreError> {
+        self.read(|client| attachments::read(client, doc, id))
+    }
+
+    fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError> {
+        let raw: Vec<String> = self.read(versions::docs)?;
+        raw.into_iter().map(|id| DocId::parse(&id).map_err(|_| StoreError::BadId(id))).collect()
+    }
+
+    fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {
+        self.read(|client| versions::list(client, doc))
+    }
+
+    fn version(&self, doc: &DocId, id: i64) -> Result<Option<(VersionMeta, Vec<Vec<u8>>)>, StoreError> {
+        self.read(|client| versions::chain(client, doc, id))
+    }
+
+    fn chain_end(&self, doc: &DocId) -> Result<Option<ChainEnd>, StoreError> {
+        self.read(|client| versions::chain_end(client, doc))
+    }
+
+    fn durable(&self) -> watch::Receiver<Seq> {
+        self.writer.durable()
+    }
+
+    fn intake(&self) -> watch::Receiver<Intake> {
+        self.writer.monitor().intake()
+    }
+
+    fn last_queued_for(&self, doc: &DocId) -> Seq {
+        self.writer.last_queued_for(doc)
+    }
+
+    fn unstored(&self) -> u64 {
+        self.writer.monitor().unstored()
+    }
+
+    fn last_queued(&self) -> Seq {
+        self.writer.last_queued()
+    }
+
+    fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
+        self.read(|client| load(client, doc))
+    }
+
+    fn list(&self) -> Result<Vec<DocMeta>, StoreError> {
+        let rows = self.read(|client| client.query(&format!("{META_COLUMNS} ORDER BY updated_at DESC, id COLLATE \"C\""), &[]))?;
+        rows.iter().map(to_meta).collect()
+    }
+
+    fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError> {
+        let row = self.read(|client| client.query_opt(&format!("{META_COLUMNS} WHERE id = $1"), &[&doc.as_str()]))?;
+        row.as_ref().map(to_meta).transpose()
+    }
+
+    fn close(&self) {
+        self.writer.close();
+    }
+
+    fn health(&self) -> Result<(), &'static str> {
+        self.writer.monitor().health()
+    }
+
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        self.writer.monitor().register(registry);
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_logged_url_has_no_password() {
+        assert_eq!(redacted("postgres://ada:s3cret@db:5432/tandem"), "postgres://ada@db:5432/tandem");
+        assert_eq!(redacted("postgres://ada@db/tandem"), "postgres://ada@db/tandem");
+        assert_eq!(redacted("host=db user=ada password=s3cret dbname=t"), "host=db user=ada password=*** dbname=t");
+    }
+}
