@@ -10,9 +10,12 @@
 //!   in sync and panics on anything a test does not expect.
 //! - [`http`]: one-request-per-connection HTTP, enough for the API.
 //! - [`scrape`]: reading `/metrics`.
+//! - [`postgres`]: a real PostgreSQL server in a temporary directory, one
+//!   per process ([`postgres::shared`]) or one per test that crashes it.
 
 pub mod client;
 pub mod http;
+pub mod postgres;
 pub mod scrape;
 
 pub use client::{Client, Ended};

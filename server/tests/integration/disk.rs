@@ -12,24 +12,20 @@ use crate::common;
 
 use common::process::Process;
 use common::scrape::{sample, scrape};
-use common::{Client, Ended, PATIENCE, TestServer, doc_id, get, request};
+use common::writer::{UPDATE_BYTES, Writer, marker, until_status};
+use common::{Client, Ended, TestServer, doc_id, request};
 use server::config::Settings;
 use server::store::{SqliteStore, Store};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use tandem_client::{Connection, Handled, Replica};
+use std::sync::Arc;
+use tandem_client::{Connection, Replica};
 use tandem_sync::close;
-use tokio::sync::watch;
 
 /// Size of the tmpfs the data directory lives in.
 const TMPFS_SIZE: &str = "32m";
 /// Bytes of the file written beside the data directory at the start and
 /// deleted to free space; the store gets the rest of the tmpfs.
 const FILLER_BYTES: usize = 24 << 20;
-/// Bytes of text in each update of the writer.
-const UPDATE_BYTES: usize = 64 << 10;
-/// Updates the writer sends ahead of its acknowledgements (2 MiB).
-const WINDOW: usize = 32;
 /// The store's queue bound (8 MiB) plus one paused message per connection:
 /// what the queue may hold at most while the disk fails, besides one snapshot.
 const MAX_QUEUE_BYTES: f64 = (8 << 20) as f64 + 4.0 * UPDATE_BYTES as f64;
@@ -81,114 +77,6 @@ impl Tmpfs {
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
-    }
-}
-
-/// The marker that begins update `i` of the writer.
-fn marker(i: usize) -> String {
-    format!("<w{i}>")
-}
-
-/// A writer that appends `UPDATE_BYTES` updates, each followed by an ack
-/// request, at most `WINDOW` ahead of its acknowledgements, until told to stop.
-struct Writer {
-    /// How many updates were sent.
-    sent: Arc<Mutex<usize>>,
-    /// How many were acknowledged (acks arrive in order: the first `n`).
-    acked: watch::Receiver<usize>,
-    stop: watch::Sender<bool>,
-    sending: tokio::task::JoinHandle<()>,
-    receiving: tokio::task::JoinHandle<()>,
-}
-
-impl Writer {
-    async fn start(url: &str) -> Writer {
-        let mut conn = Connection::open(url).await.expect("connect");
-        let mut replica = Replica::new();
-        conn.tx.send(replica.sync_step1()).await.unwrap();
-        loop {
-            let frame = conn.rx.recv().await.unwrap().expect("open");
-            match replica.handle(&frame).unwrap() {
-                Handled::Answer(step2) => conn.tx.send(step2).await.unwrap(),
-                Handled::Synced => break,
-                _ => {}
-            }
-        }
-        let Connection { tx, rx } = conn;
-        let (acked_tx, acked) = watch::channel(0);
-        let (stop, stopping) = watch::channel(false);
-        let sent = Arc::new(Mutex::new(0));
-        let receiving = tokio::spawn(receive_acks(rx, acked_tx));
-        let sending = tokio::spawn(send_updates(tx, replica, sent.clone(), acked.clone(), stopping));
-        Writer { sent, acked, stop, sending, receiving }
-    }
-
-    fn sent(&self) -> usize {
-        *self.sent.lock().unwrap()
-    }
-
-    fn acked(&self) -> usize {
-        *self.acked.borrow()
-    }
-
-    /// Stops sending and waits until everything sent is acknowledged.
-    async fn finish(mut self) -> usize {
-        self.stop.send_replace(true);
-        self.sending.await.unwrap();
-        let sent = *self.sent.lock().unwrap();
-        tokio::time::timeout(PATIENCE, self.acked.wait_for(|&n| n >= sent)).await.expect("acks resumed").unwrap();
-        self.receiving.abort();
-        sent
-    }
-}
-
-async fn send_updates(
-    mut tx: tandem_client::Sender,
-    replica: Replica,
-    sent: Arc<Mutex<usize>>,
-    mut acked: watch::Receiver<usize>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let filler = "x".repeat(UPDATE_BYTES);
-    let mut replica = replica;
-    for i in 0.. {
-        let window = async { acked.wait_for(|&n| n + WINDOW > i).await.map(|_| ()) };
-        let stopped = async { stop.wait_for(|&s| s).await.map(|_| ()) };
-        tokio::select! {
-            open = window => if open.is_err() { return },
-            _ = stopped => return,
-        };
-        if *stop.borrow() {
-            return;
-        }
-        let frame = replica.append(&format!("{}{filler}", marker(i)));
-        let (_, ack) = replica.ack_request();
-        if tx.send(frame).await.is_err() || tx.send(ack).await.is_err() {
-            return;
-        }
-        *sent.lock().unwrap() = i + 1;
-    }
-}
-
-async fn receive_acks(mut rx: tandem_client::Receiver, acked: watch::Sender<usize>) {
-    let mut scratch = Replica::new();
-    while let Ok(Some(frame)) = rx.recv().await {
-        if let Ok(Handled::Acked(_)) = scratch.handle(&frame) {
-            acked.send_replace(scratch.acks.len());
-        }
-    }
-}
-
-/// Polls `path` until its status is `status`; returns the body.
-async fn until_status(base: &dyn Fn(&str) -> String, path: &str, status: u16) -> String {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let (got, body) = get(&base(path)).await;
-        if got == status {
-            return String::from_utf8(body).unwrap();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{path} never answered {status}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

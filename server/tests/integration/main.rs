@@ -23,6 +23,7 @@ mod interop;
 mod keepalive;
 mod limits;
 mod metrics;
+mod pg;
 mod page_view;
 mod proxy;
 mod rooms;

@@ -1,10 +1,11 @@
 //! The integration binary's own helpers beside the server's shared test
-//! harness ([`server::testing`]): the `tandem` binary as a child process and
-//! an in-memory WebSocket.
+//! harness ([`server::testing`]): the `tandem` binary as a child process, an
+//! in-memory WebSocket, and a writer that runs ahead of its acknowledgements.
 
 pub mod fake_socket;
 pub mod process;
 pub mod team;
+pub mod writer;
 
 pub use server::testing::*;
 

@@ -1,0 +1,145 @@
+//! The PostgreSQL store, on a real PostgreSQL 15 started by the tests:
+//! documents, their history and accounts survive a restart of the server;
+//! while PostgreSQL is down acknowledgements wait, `/readyz` says why, and
+//! nothing acknowledged is lost once it is back; a database of a newer
+//! Tandem or of another application is refused untouched.
+
+use crate::common;
+
+use common::team::{As, call, sign_in};
+use common::writer::{Writer, marker, until_status};
+use common::{Client, TestServer, doc_id, get};
+use server::config::Settings;
+use server::store::{Accounts, NewUser, PgStore};
+use server::testing::postgres::{Postgres, shared};
+use server::workspace::AccessSettings;
+use std::sync::Arc;
+
+/// A server on the PostgreSQL database at `url`.
+async fn server_on(url: &str, settings: Settings) -> TestServer {
+    let store = Arc::new(PgStore::open(url).expect("open the PostgreSQL store"));
+    TestServer::start_on(store.clone(), store, settings).await
+}
+
+/// Runs `sql` on the database at `url`.
+fn execute(url: &str, sql: &str) {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    client.batch_execute(sql).expect(sql);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_on_postgres_converge_and_survive_a_restart() {
+    let url = shared().create_database();
+    let server = server_on(&url, Settings::default()).await;
+    let doc = doc_id("pg");
+    let mut ada = Client::connect(&server.ws_url(&doc)).await;
+    let mut bob = Client::connect(&server.ws_url(&doc)).await;
+    ada.append("Ada was here. ").await;
+    bob.append("Bob too.").await;
+    ada.pump_until(|c| c.text().contains("Bob too.")).await;
+    bob.pump_until(|c| c.text().contains("Ada was here.")).await;
+    assert_eq!(ada.text(), bob.text());
+    let ack = ada.request_ack().await;
+    ada.pump_until(|c| c.acked(ack)).await;
+    let text = ada.text();
+    drop((ada, bob));
+    server.stop().await;
+
+    let server = server_on(&url, Settings::default()).await;
+    assert_eq!(Client::connect(&server.ws_url(&doc)).await.text(), text);
+    let (status, list) = get(&server.http("/api/docs")).await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&list).contains(&doc), "the listing lacks {doc}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_and_versions_on_postgres_survive_a_restart() {
+    let url = shared().create_database();
+    let store = PgStore::open(&url).expect("open");
+    let hash = server::accounts::Password::new(format!("ada{}", common::team::PASSWORD_SUFFIX)).unwrap().hash();
+    store.add_user(&NewUser { username: "ada".into(), password_hash: hash, admin: true }).expect("add ada");
+    assert!(matches!(
+        store.add_user(&NewUser { username: "ADA".into(), password_hash: "x".into(), admin: false }),
+        Err(server::store::StoreError::NameTaken(_))
+    ));
+    drop(store);
+    let settings = || Settings { access: AccessSettings::accounts(), ..Settings::default() };
+    let server = server_on(&url, settings()).await;
+    let ada = sign_in(&server, "ada").await;
+    let created = call(&server, &ada, "POST", "/api/docs", Some(serde_json::json!({"title": "Plans"}))).await;
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    let doc = created.json()["id"].as_str().expect("an id").to_owned();
+    let named = call(&server, &ada, "POST", &format!("/api/docs/{doc}/versions"), Some(serde_json::json!({"label": "first"}))).await;
+    assert_eq!(named.status, 201, "{}", String::from_utf8_lossy(&named.body));
+    server.stop().await;
+
+    let server = server_on(&url, settings()).await;
+    let ada = sign_in(&server, "ada").await;
+    let versions = call(&server, &ada, "GET", &format!("/api/docs/{doc}/versions"), None).await.json();
+    assert!(versions.to_string().contains("\"first\""), "{versions}");
+    assert_eq!(call(&server, &As::Nobody, "GET", "/api/docs", None).await.status, 401);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_down_holds_acknowledgements_back_and_loses_nothing() {
+    let pg = Postgres::start();
+    let url = pg.create_database();
+    let server = server_on(&url, Settings::default()).await;
+    let http = |p: &str| server.http(p);
+    let doc = doc_id("pg-down");
+    let writer = Writer::start(&server.ws_url(&doc)).await;
+    writer.until_acked(3).await;
+
+    // PostgreSQL crashes: commits fail, /readyz says why, acknowledgements stop.
+    pg.kill();
+    let why = until_status(&http, "/readyz", 503).await;
+    assert!(why.contains("database does not answer"), "{why}");
+    writer.until_sent(writer.acked() + 2).await;
+    assert!(writer.sent() > writer.acked(), "every update was acknowledged while PostgreSQL was down");
+
+    // Back: everything resumes by itself and every update is acknowledged.
+    pg.start_again();
+    until_status(&http, "/readyz", 200).await;
+    let sent = writer.finish().await;
+    server.stop().await;
+
+    let server = server_on(&url, Settings::default()).await;
+    let text = Client::connect(&server.ws_url(&doc)).await.text();
+    let lost: Vec<String> = (0..sent).map(marker).filter(|m| !text.contains(m.as_str())).collect();
+    assert!(lost.is_empty(), "lost {} of {sent} acknowledged updates", lost.len());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_down_while_idle_turns_readyz_to_503() {
+    let pg = Postgres::start();
+    let url = pg.create_database();
+    let server = server_on(&url, Settings::default()).await;
+    let http = |p: &str| server.http(p);
+    until_status(&http, "/readyz", 200).await;
+    pg.stop();
+    let why = until_status(&http, "/readyz", 503).await;
+    assert!(why.contains("database does not answer"), "{why}");
+    pg.start_again();
+    until_status(&http, "/readyz", 200).await;
+    server.stop().await;
+}
+
+#[test]
+fn a_database_of_a_newer_tandem_or_of_something_else_is_refused_untouched() {
+    let newer = shared().create_database();
+    drop(PgStore::open(&newer).expect("create the tables"));
+    execute(&newer, "UPDATE tandem_schema SET version = 99");
+    let refused = PgStore::open(&newer).err().expect("a newer schema is refused").to_string();
+    assert!(refused.contains("newer Tandem"), "{refused}");
+
+    let other = shared().create_database();
+    execute(&other, "CREATE TABLE invoices (id INTEGER)");
+    let refused = PgStore::open(&other).err().expect("another application's database is refused").to_string();
+    assert!(refused.contains("something else"), "{refused}");
+    let mut client = postgres::Client::connect(&other, postgres::NoTls).unwrap();
+    let tables: i64 = client.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[]).unwrap().get(0);
+    assert_eq!(tables, 1, "the refused database was written to");
+}
