@@ -49,10 +49,10 @@ impl TestServer {
         Self::start_with(dir, Settings { limits, ..Settings::default() }).await
     }
 
-    /// Starts a server with `settings` over the store in `dir`.
+    /// Starts a server with `settings` over the store of `dir` ([`open_store`]).
     pub async fn start_with(dir: &Path, settings: Settings) -> TestServer {
-        let store = Arc::new(SqliteStore::open(dir).expect("open store"));
-        Self::start_on(store.clone(), store, settings).await
+        let (store, directory) = open_store(dir);
+        Self::start_on(store, directory, settings).await
     }
 
     /// Starts a server with `settings` over `store`, its people and access in `directory`.
@@ -85,6 +85,37 @@ impl TestServer {
     pub fn http(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+}
+
+/// Which engine [`open_store`] opens: `TANDEM_TEST_STORE=postgres` runs the
+/// tests that start servers through [`TestServer::start_with`] on PostgreSQL.
+pub const STORE_ENV: &str = "TANDEM_TEST_STORE";
+
+/// The store of the test directory `dir`, as documents and as directory:
+/// SQLite in `dir`, or with [`STORE_ENV`]`=postgres` a database of the shared
+/// PostgreSQL server that stands for `dir` — the same one each time `dir` is
+/// opened, so a test that restarts its server finds its documents.
+pub fn open_store(dir: &Path) -> (Arc<dyn Store>, Arc<dyn Directory>) {
+    if std::env::var(STORE_ENV).is_ok_and(|v| v == "postgres") {
+        /// The database standing for each test directory. Std mutex: held
+        /// for a lookup or one `CREATE DATABASE`, never across an `.await`.
+        static DATABASES: std::sync::Mutex<Vec<(std::path::PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+        let url = {
+            let mut databases = DATABASES.lock().unwrap_or_else(|p| p.into_inner());
+            match databases.iter().find(|(d, _)| d == dir) {
+                Some((_, url)) => url.clone(),
+                None => {
+                    let url = postgres::shared().create_database();
+                    databases.push((dir.to_owned(), url.clone()));
+                    url
+                }
+            }
+        };
+        let store = Arc::new(crate::store::PgStore::open(&url).expect("open the PostgreSQL store"));
+        return (store.clone(), store);
+    }
+    let store = Arc::new(SqliteStore::open(dir).expect("open store"));
+    (store.clone(), store)
 }
 
 /// A fresh document id for one test.

@@ -1,7 +1,7 @@
 //! A server in accounts mode with people in it, and HTTP calls made as one of them.
 
 use server::config::Settings;
-use server::store::{Accounts, NewUser, SqliteStore};
+use server::store::{Accounts, NewUser};
 use server::testing::{Answer, TestServer, send};
 use server::workspace::AccessSettings;
 use std::path::Path;
@@ -28,13 +28,13 @@ pub async fn accounts_server(dir: &Path) -> TestServer {
 
 /// Like [`accounts_server`], with `settings` (which should be in accounts mode).
 pub async fn accounts_server_with(dir: &Path, settings: Settings) -> TestServer {
-    let store = SqliteStore::open(dir).expect("open store");
+    let (store, directory) = server::testing::open_store(dir);
     for (name, admin) in [("ada", true), ("bob", false), ("cy", false)] {
         let hash = server::accounts::Password::new(format!("{name}{PASSWORD_SUFFIX}")).unwrap().hash();
-        store.add_user(&NewUser { username: name.into(), password_hash: hash, admin }).expect("add user");
+        directory.add_user(&NewUser { username: name.into(), password_hash: hash, admin }).expect("add user");
     }
-    server::store::Store::close(&store);
-    drop(store);
+    store.close();
+    drop((store, directory));
     TestServer::start_with(dir, settings).await
 }
 
