@@ -180,3 +180,18 @@ pub trait Access: Send + Sync + 'static {
     /// Everything in the trash, most recently deleted first.
     fn trashed(&self) -> Result<Vec<Trashed>, StoreError>;
 }
+
+/// How workspace access is stored: a role's name, or `none`.
+pub(super) fn workspace_name(role: Option<Role>) -> &'static str {
+    role.map_or("none", Role::as_str)
+}
+
+/// A stored role name as a role; an unknown one grants nothing.
+pub(super) fn stored_role(name: &str) -> Option<Role> {
+    Role::parse(name)
+}
+
+/// A stored document id, which must still validate.
+pub(super) fn stored_doc_id(raw: String) -> Result<DocId, StoreError> {
+    DocId::parse(&raw).map_err(|_| StoreError::BadId(raw))
+}

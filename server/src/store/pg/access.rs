@@ -5,24 +5,10 @@
 
 use super::PgStore;
 use crate::store::writer::now_ms;
+use crate::store::accounts::{stored_doc_id as doc_id, stored_role as role, workspace_name};
 use crate::store::{Access, AccessRow, LinkInfo, StoreError, TokenHash, Trashed};
 use postgres::Row;
 use tandem_sync::{DocId, Role};
-
-/// How workspace access is stored: a role's name, or `none`.
-fn workspace_name(role: Option<Role>) -> &'static str {
-    role.map_or("none", Role::as_str)
-}
-
-/// A stored role name as a role; an unknown one grants nothing.
-fn role(name: &str) -> Option<Role> {
-    Role::parse(name)
-}
-
-/// A stored document id, which must still validate.
-fn doc_id(raw: String) -> Result<DocId, StoreError> {
-    DocId::parse(&raw).map_err(|_| StoreError::BadId(raw))
-}
 
 /// A document's access from `owner, workspace` at column `at` and the next.
 fn access_row(r: &Row, at: usize) -> Result<AccessRow, postgres::Error> {

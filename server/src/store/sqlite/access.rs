@@ -2,23 +2,10 @@
 //! store's accounts connection.
 
 use super::{SqliteStore, now_ms};
+use crate::store::accounts::{stored_doc_id as doc_id, stored_role as role, workspace_name};
 use crate::store::{Access, AccessRow, LinkInfo, StoreError, TokenHash, Trashed};
 use rusqlite::{OptionalExtension, Row, params};
 use tandem_sync::{DocId, Role};
-
-/// How workspace access is stored: a role's name, or `none`.
-fn workspace_name(role: Option<Role>) -> &'static str {
-    role.map_or("none", Role::as_str)
-}
-
-/// A stored role name as a role; an unknown one grants nothing.
-fn role(name: &str) -> Option<Role> {
-    Role::parse(name)
-}
-
-fn doc_id(raw: String) -> Result<DocId, StoreError> {
-    DocId::parse(&raw).map_err(|_| StoreError::BadId(raw))
-}
 
 fn access_row(r: &Row<'_>) -> rusqlite::Result<AccessRow> {
     Ok(AccessRow { owner: r.get(0)?, workspace: role(&r.get::<_, String>(1)?) })
