@@ -73,7 +73,7 @@ pub enum Command {
     Backup(crate::commands::BackupArgs),
     /// Install a backup as the store in --data-dir; no server may be running on it.
     Restore(crate::commands::RestoreArgs),
-    /// Manage accounts in the store in --data-dir; no server may be running on it.
+    /// Manage accounts in the store (--data-dir, where no server may be running, or --database-url).
     User(crate::commands::UserArgs),
 }
 

@@ -17,7 +17,7 @@ async fn main() -> anyhow::Result<()> {
     match &config.command {
         Some(Command::Backup(args)) => println!("{}", server::commands::backup(&config.data_dir, args)?),
         Some(Command::Restore(args)) => println!("{}", server::commands::restore(&config.data_dir, args)?),
-        Some(Command::User(args)) => println!("{}", server::commands::user(&config.data_dir, args, std::io::stdin().lock())?),
+        Some(Command::User(args)) => println!("{}", server::commands::user(&config.data_dir, config.database_url.as_deref(), args, std::io::stdin().lock())?),
         None => serve(config).await?,
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! input, never from the command line, where other users could see it.
 
 use crate::accounts::{AccountError, Password, Username};
-use crate::store::{Accounts, NewUser, SqliteStore, StoreError};
+use crate::store::{Accounts, NewUser, PgStore, SqliteStore, Store, StoreError};
 use clap::{Args, Subcommand};
 use std::io::BufRead;
 use std::path::Path;
@@ -51,20 +51,35 @@ pub enum UserError {
     Store(#[from] StoreError),
 }
 
-/// Carries out `args` on the store in `data_dir`; returns the line to print.
-pub fn user(data_dir: &Path, args: &UserArgs, stdin: impl BufRead) -> Result<String, UserError> {
+/// Carries out `args` on the store in `data_dir`, or in the PostgreSQL
+/// database at `database_url` if given; returns the line to print.
+pub fn user(data_dir: &Path, database_url: Option<&str>, args: &UserArgs, stdin: impl BufRead) -> Result<String, UserError> {
     let UserAction::Add { name, admin, password_stdin } = &args.action;
     let username = Username::parse(name)?;
     if !password_stdin {
         return Err(UserError::NoPasswordSource);
     }
     let password = Password::new(first_line(stdin)?)?;
-    let store = SqliteStore::open(data_dir)?;
-    let added = store.add_user(&NewUser { username: username.as_str().into(), password_hash: password.hash(), admin: *admin });
-    crate::store::Store::close(&store);
-    added?;
+    let user = NewUser { username: username.as_str().into(), password_hash: password.hash(), admin: *admin };
+    let place = match database_url {
+        Some(url) => {
+            add_to(&PgStore::open(url)?, &user)?;
+            crate::store::redacted(url)
+        }
+        None => {
+            add_to(&SqliteStore::open(data_dir)?, &user)?;
+            data_dir.display().to_string()
+        }
+    };
     let role = if *admin { "administrator" } else { "member" };
-    Ok(format!("added {role} {} to {}", username.as_str(), data_dir.display()))
+    Ok(format!("added {role} {} to {place}", username.as_str()))
+}
+
+/// Adds `user` to `store`, then closes it.
+fn add_to(store: &(impl Accounts + Store), user: &NewUser) -> Result<(), StoreError> {
+    let added = store.add_user(user);
+    store.close();
+    added
 }
 
 /// The first line of `input`, without its line ending.

@@ -8,7 +8,7 @@ use std::path::Path;
 use tokio::io::AsyncWriteExt;
 
 /// Runs `tandem user add ARGS --data-dir DIR` with `stdin`; whether it succeeded and what it printed.
-async fn add_user(dir: &Path, args: &[&str], stdin: &str) -> (bool, String) {
+pub async fn add_user(dir: &Path, args: &[&str], stdin: &str) -> (bool, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
         .args(["user", "add"])
         .args(args)

@@ -127,6 +127,19 @@ async fn postgres_down_while_idle_turns_readyz_to_503() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tandem_user_add_writes_to_the_database_url() {
+    let url = shared().create_database();
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["ada", "--admin", "--password-stdin", "--database-url", url.as_str()];
+    let (ok, out) = crate::accounts::add_user(dir.path(), &args, "correct horse\n").await;
+    assert!(ok && out.contains("added administrator ada to postgres://tandem@"), "{out}");
+    let store = PgStore::open(&url).unwrap();
+    let ada = store.user("ADA").unwrap().expect("stored in PostgreSQL");
+    assert!(ada.admin && server::accounts::password::verify("correct horse", &ada.password_hash));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the data directory was written");
+}
+
 #[test]
 fn a_database_of_a_newer_tandem_or_of_something_else_is_refused_untouched() {
     let newer = shared().create_database();
