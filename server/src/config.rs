@@ -28,8 +28,8 @@ pub struct Config {
     #[arg(long, env = "TANDEM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
     /// Keep everything in this PostgreSQL database instead of SQLite in
-    /// --data-dir (e.g. `postgres://tandem@db.internal/tandem`); several
-    /// servers may share it. Tables are created or migrated on start.
+    /// --data-dir (e.g. `postgres://tandem@db.internal/tandem`); one server
+    /// per database. Tables are created or migrated on start.
     #[arg(long, env = "TANDEM_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Log as JSON lines instead of text.

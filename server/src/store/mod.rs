@@ -10,7 +10,7 @@
 //! - `sqlite`: [`SqliteStore`], the embedded store — the writer over one
 //!   connection, one reader, and (in `sqlite/backup.rs`) online backup and verified restore.
 //! - `pg`: [`PgStore`], the same writer over a PostgreSQL database
-//!   (`--database-url`), which several Tandem processes may share.
+//!   (`--database-url`).
 //! - `accounts`: the [`Accounts`] and [`Access`] traits — people, sessions,
 //!   tokens, invites; who may see each document — and what they store.
 //! - `sqlite/accounts.rs`, `sqlite/access.rs`: those traits on the SQLite store.
