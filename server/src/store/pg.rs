@@ -12,7 +12,7 @@
 //! answer [`StoreError::Postgres`], and `/readyz` says why.
 
 use super::monitor::Monitor;
-use super::writer::{Commit, Op, Queued, Writer};
+use super::writer::{Commit, Op, Queued, Writer, writer_methods};
 use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use bytes::Bytes;
 use postgres::{Client, NoTls, Row, Transaction};
@@ -281,33 +281,7 @@ fn load(client: &mut Client, doc: &DocId) -> Result<Option<StoredDoc>, postgres:
 }
 
 impl Store for PgStore {
-    fn append(&self, doc: &DocId, update: Bytes) -> Seq {
-        self.writer.append(doc, update)
-    }
-
-    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
-        self.writer.compact(doc, snapshot, upto, headline)
-    }
-
-    fn create(&self, doc: &DocId) -> Seq {
-        self.writer.create(doc)
-    }
-
-    fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
-        self.writer.add_version(doc, version)
-    }
-
-    fn purge(&self, doc: &DocId) -> Seq {
-        self.writer.purge(doc)
-    }
-
-    fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
-        self.writer.thin_versions(doc, ids)
-    }
-
-    fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq {
-        self.writer.add_attachment(doc, attachment)
-    }
+    writer_methods!();
 
     fn attachment(&self, doc: &DocId, id: &str) -> Result<Option<Attachment>, StoreError> {
         self.read(|client| attachments::read(client, doc, id))
@@ -330,26 +304,6 @@ impl Store for PgStore {
         self.read(|client| versions::chain_end(client, doc))
     }
 
-    fn durable(&self) -> watch::Receiver<Seq> {
-        self.writer.durable()
-    }
-
-    fn intake(&self) -> watch::Receiver<Intake> {
-        self.writer.monitor().intake()
-    }
-
-    fn last_queued_for(&self, doc: &DocId) -> Seq {
-        self.writer.last_queued_for(doc)
-    }
-
-    fn unstored(&self) -> u64 {
-        self.writer.monitor().unstored()
-    }
-
-    fn last_queued(&self) -> Seq {
-        self.writer.last_queued()
-    }
-
     fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
         self.read(|client| load(client, doc))
     }
@@ -362,18 +316,6 @@ impl Store for PgStore {
     fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError> {
         let row = self.read(|client| client.query_opt(&format!("{META_COLUMNS} WHERE id = $1"), &[&doc.as_str()]))?;
         row.as_ref().map(to_meta).transpose()
-    }
-
-    fn close(&self) {
-        self.writer.close();
-    }
-
-    fn health(&self) -> Result<(), &'static str> {
-        self.writer.monitor().health()
-    }
-
-    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
-        self.writer.monitor().register(registry);
     }
 }
 

@@ -1,7 +1,7 @@
 //! The embedded SQLite store: one writer thread with group commit, one reader.
 
 use super::monitor::Monitor;
-use super::writer::{Commit, Op, Queued, Writer};
+use super::writer::{Commit, Op, Queued, Writer, writer_methods};
 use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use tandem_sync::DocId;
 use bytes::Bytes;
@@ -434,33 +434,7 @@ const META_COLUMNS: &str = "SELECT id, title, excerpt, updated_at,
     size + coalesce((SELECT sum(a.size) FROM attachments a WHERE a.doc_id = docs.id), 0) FROM docs";
 
 impl Store for SqliteStore {
-    fn append(&self, doc: &DocId, update: Bytes) -> Seq {
-        self.writer.append(doc, update)
-    }
-
-    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
-        self.writer.compact(doc, snapshot, upto, headline)
-    }
-
-    fn create(&self, doc: &DocId) -> Seq {
-        self.writer.create(doc)
-    }
-
-    fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
-        self.writer.add_version(doc, version)
-    }
-
-    fn purge(&self, doc: &DocId) -> Seq {
-        self.writer.purge(doc)
-    }
-
-    fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
-        self.writer.thin_versions(doc, ids)
-    }
-
-    fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq {
-        self.writer.add_attachment(doc, attachment)
-    }
+    writer_methods!();
 
     fn attachment(&self, doc: &DocId, id: &str) -> Result<Option<Attachment>, StoreError> {
         self.read(|conn| attachments::read(conn, doc, id))
@@ -481,26 +455,6 @@ impl Store for SqliteStore {
 
     fn chain_end(&self, doc: &DocId) -> Result<Option<ChainEnd>, StoreError> {
         self.read(|conn| versions::chain_end(conn, doc))
-    }
-
-    fn durable(&self) -> watch::Receiver<Seq> {
-        self.writer.durable()
-    }
-
-    fn intake(&self) -> watch::Receiver<Intake> {
-        self.writer.monitor().intake()
-    }
-
-    fn last_queued_for(&self, doc: &DocId) -> Seq {
-        self.writer.last_queued_for(doc)
-    }
-
-    fn unstored(&self) -> u64 {
-        self.writer.monitor().unstored()
-    }
-
-    fn last_queued(&self) -> Seq {
-        self.writer.last_queued()
     }
 
     fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
@@ -539,18 +493,6 @@ impl Store for SqliteStore {
                 .optional()
         })?;
         row.map(to_meta).transpose()
-    }
-
-    fn close(&self) {
-        self.writer.close();
-    }
-
-    fn health(&self) -> Result<(), &'static str> {
-        self.writer.monitor().health()
-    }
-
-    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
-        self.writer.monitor().register(registry);
     }
 }
 

@@ -92,6 +92,74 @@ impl Op {
     }
 }
 
+/// The [`super::Store`] methods every engine hands to its [`Writer`]
+/// (queueing, durability, health, metrics), written once: expands inside an
+/// `impl Store for …` whose type has a `writer: Writer` field.
+macro_rules! writer_methods {
+    () => {
+        fn append(&self, doc: &DocId, update: Bytes) -> Seq {
+            self.writer.append(doc, update)
+        }
+
+        fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
+            self.writer.compact(doc, snapshot, upto, headline)
+        }
+
+        fn create(&self, doc: &DocId) -> Seq {
+            self.writer.create(doc)
+        }
+
+        fn add_version(&self, doc: &DocId, version: NewVersion) -> Seq {
+            self.writer.add_version(doc, version)
+        }
+
+        fn purge(&self, doc: &DocId) -> Seq {
+            self.writer.purge(doc)
+        }
+
+        fn thin_versions(&self, doc: &DocId, ids: Vec<i64>) -> Seq {
+            self.writer.thin_versions(doc, ids)
+        }
+
+        fn add_attachment(&self, doc: &DocId, attachment: Attachment) -> Seq {
+            self.writer.add_attachment(doc, attachment)
+        }
+
+        fn durable(&self) -> watch::Receiver<Seq> {
+            self.writer.durable()
+        }
+
+        fn intake(&self) -> watch::Receiver<Intake> {
+            self.writer.monitor().intake()
+        }
+
+        fn last_queued_for(&self, doc: &DocId) -> Seq {
+            self.writer.last_queued_for(doc)
+        }
+
+        fn unstored(&self) -> u64 {
+            self.writer.monitor().unstored()
+        }
+
+        fn last_queued(&self) -> Seq {
+            self.writer.last_queued()
+        }
+
+        fn close(&self) {
+            self.writer.close();
+        }
+
+        fn health(&self) -> Result<(), &'static str> {
+            self.writer.monitor().health()
+        }
+
+        fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+            self.writer.monitor().register(registry);
+        }
+    };
+}
+pub(super) use writer_methods;
+
 /// An op and when it was queued (for the append latency).
 pub(super) type Queued = (Instant, Op);
 
