@@ -75,6 +75,8 @@ pub enum Command {
     Restore(crate::commands::RestoreArgs),
     /// Manage accounts in the store (--data-dir, where no server may be running, or --database-url).
     User(crate::commands::UserArgs),
+    /// Move the whole store between a data directory and a PostgreSQL database (either way), verified; stop the servers first.
+    Migrate(crate::commands::MigrateArgs),
 }
 
 impl Config {

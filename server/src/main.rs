@@ -18,6 +18,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Backup(args)) => println!("{}", server::commands::backup(&config.data_dir, args)?),
         Some(Command::Restore(args)) => println!("{}", server::commands::restore(&config.data_dir, args)?),
         Some(Command::User(args)) => println!("{}", server::commands::user(&config.data_dir, config.database_url.as_deref(), args, std::io::stdin().lock())?),
+        Some(Command::Migrate(args)) => println!("{}", server::commands::migrate(args)?),
         None => serve(config).await?,
     }
     Ok(())

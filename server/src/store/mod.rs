@@ -11,6 +11,8 @@
 //!   connection, one reader, and (in `sqlite/backup.rs`) online backup and verified restore.
 //! - `pg`: [`PgStore`], the same writer over a PostgreSQL database
 //!   (`--database-url`).
+//! - `migrate`: a whole store moved between the engines (`tandem migrate`),
+//!   verified by reading both back.
 //! - `accounts`: the [`Accounts`] and [`Access`] traits — people, sessions,
 //!   tokens, invites; who may see each document — and what they store.
 //! - `sqlite/accounts.rs`, `sqlite/access.rs`: those traits on the SQLite store.
@@ -26,6 +28,7 @@
 
 mod accounts;
 mod attachments;
+mod migrate;
 mod monitor;
 mod pg;
 mod sqlite;
@@ -34,6 +37,7 @@ mod writer;
 
 pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, Trashed, UserInfo};
 pub use attachments::{Attachment, ImageType};
+pub use migrate::{Location, MigrateError, Moved, migrate};
 pub use pg::{PG_SCHEMA_VERSION, PgStore, redacted};
 pub use sqlite::{Copied, Restored, SCHEMA_VERSION, SqliteStore};
 pub use versions::{ChainEnd, NewVersion, VersionKind, VersionMeta};
@@ -144,7 +148,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL reported an error, or could not be reached.
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", pg::describe(.0))]
     Postgres(#[from] postgres::Error),
     /// A file-system operation on the data directory failed.
     #[error("{context}: {source}")]

@@ -23,6 +23,7 @@ use tokio::sync::watch;
 mod access;
 mod accounts;
 mod attachments;
+pub(super) mod copy;
 mod schema;
 mod versions;
 
@@ -51,6 +52,14 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// Runs `f` on a connection of its own to `url`, closed afterwards.
+pub(super) fn with_client<T: Send>(url: &str, f: impl FnOnce(&mut Client) -> Result<T, postgres::Error> + Send) -> Result<T, StoreError> {
+    off_runtime(|| {
+        let mut client = Client::connect(url, NoTls)?;
+        Ok(f(&mut client)?)
+    })
+}
+
 /// One connection, opened again at its next use once it has broken.
 pub(super) struct Conn {
     url: String,
@@ -72,6 +81,22 @@ impl Conn {
         }
         Ok(self.client.as_mut().expect("connected just above"))
     }
+}
+
+/// What went wrong, in words: the server's message and code for an error
+/// PostgreSQL reported, else the error and its causes ("error connecting to
+/// server: Connection refused").
+pub(super) fn describe(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut words = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        words = format!("{words}: {cause}");
+        source = cause.source();
+    }
+    words
 }
 
 /// `url` (a `postgres://` URL or a `key=value` connection string) without

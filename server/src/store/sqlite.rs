@@ -23,7 +23,7 @@ mod versions;
 pub use backup::{Copied, Restored};
 
 /// The database file inside the data directory.
-const DB_FILE: &str = "tandem.db";
+pub(super) const DB_FILE: &str = "tandem.db";
 /// `PRAGMA application_id` of a Tandem store: "TAND" in ASCII.
 const APP_ID: i64 = 0x5441_4E44;
 /// The schema version this build writes (`PRAGMA user_version`).
@@ -178,7 +178,8 @@ impl SqliteStore {
         conn.busy_timeout(Duration::from_secs(10))?;
         let last: Seq = conn.query_row(
             "SELECT max((SELECT coalesce(max(seq), 0) FROM updates),
-                        (SELECT coalesce(max(snapshot_seq), 0) FROM docs))",
+                        (SELECT coalesce(max(snapshot_seq), 0) FROM docs),
+                        (SELECT coalesce(max(id), 0) FROM versions))",
             [],
             |r| r.get::<_, i64>(0),
         )? as Seq;

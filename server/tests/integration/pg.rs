@@ -140,6 +140,76 @@ async fn tandem_user_add_writes_to_the_database_url() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the data directory was written");
 }
 
+/// Runs `tandem migrate --from FROM --to TO`; whether it succeeded and what it printed.
+async fn migrate(from: &str, to: &str) -> (bool, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["migrate", "--from", from, "--to", to])
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("run tandem migrate");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// What the test's document, its version, image and link read as on `server`.
+async fn what_ada_sees(server: &TestServer, doc: &str, image: &str) -> (String, String, Vec<u8>, serde_json::Value) {
+    let ada = sign_in(server, "ada").await;
+    let text = call(server, &ada, "GET", &format!("/api/docs/{doc}/text"), None).await;
+    let versions = call(server, &ada, "GET", &format!("/api/docs/{doc}/versions"), None).await.json();
+    let image = call(server, &ada, "GET", image, None).await;
+    assert_eq!(image.status, 200);
+    let access = call(server, &ada, "GET", &format!("/api/docs/{doc}/access"), None).await.json();
+    (String::from_utf8_lossy(&text.body).into_owned(), versions[0]["label"].to_string(), image.body, access["links"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tandem_migrate_moves_a_store_to_postgres_and_back_verified() {
+    let settings = || Settings { access: AccessSettings::accounts(), ..Settings::default() };
+    let first = tempfile::tempdir().unwrap();
+    let server = common::team::accounts_server(first.path()).await;
+    let ada = sign_in(&server, "ada").await;
+    let doc = call(&server, &ada, "POST", "/api/docs", Some(serde_json::json!({"title": "Moving"}))).await.json()["id"].as_str().unwrap().to_owned();
+    let update = tandem_sync::document::fresh_update(tandem_sync::document::CONTENT, "packed and moved");
+    let sent = common::team::send_as(&server.http(&format!("/api/docs/{doc}/update")), &ada, "POST", "application/octet-stream", &update).await;
+    assert_eq!(sent.status, 204);
+    let named = call(&server, &ada, "POST", &format!("/api/docs/{doc}/versions"), Some(serde_json::json!({"label": "before the move"}))).await;
+    assert_eq!(named.status, 201);
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR moved";
+    let uploaded = common::team::send_as(&server.http(&format!("/api/docs/{doc}/attachments")), &ada, "POST", "image/png", png).await;
+    assert_eq!(uploaded.status, 201);
+    let image = uploaded.json()["url"].as_str().unwrap().to_owned();
+    let link = call(&server, &ada, "POST", &format!("/api/docs/{doc}/links"), Some(serde_json::json!({"role": "viewer"}))).await;
+    assert_eq!(link.status, 201);
+    let before = what_ada_sees(&server, &doc, &image).await;
+    server.stop().await;
+
+    // SQLite → PostgreSQL: the same document, version, image and link.
+    let url = shared().create_database();
+    let (ok, out) = migrate(first.path().to_str().unwrap(), &url).await;
+    assert!(ok && out.contains("1 document") && out.contains("3 accounts") && out.contains("verified"), "{out}");
+    let server = server_on(&url, settings()).await;
+    assert_eq!(what_ada_sees(&server, &doc, &image).await, before);
+    server.stop().await;
+
+    // A destination that holds a store already is refused.
+    let (ok, out) = migrate(first.path().to_str().unwrap(), &url).await;
+    assert!(!ok && out.contains("is not empty"), "{out}");
+
+    // And back: PostgreSQL → a new data directory; later versions sort after the copied ones.
+    let second = tempfile::tempdir().unwrap();
+    let (ok, out) = migrate(&url, second.path().to_str().unwrap()).await;
+    assert!(ok && out.contains("verified"), "{out}");
+    let server = TestServer::start_with(second.path(), settings()).await;
+    assert_eq!(what_ada_sees(&server, &doc, &image).await, before);
+    let ada = sign_in(&server, "ada").await;
+    let named = call(&server, &ada, "POST", &format!("/api/docs/{doc}/versions"), Some(serde_json::json!({"label": "after the move"}))).await;
+    assert_eq!(named.status, 201);
+    let versions = call(&server, &ada, "GET", &format!("/api/docs/{doc}/versions"), None).await.json();
+    assert_eq!(versions[0]["label"], "after the move", "{versions}");
+    server.stop().await;
+}
+
 #[test]
 fn a_database_of_a_newer_tandem_or_of_something_else_is_refused_untouched() {
     let newer = shared().create_database();

@@ -1,7 +1,7 @@
 //! A server in accounts mode with people in it, and HTTP calls made as one of them.
 
 use server::config::Settings;
-use server::store::{Accounts, NewUser};
+use server::store::NewUser;
 use server::testing::{Answer, TestServer, send};
 use server::workspace::AccessSettings;
 use std::path::Path;
