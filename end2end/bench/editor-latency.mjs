@@ -218,7 +218,7 @@ async function large() {
   return result;
 }
 
-/** 32 KiB: Tandem against CodeMirror alone on the same page; with `weighing`, what the page loaded too. */
+/** At `size` (32 KiB, or 1 MiB for `--parts floor`): Tandem against CodeMirror alone on the same page; with `weighing`, what the page loaded too. */
 async function compared(size, weighing) {
   const requests = [];
   const { typist, close } = await pair(size, (q) => requests.push(q));

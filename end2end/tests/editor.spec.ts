@@ -76,7 +76,7 @@ test('a text that starts with a blank line keeps it in the first paint', async (
   await expect(a.getByTestId('sync-status')).toHaveAttribute('data-state', 'saved');
   const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await noJs.goto(`/d/${id}`);
-  // (An HTML parser drops one line break right after <pre>: the server has to write another.)
+  // The first paint keeps a blank first line.
   await expect(noJs.getByTestId('editor').locator('.editor-text')).toHaveJSProperty('textContent', '\nafter a blank first line');
 });
 

@@ -108,7 +108,8 @@ impl Session {
             return;
         }
         if self.signals.previewing.get_untracked() {
-            self.preview.show(&self.body_text(), self.body_top());
+            // Where the body's view starts is measured only if the preview is drawn from scratch.
+            self.preview.show(&self.body_text(), || self.body_top());
         } else {
             let me = self.me.clone();
             self.preview.prepare(move || me.upgrade().map(|me| me.body_text()).unwrap_or_default());

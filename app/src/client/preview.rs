@@ -106,7 +106,7 @@ impl Preview {
             };
             me.update.set(Some(update));
             if let Some((text, top)) = me.waiting.take() {
-                me.show(&text, top);
+                me.show(&text, || top);
             } else if me.ahead.borrow().is_some() {
                 me.render_ahead_after_paint();
             }
@@ -160,10 +160,11 @@ impl Preview {
     /// Shows `text`, replacing only the elements of the blocks that changed;
     /// the first time, once the renderer has been fetched. Drawn from
     /// scratch, the blocks around the body's view come first, scrolled like
-    /// it: `top` is its first line in view (0-based) and how far into it.
-    pub(super) fn show(&self, text: &str, top: (u32, f64)) {
+    /// it: `top` measures its first line in view (0-based) and how far into
+    /// it, only when that is needed (measuring may lay the page out).
+    pub(super) fn show(&self, text: &str, top: impl FnOnce() -> (u32, f64)) {
         let Some(update) = self.update.get() else {
-            *self.waiting.borrow_mut() = Some((text.to_owned(), top));
+            *self.waiting.borrow_mut() = Some((text.to_owned(), top()));
             return self.fetch();
         };
         // An edit's patch counts on every block having its element (when
@@ -181,6 +182,7 @@ impl Preview {
         if !adopted && self.nothing_drawn() {
             // Nothing or something else is shown: start from scratch, the screens around the view now.
             self.root.set_inner_html("");
+            let top = top();
             let all = blocks.blocks();
             let hi = all.len().min(blocks.at_line(top.0).saturating_sub(FIRST_BEFORE) + FIRST_BLOCKS);
             let lo = hi.saturating_sub(FIRST_BLOCKS);

@@ -208,8 +208,9 @@ export class Surface {
   apply(changes, caret) {
     const specs = [];
     for (let i = 0; i < changes.length; i += 3) specs.push({ from: changes[i], to: changes[i + 1], insert: changes[i + 2] });
-    const tr = { changes: specs, annotations: fromElsewhere.of(true) };
+    // Built once: the transaction takes the set, and the caret maps through it.
     const set = this.view.state.changes(specs);
+    const tr = { changes: set, annotations: fromElsewhere.of(true) };
     if (caret === 'to' && specs.length) {
       const last = specs[specs.length - 1];
       tr.selection = { anchor: set.mapPos(last.from, 1) };

@@ -55,6 +55,13 @@ impl TestServer {
         Self::start_on(store, directory, settings).await
     }
 
+    /// Starts a server with `settings` over the SQLite store in `dir`,
+    /// whatever [`STORE_ENV`] says: for tests that reach into its files.
+    pub async fn start_on_sqlite(dir: &Path, settings: Settings) -> TestServer {
+        let store = Arc::new(SqliteStore::open(dir).expect("open store"));
+        Self::start_on(store.clone(), store, settings).await
+    }
+
     /// Starts a server with `settings` over `store`, its people and access in `directory`.
     pub async fn start_on(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Settings) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::{Client, PATIENCE, TestServer, doc_id, get, send};
-use server::config::Limits;
+use server::config::{Limits, Settings};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The value of the sample `key` (name with its labels, as printed) in a scrape.
@@ -111,7 +111,8 @@ async fn until_ready_is(server: &TestServer, status: u16) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_is_503_while_the_store_cannot_commit_and_200_once_it_can() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path(), Limits::default()).await;
+    // SQLite: the test holds the database file's write lock.
+    let server = TestServer::start_on_sqlite(dir.path(), Settings::default()).await;
     assert_eq!(get(&server.http("/readyz")).await.0, 200);
     assert_eq!(get(&server.http("/healthz")).await.0, 200);
     let mut client = Client::connect(&server.ws_url(&doc_id("ready"))).await;
