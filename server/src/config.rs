@@ -28,10 +28,16 @@ pub struct Config {
     #[arg(long, env = "TANDEM_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
     /// Keep everything in this PostgreSQL database instead of SQLite in
-    /// --data-dir (e.g. `postgres://tandem@db.internal/tandem`); one server
-    /// per database. Tables are created or migrated on start.
+    /// --data-dir (e.g. `postgres://tandem@db.internal/tandem`). One server
+    /// per database, or several with --redis-url. Tables are created or
+    /// migrated on start.
     #[arg(long, env = "TANDEM_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Run as one node of several sharing --database-url: live edits,
+    /// carets and presence reach the clients of every node through this
+    /// Redis (e.g. `redis://redis.internal:6379`).
+    #[arg(long, env = "TANDEM_REDIS_URL", hide_env_values = true, requires = "database_url")]
+    pub redis_url: Option<String>,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TANDEM_LOG_JSON")]
     pub log_json: bool,
@@ -83,7 +89,8 @@ impl Config {
     /// What [`crate::run`] needs from the configuration.
     pub fn settings(&self) -> Settings {
         let history = self.history.timing();
-        Settings { limits: self.limits.clone(), security: self.security.clone(), access: self.access.settings(), history }
+        let redis_url = self.redis_url.clone();
+        Settings { limits: self.limits.clone(), security: self.security.clone(), access: self.access.settings(), history, redis_url }
     }
 }
 
@@ -98,6 +105,8 @@ pub struct Settings {
     pub access: AccessSettings,
     /// When automatic versions are recorded.
     pub history: VersionTiming,
+    /// The Redis that joins this node to the others (clustered mode).
+    pub redis_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -105,7 +114,7 @@ impl Default for Settings {
     /// `tandem` binary starts from its flags instead, in accounts mode.
     fn default() -> Self {
         let history = HistoryFlags::parse_from(["tandem"]).timing();
-        Settings { limits: Limits::default(), security: Security::default(), access: AccessSettings::open(), history }
+        Settings { limits: Limits::default(), security: Security::default(), access: AccessSettings::open(), history, redis_url: None }
     }
 }
 

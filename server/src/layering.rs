@@ -11,6 +11,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("accounts", &["metrics", "store"]),
     ("doc", &["metrics", "store"]),
     ("conn", &["metrics", "store", "doc"]),
+    ("cluster", &["metrics", "store", "doc"]),
     ("workspace", &["metrics", "store", "accounts", "doc"]),
     ("http", &["metrics", "store", "accounts", "doc", "conn", "workspace", "config"]),
 ];

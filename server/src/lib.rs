@@ -6,13 +6,15 @@
 //! vocabulary and the sans-IO document core are the `tandem_sync` crate):
 //!
 //! - [`metrics`]: what a Prometheus scrape reads; every layer counts into it.
-//! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite implements it.
+//! - [`store`]: durable storage behind the [`store::Store`] trait; SQLite and PostgreSQL implement it.
 //! - [`accounts`]: the rules for sign-in names and passwords; password hashing
 //!   (the store keeps the accounts).
 //! - [`doc`]: loaded documents — one room per document, the registry that
 //!   loads each once, and the room's bounded queue to each connection.
 //! - [`conn`]: one WebSocket connection driven by a single future; admission
 //!   (connection caps), throttling, and the fragmenting socket.
+//! - [`cluster`]: the clustered mode — this node's rooms and the other
+//!   nodes', joined through Redis.
 //! - [`workspace`]: the one service every route and page goes through to
 //!   list, create, read and change documents.
 //! - [`http`]: routes, the API, the WebSocket endpoint, the pages' glue, web
@@ -33,6 +35,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod conn;
@@ -140,7 +143,10 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
     metrics.register(&mut registry);
     store.register_metrics(&mut registry);
     let tasks = TaskTracker::new();
-    let rooms = Rooms::configured(store, metrics.clone(), settings.limits.doc_limits());
+    let rooms = Rooms::configured(store.clone(), metrics.clone(), settings.limits.doc_limits());
+    if let Some(url) = &settings.redis_url {
+        cluster::start(url, &rooms, store, shutdown.clone()).map_err(std::io::Error::other)?;
+    }
     let people = Arc::new(People::new(directory, settings.access, Arc::default()));
     rooms.usage().set_limit(settings.limits.max_store_bytes);
     if settings.limits.max_store_bytes > 0 {

@@ -64,6 +64,8 @@ pub struct Rooms {
     limits: DocLimits,
     /// The store's content size against `--max-store-bytes`, shared with every room.
     usage: Arc<StoreUsage>,
+    /// The other nodes, in the clustered mode (set once, at start).
+    relay: std::sync::OnceLock<crate::doc::Relay>,
     /// std mutex: held for map lookups and counter updates only; loading,
     /// flushing and every `.await` happen outside it.
     slots: Mutex<HashMap<DocId, Slot>>,
@@ -117,7 +119,39 @@ impl Rooms {
     /// An empty registry whose documents enforce `limits`.
     pub fn configured(store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: DocLimits) -> Arc<Self> {
         let listing = Listing(Arc::new(watch::channel(0).0));
-        Arc::new(Rooms { store, listing, metrics, limits, usage: Arc::default(), slots: Mutex::new(HashMap::new()) })
+        let relay = std::sync::OnceLock::new();
+        Arc::new(Rooms { store, listing, metrics, limits, usage: Arc::default(), relay, slots: Mutex::new(HashMap::new()) })
+    }
+
+    /// Joins the other nodes (clustered mode): the rooms loaded from now on
+    /// relay through `relay`. Set once; later calls change nothing.
+    pub fn set_relay(&self, relay: crate::doc::Relay) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// Reads every loaded document from the store again, in the background,
+    /// and gives their connections what they lack (clustered mode: what
+    /// other nodes committed while this one may have missed it).
+    pub fn catch_up_all(&self) {
+        for room in self.loaded() {
+            tokio::spawn(Self::catch_up(self.store.clone(), room));
+        }
+    }
+
+    /// Reads `room`'s document from `store` and gives its connections what they lack.
+    async fn catch_up(store: Arc<dyn Store>, room: Arc<Room>) {
+        let id = room.id().clone();
+        match tokio::task::spawn_blocking(move || store.load(&id)).await {
+            Ok(Ok(Some(stored))) => room.catch_up(&stored.updates),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => tracing::warn!(doc = %room.id(), %error, "could not read the document to catch up"),
+            Err(error) => tracing::warn!(doc = %room.id(), %error, "could not read the document to catch up"),
+        }
+    }
+
+    /// The room of `id` if it is loaded now (not waiting for its load).
+    pub fn get_loaded(&self, id: &DocId) -> Option<Arc<Room>> {
+        self.slots().get(id).and_then(|slot| slot.room.get().cloned())
     }
 
     /// The metrics rooms and connections record into.
@@ -161,6 +195,11 @@ impl Rooms {
             }
         })?;
         let room = room.clone();
+        if room.take_catch_up() {
+            // Registered now: what other nodes commit from here on reaches it
+            // relayed; what they committed since it was read, this reads.
+            tokio::spawn(Self::catch_up(self.store.clone(), room.clone()));
+        }
         Ok(RoomGuard { _lease: lease, room })
     }
 
@@ -218,7 +257,8 @@ impl Rooms {
         .await??;
         self.metrics.document_loads.inc();
         tracing::debug!(doc = %id, "room loaded");
-        let reporting = Reporting { listing: self.listing.clone(), metrics: self.metrics.clone(), usage: self.usage.clone() };
+        let relay = self.relay.get().cloned();
+        let reporting = Reporting { listing: self.listing.clone(), metrics: self.metrics.clone(), usage: self.usage.clone(), relay };
         Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, stored, reporting)))
     }
 

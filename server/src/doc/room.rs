@@ -5,6 +5,7 @@ use crate::metrics::Metrics;
 use crate::doc::queue::{ConnId, Outbound, ConnHandle};
 use tandem_sync::close;
 use crate::doc::Listing;
+use crate::doc::relay::Relay;
 use crate::doc::usage::StoreUsage;
 use crate::store::{ChainEnd, Headline, NewVersion, Seq, Store, VersionKind};
 use tandem_sync::DocId;
@@ -90,6 +91,8 @@ pub struct Reporting {
     pub metrics: Arc<Metrics>,
     /// The store's content size, against its limit.
     pub usage: Arc<StoreUsage>,
+    /// The other nodes, in the clustered mode.
+    pub relay: Option<Relay>,
 }
 
 /// One loaded document, owned here and nowhere else.
@@ -99,6 +102,13 @@ pub struct Room {
     listing: Listing,
     metrics: Arc<Metrics>,
     usage: Arc<StoreUsage>,
+    /// The other nodes (clustered mode): what this node's clients change is
+    /// relayed to them. Its log is then not compacted: another node's
+    /// updates in it may not be in this node's snapshot yet.
+    relay: Option<Relay>,
+    /// Set until the first reading of the database once the room is
+    /// registered (clustered mode: what other nodes committed meanwhile).
+    catch_up_due: std::sync::atomic::AtomicBool,
     /// std mutex: held only for in-memory work (apply, encode, queue pushes),
     /// never across `.await`, so one slow connection never stalls the others.
     state: Mutex<RoomState>,
@@ -136,8 +146,9 @@ impl Room {
                 ..History::default()
             },
         };
-        let Reporting { listing, metrics, usage } = reporting;
-        Room { id, store, listing, metrics, usage, state: Mutex::new(state) }
+        let Reporting { listing, metrics, usage, relay } = reporting;
+        let catch_up_due = std::sync::atomic::AtomicBool::new(relay.is_some());
+        Room { id, store, listing, metrics, usage, relay, catch_up_due, state: Mutex::new(state) }
     }
 
     /// The document id.
@@ -222,7 +233,10 @@ impl Room {
     pub fn leave(&self, conn: ConnId) {
         let mut st = self.lock();
         if let Some(member) = st.members.remove(&conn) {
-            remove_awareness(&mut st, member);
+            let ids: Vec<u64> = member.awareness_ids.into_iter().collect();
+            if let Some(frame) = st.core.remove_awareness(&ids) {
+                self.share(&mut st, None, frame, None);
+            }
         }
     }
 
@@ -262,9 +276,68 @@ impl Room {
             let _ = peer.send(Outbound::AckAfter(last_seq, ack));
         }
         if let Some(frame) = out.broadcast {
-            broadcast(&mut st, Some(conn), frame);
+            self.share(&mut st, Some(conn), frame, seq);
         }
         Ok(())
+    }
+
+    /// Sends `frame` to every connection but `except`, and to the other
+    /// nodes: at once (awareness), or once `seq` is durable (an update).
+    fn share(&self, st: &mut RoomState, except: Option<ConnId>, frame: Bytes, seq: Option<Seq>) {
+        if let Some(relay) = &self.relay {
+            match seq {
+                Some(seq) => relay.update(&self.id, seq, frame.clone()),
+                None => relay.awareness(&self.id, frame.clone()),
+            }
+        }
+        broadcast(st, except, frame);
+    }
+
+    /// Handles a frame another node relayed (clustered mode): applied and
+    /// sent to every connection here, not stored (its node stored it).
+    pub fn relayed(&self, node: u64, frame: &Bytes) {
+        let mut st = self.lock();
+        if st.poisoned {
+            return;
+        }
+        match st.core.handle_as(node, Rights::Write, frame) {
+            Ok(out) => {
+                if let Some(frame) = out.broadcast {
+                    broadcast(&mut st, None, frame);
+                }
+                self.announce(&mut st);
+            }
+            Err(error) => tracing::warn!(doc = %self.id, %error, "a frame relayed by another node was refused"),
+        }
+    }
+
+    /// Applies the document as stored (clustered mode: what other nodes
+    /// committed, read from the database) and sends this node's connections
+    /// what they lack, as one update.
+    pub fn catch_up(&self, stored: &[Vec<u8>]) {
+        let mut st = self.lock();
+        if st.poisoned {
+            return;
+        }
+        use yrs::{ReadTxn, Transact};
+        let before = st.core.doc().transact().state_vector();
+        for update in stored {
+            if let Err(error) = st.core.apply(update) {
+                tracing::warn!(doc = %self.id, %error, "a stored update did not apply while catching up");
+            }
+        }
+        let missing = st.core.doc().transact().encode_state_as_update_v1(&before);
+        // An update with nothing in it encodes as two zero bytes.
+        if missing != [0, 0] {
+            broadcast(&mut st, None, Bytes::from(tandem_sync::protocol::encode_update(&missing)));
+            self.announce(&mut st);
+        }
+    }
+
+    /// Whether the database should be read once more now that the room is
+    /// registered (clustered mode; `true` once).
+    pub fn take_catch_up(&self) -> bool {
+        self.catch_up_due.swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
     /// Applies an update by `author` that arrived outside a WebSocket (the
@@ -282,7 +355,7 @@ impl Room {
         self.metrics.update_apply.observe(started.elapsed());
         let seq = self.persist(&mut st, Bytes::copy_from_slice(update), Some(author));
         let frame = Bytes::from(tandem_sync::protocol::encode_update(update));
-        broadcast(&mut st, None, frame);
+        self.share(&mut st, None, frame, Some(seq));
         Ok(seq)
     }
 
@@ -302,10 +375,16 @@ impl Room {
             return self.store.last_queued();
         }
         self.record(&mut st, VersionKind::Auto, None);
-        if st.log_len > 0 {
+        if st.log_len > 0 && self.relay.is_none() {
             self.compact(&mut st);
         }
         self.store.last_queued()
+    }
+
+    /// Whether a snapshot may be queued now: the store takes writes, and no
+    /// other node writes this document's log.
+    fn compacts(&self) -> bool {
+        self.relay.is_none() && self.store_takes_writes()
     }
 
     /// Whether the store takes new writes now (see [`crate::store::Intake`]).
@@ -357,7 +436,7 @@ impl Room {
         // While the store takes no writes, no snapshot is queued: it would be
         // a whole document per few MiB of log, piling up in memory. The log
         // still holds everything; the next update after recovery compacts.
-        if (st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES) && self.store_takes_writes() {
+        if (st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES) && self.compacts() {
             self.compact(st);
         }
         self.announce(st);
@@ -425,13 +504,6 @@ fn broadcast(st: &mut RoomState, except: Option<ConnId>, frame: Bytes) {
                 pending.extend(st.core.remove_awareness(&ids).map(|f| (None, f)));
             }
         }
-    }
-}
-
-fn remove_awareness(st: &mut RoomState, member: Member) {
-    let ids: Vec<u64> = member.awareness_ids.into_iter().collect();
-    if let Some(frame) = st.core.remove_awareness(&ids) {
-        broadcast(st, None, frame);
     }
 }
 

@@ -1,11 +1,11 @@
 //! The PostgreSQL store (`--database-url`): the same writer as the SQLite
 //! store (group commit, retries, an acknowledgement only after the commit)
 //! over one connection, reads on a second, accounts and access on a third.
-//! One server per database: its rooms are the only ones writing each
-//! document's log, and a snapshot replaces the log up to that server's own
-//! seq. (The tables already carry what several servers will need: a
-//! gap-free number per document's update, `updates.n`, and seqs that never
-//! repeat across processes.)
+//! A snapshot replaces a document's log up to its server's own seq, which is
+//! right while one server writes the log; servers sharing the database (the
+//! clustered mode) do not compact yet. The tables carry what that will need:
+//! a gap-free number per document's update (`updates.n`) and seqs that never
+//! repeat across processes.
 //!
 //! A connection that breaks (PostgreSQL restarted, a network cut) is opened
 //! again at its next use; until then commits fail and are retried, reads

@@ -12,10 +12,12 @@
 //! - [`scrape`]: reading `/metrics`.
 //! - [`postgres`]: a real PostgreSQL server in a temporary directory, one
 //!   per process ([`postgres::shared`]) or one per test that crashes it.
+//! - [`redis`]: a real Redis server on a free port, for the clustered mode.
 
 pub mod client;
 pub mod http;
 pub mod postgres;
+pub mod redis;
 pub mod scrape;
 
 pub use client::{Client, Ended};

@@ -241,7 +241,7 @@ fn temp_dir(tools: &Tools) -> TempDir {
 /// A port free on 127.0.0.1 now: the one the kernel gives a listener that is
 /// dropped at once. Another process could take it before the server binds;
 /// the start then fails, loudly.
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local address").port()
 }

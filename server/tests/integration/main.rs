@@ -13,6 +13,7 @@ mod attachments;
 mod backpressure;
 mod backup;
 mod bad_input;
+mod cluster;
 mod crash;
 mod deploy;
 mod disk;

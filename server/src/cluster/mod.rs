@@ -1,0 +1,40 @@
+//! The clustered mode (`--redis-url`): several nodes over one PostgreSQL
+//! database share live traffic through Redis. Redis is the fast path, never
+//! the source of truth: a node publishes a document update only once it is
+//! committed, and a node that may have missed messages (a gap in a sender's
+//! numbering, a reconnect to Redis) reads each loaded document from the
+//! database again and relays what its clients lack.
+//!
+//! # Layout
+//!
+//! - this module: [`start`], which gives the rooms a [`Relay`] and runs the tasks.
+//! - [`wire`]: the messages, and how a gap is noticed (pure).
+//! - `bus`: the publishing and subscribing tasks.
+
+mod bus;
+pub mod wire;
+
+use crate::doc::{Relay, Rooms};
+use crate::store::Store;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The one Redis channel every node publishes to and listens on.
+const CHANNEL: &str = "tandem:docs";
+
+/// Connects this node to the others through Redis at `url`: the rooms of
+/// `rooms` relay from now on, and the publishing and subscribing tasks run
+/// until `shutdown`. Fails only on a URL Redis cannot use; an unreachable
+/// Redis is retried in the background.
+pub fn start(url: &str, rooms: &Arc<Rooms>, store: Arc<dyn Store>, shutdown: CancellationToken) -> Result<(), redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    // This node's id in the messages, and the awareness sender its clients'
+    // states have on the other nodes: the top bit keeps it apart from their
+    // own connections' ids (small counters).
+    let node = rand::random::<u64>() | 1 << 63;
+    let (relay, rx) = Relay::channel();
+    rooms.set_relay(relay);
+    tokio::spawn(bus::publish(client.clone(), node, rx, store, shutdown.clone()));
+    tokio::spawn(bus::subscribe(client, node, Arc::downgrade(rooms), shutdown));
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! What nodes send each other through Redis: one message per relayed
+//! frame, numbered per sending node so that a receiver notices one it
+//! missed. Pure: no I/O.
+//!
+//! Layout (big-endian): version `1`, kind (1 update, 2 awareness), the
+//! sending node's id (8 bytes), its message number (8 bytes), the document
+//! id's length (2 bytes) and bytes, then the y-websocket frame.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use tandem_sync::DocId;
+
+/// The format's version; a message of another is ignored.
+const VERSION: u8 = 1;
+
+/// What a relayed frame carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A document update, relayed once it is committed.
+    Update,
+    /// An awareness change (carets, presence), relayed as it comes.
+    Awareness,
+}
+
+/// One relayed frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The node that sent it.
+    pub node: u64,
+    /// Its number among that node's messages: 1, 2, 3, … without gaps.
+    pub number: u64,
+    /// What it carries.
+    pub kind: Kind,
+    /// The document.
+    pub doc: DocId,
+    /// The y-websocket frame, as the node's own clients got it.
+    pub frame: Bytes,
+}
+
+impl Message {
+    /// The bytes published.
+    pub fn encode(&self) -> Vec<u8> {
+        let doc = self.doc.as_str().as_bytes();
+        let mut out = BytesMut::with_capacity(20 + doc.len() + self.frame.len());
+        out.put_u8(VERSION);
+        out.put_u8(match self.kind {
+            Kind::Update => 1,
+            Kind::Awareness => 2,
+        });
+        out.put_u64(self.node);
+        out.put_u64(self.number);
+        out.put_u16(doc.len() as u16);
+        out.put_slice(doc);
+        out.put_slice(&self.frame);
+        out.to_vec()
+    }
+
+    /// The message in `bytes`; `None` for anything else (another version,
+    /// a truncated message, an invalid document id).
+    pub fn decode(bytes: &[u8]) -> Option<Message> {
+        let (&version, rest) = bytes.split_first()?;
+        let (&kind, rest) = rest.split_first()?;
+        if version != VERSION || rest.len() < 18 {
+            return None;
+        }
+        let kind = match kind {
+            1 => Kind::Update,
+            2 => Kind::Awareness,
+            _ => return None,
+        };
+        let node = u64::from_be_bytes(rest[..8].try_into().ok()?);
+        let number = u64::from_be_bytes(rest[8..16].try_into().ok()?);
+        let len = usize::from(u16::from_be_bytes(rest[16..18].try_into().ok()?));
+        let rest = &rest[18..];
+        let doc = DocId::parse(std::str::from_utf8(rest.get(..len)?).ok()?).ok()?;
+        let frame = Bytes::copy_from_slice(&rest[len..]);
+        Some(Message { node, number, kind, doc, frame })
+    }
+}
+
+/// What a receiver knows of one sending node's numbering.
+#[derive(Debug, Default)]
+pub struct Numbering {
+    /// The last number seen from each node. One entry per node heard from
+    /// since this node started (a restarted node has a new id): a few per
+    /// restart of a peer, never pruned.
+    last: std::collections::HashMap<u64, u64>,
+}
+
+impl Numbering {
+    /// Records `message`'s number; `false` if messages of its node were
+    /// missed before it (the first one heard from a node starts its count).
+    pub fn in_order(&mut self, message: &Message) -> bool {
+        let before = self.last.insert(message.node, message.number);
+        before.is_none_or(|last| message.number == last + 1)
+    }
+
+    /// Forgets every count (after a reconnect, from which everything is read again).
+    pub fn reset(&mut self) {
+        self.last.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(node: u64, number: u64) -> Message {
+        let doc = DocId::parse("notes").unwrap();
+        Message { node, number, kind: Kind::Update, doc, frame: Bytes::from_static(b"\x00\x02\x01\x00") }
+    }
+
+    #[test]
+    fn a_message_reads_back_as_it_was_written() {
+        let sent = Message { kind: Kind::Awareness, ..message(7, 42) };
+        assert_eq!(Message::decode(&sent.encode()), Some(sent));
+    }
+
+    #[test]
+    fn anything_else_is_ignored() {
+        let bytes = message(1, 1).encode();
+        assert_eq!(Message::decode(&bytes[..10]), None, "truncated");
+        let mut other = bytes.clone();
+        other[0] = 9;
+        assert_eq!(Message::decode(&other), None, "another version");
+        let mut bad_id = bytes;
+        bad_id[20] = b'/';
+        assert_eq!(Message::decode(&bad_id), None, "an invalid document id");
+        assert_eq!(Message::decode(b""), None);
+    }
+
+    #[test]
+    fn a_missed_message_is_noticed_per_node() {
+        let mut numbering = Numbering::default();
+        assert!(numbering.in_order(&message(1, 5)), "the first from a node starts its count");
+        assert!(numbering.in_order(&message(1, 6)));
+        assert!(numbering.in_order(&message(2, 1)));
+        assert!(!numbering.in_order(&message(1, 8)), "7 was missed");
+        assert!(numbering.in_order(&message(1, 9)));
+        numbering.reset();
+        assert!(numbering.in_order(&message(1, 20)));
+    }
+}
