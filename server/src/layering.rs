@@ -11,8 +11,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("accounts", &["metrics", "store"]),
     ("doc", &["metrics", "store"]),
     ("conn", &["metrics", "store", "doc"]),
-    ("cluster", &["metrics", "store", "doc"]),
     ("workspace", &["metrics", "store", "accounts", "doc"]),
+    ("cluster", &["metrics", "store", "doc", "workspace"]),
     ("http", &["metrics", "store", "accounts", "doc", "conn", "workspace", "config"]),
 ];
 

@@ -13,10 +13,10 @@
 //!   loads each once, and the room's bounded queue to each connection.
 //! - [`conn`]: one WebSocket connection driven by a single future; admission
 //!   (connection caps), throttling, and the fragmenting socket.
-//! - [`cluster`]: the clustered mode — this node's rooms and the other
-//!   nodes', joined through Redis.
 //! - [`workspace`]: the one service every route and page goes through to
 //!   list, create, read and change documents.
+//! - [`cluster`]: the clustered mode — this node's rooms, listing and
+//!   revocations joined to the other nodes' through Redis.
 //! - [`http`]: routes, the API, the WebSocket endpoint, the pages' glue, web
 //!   security, operator endpoints and the accept loop.
 //! - [`config`]: command-line flags and the settings they make;
@@ -144,9 +144,6 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
     store.register_metrics(&mut registry);
     let tasks = TaskTracker::new();
     let rooms = Rooms::configured(store.clone(), metrics.clone(), settings.limits.doc_limits());
-    if let Some(url) = &settings.redis_url {
-        cluster::start(url, &rooms, store, shutdown.clone()).map_err(std::io::Error::other)?;
-    }
     let people = Arc::new(People::new(directory, settings.access, Arc::default()));
     rooms.usage().set_limit(settings.limits.max_store_bytes);
     if settings.limits.max_store_bytes > 0 {
@@ -155,6 +152,9 @@ fn state(store: Arc<dyn Store>, directory: Arc<dyn Directory>, settings: Setting
     let quotas = workspace::quotas::Quotas { max_docs_per_user: settings.limits.max_docs_per_user };
     let workspace = Workspace::new(rooms, people, tasks.clone(), shutdown.clone()).with_quotas(quotas);
     workspace.start_versions(settings.history);
+    if let Some(url) = &settings.redis_url {
+        cluster::start(url, &workspace, store, shutdown.clone()).map_err(std::io::Error::other)?;
+    }
     Ok(AppState {
         leptos: leptos_options()?,
         workspace,

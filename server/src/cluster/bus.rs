@@ -2,11 +2,13 @@
 
 use super::wire::{Kind, Message, Numbering};
 use super::CHANNEL;
-use crate::doc::Rooms;
 use crate::doc::relay::Outgoing;
 use crate::store::{Store, wait_durable};
+use crate::workspace::Workspace;
+use crate::workspace::notice::Notice;
+use bytes::Bytes;
 use futures_util::StreamExt;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -19,29 +21,42 @@ const FIRST_RECONNECT: Duration = Duration::from_millis(100);
 /// Longest pause between attempts to reach Redis.
 const MAX_RECONNECT: Duration = Duration::from_secs(2);
 
-/// Publishes what the rooms queue, in order, each update once its seq is
-/// durable, numbering every message. A message that cannot be published is
-/// given up (its number still counts, so receivers see the gap).
+/// Publishes what the rooms and the workspace queue, in order, each update
+/// once its seq is durable, numbering every message. A message that cannot
+/// be published is given up (its number still counts, so receivers see the gap).
 pub(super) async fn publish(
     client: redis::Client,
     node: u64,
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
+    mut frames: mpsc::UnboundedReceiver<Outgoing>,
+    mut notices: mpsc::UnboundedReceiver<Notice>,
     store: Arc<dyn Store>,
     shutdown: CancellationToken,
 ) {
     let mut conn: Option<redis::aio::ConnectionManager> = None;
     let mut number = 0;
-    while let Some(out) = tokio::select! { out = rx.recv() => out, () = shutdown.cancelled() => None } {
-        if let Some(seq) = out.after
-            && !wait_durable(&*store, seq).await
-        {
-            return; // the store closed: nothing more is committed, nothing more relayed
-        }
+    loop {
+        let (kind, doc, frame) = tokio::select! {
+            Some(out) = frames.recv() => match out {
+                Outgoing::Frame { doc, frame, after: Some(seq) } => {
+                    if !wait_durable(&*store, seq).await {
+                        return; // the store closed: nothing more is committed, nothing more relayed
+                    }
+                    (Kind::Update, Some(doc), frame)
+                }
+                Outgoing::Frame { doc, frame, after: None } => (Kind::Awareness, Some(doc), frame),
+                Outgoing::Listing => (Kind::Listing, None, Bytes::new()),
+            },
+            Some(notice) = notices.recv() => match serde_json::to_vec(&notice) {
+                Ok(json) => (Kind::Notice, None, Bytes::from(json)),
+                Err(_) => continue,
+            },
+            () = shutdown.cancelled() => return,
+            else => return,
+        };
         number += 1;
-        let kind = if out.after.is_some() { Kind::Update } else { Kind::Awareness };
-        let message = Message { node, number, kind, doc: out.doc, frame: out.frame };
+        let message = Message { node, number, kind, doc, frame };
         if let Err(error) = send(&client, &mut conn, &message.encode()).await {
-            tracing::warn!(%error, doc = %message.doc, "a relayed frame could not be published; the other nodes read the database instead");
+            tracing::warn!(%error, ?kind, "a message for the other nodes could not be published; they read the database instead");
         }
     }
 }
@@ -63,10 +78,10 @@ async fn send(client: &redis::Client, conn: &mut Option<redis::aio::ConnectionMa
 /// the connection to Redis ends. After each (re)subscription every loaded
 /// document is read from the database again: what was published while this
 /// node was not listening reaches its clients that way.
-pub(super) async fn subscribe(client: redis::Client, node: u64, rooms: Weak<Rooms>, shutdown: CancellationToken) {
+pub(super) async fn subscribe(client: redis::Client, node: u64, workspace: Workspace, shutdown: CancellationToken) {
     let mut delay = FIRST_RECONNECT;
     loop {
-        match listen(&client, node, &rooms, &shutdown).await {
+        match listen(&client, node, &workspace, &shutdown).await {
             Ok(()) => return,
             Err(error) => tracing::warn!(%error, "not connected to Redis; documents are read from the database once it is back"),
         }
@@ -79,13 +94,11 @@ pub(super) async fn subscribe(client: redis::Client, node: u64, rooms: Weak<Room
 }
 
 /// One subscription: `Ok` at shutdown, `Err` when the connection ends.
-async fn listen(client: &redis::Client, node: u64, rooms: &Weak<Rooms>, shutdown: &CancellationToken) -> Result<(), String> {
+async fn listen(client: &redis::Client, node: u64, workspace: &Workspace, shutdown: &CancellationToken) -> Result<(), String> {
     let mut pubsub = client.get_async_pubsub().await.map_err(|e| e.to_string())?;
     pubsub.subscribe(CHANNEL).await.map_err(|e| e.to_string())?;
     tracing::info!("listening to the other nodes");
-    if let Some(rooms) = rooms.upgrade() {
-        rooms.catch_up_all();
-    }
+    workspace.rooms().catch_up_all();
     let mut numbering = Numbering::default();
     let mut messages = pubsub.on_message();
     loop {
@@ -99,18 +112,29 @@ async fn listen(client: &redis::Client, node: u64, rooms: &Weak<Rooms>, shutdown
         }
         if !numbering.in_order(&message) {
             tracing::warn!(from = message.node, "messages of another node were missed; reading the loaded documents again");
-            if let Some(rooms) = rooms.upgrade() {
-                rooms.catch_up_all();
-            }
+            workspace.rooms().catch_up_all();
         }
-        deliver(rooms, &message);
+        deliver(workspace, message);
     }
 }
 
-/// Hands `message` to its document's room, if it is loaded here.
-fn deliver(rooms: &Weak<Rooms>, message: &Message) {
-    let Some(room) = rooms.upgrade().and_then(|rooms| rooms.get_loaded(&message.doc)) else { return };
-    match message.kind {
-        Kind::Update | Kind::Awareness => room.relayed(message.node, &message.frame),
+/// Does what `message` says on this node: a frame to its document's room
+/// (if loaded here), a notice to the workspace, a listing change to the listing.
+fn deliver(workspace: &Workspace, message: Message) {
+    match (message.kind, &message.doc) {
+        (Kind::Update | Kind::Awareness, Some(doc)) => {
+            if let Some(room) = workspace.rooms().get_loaded(doc) {
+                room.relayed(message.node, &message.frame);
+            }
+        }
+        (Kind::Listing, _) => workspace.rooms().listing().changed_here(),
+        (Kind::Notice, _) => match serde_json::from_slice::<Notice>(&message.frame) {
+            Ok(notice) => {
+                let workspace = workspace.clone();
+                tokio::spawn(async move { workspace.heard(notice).await });
+            }
+            Err(error) => tracing::warn!(%error, "a notice from another node was not understood"),
+        },
+        (Kind::Update | Kind::Awareness, None) => {}
     }
 }

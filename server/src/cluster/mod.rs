@@ -14,27 +14,32 @@
 mod bus;
 pub mod wire;
 
-use crate::doc::{Relay, Rooms};
+use crate::doc::Relay;
 use crate::store::Store;
+use crate::workspace::Workspace;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// The one Redis channel every node publishes to and listens on.
 const CHANNEL: &str = "tandem:docs";
 
-/// Connects this node to the others through Redis at `url`: the rooms of
-/// `rooms` relay from now on, and the publishing and subscribing tasks run
-/// until `shutdown`. Fails only on a URL Redis cannot use; an unreachable
-/// Redis is retried in the background.
-pub fn start(url: &str, rooms: &Arc<Rooms>, store: Arc<dyn Store>, shutdown: CancellationToken) -> Result<(), redis::RedisError> {
+/// Connects this node to the others through Redis at `url`: the rooms and
+/// the workspace relay from now on, and the publishing and subscribing
+/// tasks run until `shutdown`. Fails only on a URL Redis cannot use; an
+/// unreachable Redis is retried in the background.
+pub fn start(url: &str, workspace: &Workspace, store: Arc<dyn Store>, shutdown: CancellationToken) -> Result<(), redis::RedisError> {
     let client = redis::Client::open(url)?;
     // This node's id in the messages, and the awareness sender its clients'
     // states have on the other nodes: the top bit keeps it apart from their
     // own connections' ids (small counters).
     let node = rand::random::<u64>() | 1 << 63;
-    let (relay, rx) = Relay::channel();
-    rooms.set_relay(relay);
-    tokio::spawn(bus::publish(client.clone(), node, rx, store, shutdown.clone()));
-    tokio::spawn(bus::subscribe(client, node, Arc::downgrade(rooms), shutdown));
+    let (relay, frames) = Relay::channel();
+    workspace.rooms().set_relay(relay);
+    // Unbounded: one notice per revocation, deletion or access change, each
+    // made by a person through the API; published as they come.
+    let (notices_tx, notices) = tokio::sync::mpsc::unbounded_channel();
+    workspace.people().live().tell_others(notices_tx);
+    tokio::spawn(bus::publish(client.clone(), node, frames, notices, store, shutdown.clone()));
+    tokio::spawn(bus::subscribe(client, node, workspace.clone(), shutdown));
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! frame, numbered per sending node so that a receiver notices one it
 //! missed. Pure: no I/O.
 //!
-//! Layout (big-endian): version `1`, kind (1 update, 2 awareness), the
-//! sending node's id (8 bytes), its message number (8 bytes), the document
-//! id's length (2 bytes) and bytes, then the y-websocket frame.
+//! Layout (big-endian): version `1`, kind (1 update, 2 awareness, 3 notice,
+//! 4 listing), the sending node's id (8 bytes), its message number (8
+//! bytes), the document id's length (2 bytes; 0 for none) and bytes, then
+//! the payload: a y-websocket frame, a notice as JSON, or nothing.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use tandem_sync::DocId;
@@ -19,6 +20,25 @@ pub enum Kind {
     Update,
     /// An awareness change (carets, presence), relayed as it comes.
     Awareness,
+    /// Something done to open connections (a revocation, a deletion), as JSON.
+    Notice,
+    /// The workspace listing changed.
+    Listing,
+}
+
+impl Kind {
+    fn code(self) -> u8 {
+        match self {
+            Kind::Update => 1,
+            Kind::Awareness => 2,
+            Kind::Notice => 3,
+            Kind::Listing => 4,
+        }
+    }
+
+    fn of(code: u8) -> Option<Kind> {
+        [Kind::Update, Kind::Awareness, Kind::Notice, Kind::Listing].into_iter().find(|k| k.code() == code)
+    }
 }
 
 /// One relayed frame.
@@ -30,22 +50,20 @@ pub struct Message {
     pub number: u64,
     /// What it carries.
     pub kind: Kind,
-    /// The document.
-    pub doc: DocId,
-    /// The y-websocket frame, as the node's own clients got it.
+    /// The document, for a frame of one.
+    pub doc: Option<DocId>,
+    /// The payload: the y-websocket frame as the node's own clients got it,
+    /// or a notice.
     pub frame: Bytes,
 }
 
 impl Message {
     /// The bytes published.
     pub fn encode(&self) -> Vec<u8> {
-        let doc = self.doc.as_str().as_bytes();
+        let doc = self.doc.as_ref().map_or(&b""[..], |d| d.as_str().as_bytes());
         let mut out = BytesMut::with_capacity(20 + doc.len() + self.frame.len());
         out.put_u8(VERSION);
-        out.put_u8(match self.kind {
-            Kind::Update => 1,
-            Kind::Awareness => 2,
-        });
+        out.put_u8(self.kind.code());
         out.put_u64(self.node);
         out.put_u64(self.number);
         out.put_u16(doc.len() as u16);
@@ -62,16 +80,15 @@ impl Message {
         if version != VERSION || rest.len() < 18 {
             return None;
         }
-        let kind = match kind {
-            1 => Kind::Update,
-            2 => Kind::Awareness,
-            _ => return None,
-        };
+        let kind = Kind::of(kind)?;
         let node = u64::from_be_bytes(rest[..8].try_into().ok()?);
         let number = u64::from_be_bytes(rest[8..16].try_into().ok()?);
         let len = usize::from(u16::from_be_bytes(rest[16..18].try_into().ok()?));
         let rest = &rest[18..];
-        let doc = DocId::parse(std::str::from_utf8(rest.get(..len)?).ok()?).ok()?;
+        let doc = match len {
+            0 => None,
+            _ => Some(DocId::parse(std::str::from_utf8(rest.get(..len)?).ok()?).ok()?),
+        };
         let frame = Bytes::copy_from_slice(&rest[len..]);
         Some(Message { node, number, kind, doc, frame })
     }
@@ -105,7 +122,7 @@ mod tests {
     use super::*;
 
     fn message(node: u64, number: u64) -> Message {
-        let doc = DocId::parse("notes").unwrap();
+        let doc = Some(DocId::parse("notes").unwrap());
         Message { node, number, kind: Kind::Update, doc, frame: Bytes::from_static(b"\x00\x02\x01\x00") }
     }
 
@@ -113,6 +130,8 @@ mod tests {
     fn a_message_reads_back_as_it_was_written() {
         let sent = Message { kind: Kind::Awareness, ..message(7, 42) };
         assert_eq!(Message::decode(&sent.encode()), Some(sent));
+        let notice = Message { kind: Kind::Notice, doc: None, frame: Bytes::from_static(b"{}"), ..message(7, 43) };
+        assert_eq!(Message::decode(&notice.encode()), Some(notice));
     }
 
     #[test]

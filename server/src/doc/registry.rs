@@ -39,12 +39,21 @@ struct Slot {
 /// Announces changes to the workspace listing (a document appeared or was
 /// renamed). A `watch` channel: a slow listener sees only that something
 /// changed since it last looked, never a backlog.
+/// In the clustered mode a change here is also told to the other nodes.
 #[derive(Clone)]
-pub struct Listing(Arc<watch::Sender<u64>>);
+pub struct Listing(Arc<watch::Sender<u64>>, Arc<std::sync::OnceLock<crate::doc::Relay>>);
 
 impl Listing {
-    /// Records a change.
+    /// Records a change made on this node (and tells the other nodes).
     pub fn changed(&self) {
+        self.changed_here();
+        if let Some(relay) = self.1.get() {
+            relay.listing();
+        }
+    }
+
+    /// Records a change another node made.
+    pub fn changed_here(&self) {
         self.0.send_modify(|version| *version += 1);
     }
 
@@ -118,7 +127,7 @@ impl Rooms {
 
     /// An empty registry whose documents enforce `limits`.
     pub fn configured(store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: DocLimits) -> Arc<Self> {
-        let listing = Listing(Arc::new(watch::channel(0).0));
+        let listing = Listing(Arc::new(watch::channel(0).0), Arc::default());
         let relay = std::sync::OnceLock::new();
         Arc::new(Rooms { store, listing, metrics, limits, usage: Arc::default(), relay, slots: Mutex::new(HashMap::new()) })
     }
@@ -126,6 +135,7 @@ impl Rooms {
     /// Joins the other nodes (clustered mode): the rooms loaded from now on
     /// relay through `relay`. Set once; later calls change nothing.
     pub fn set_relay(&self, relay: crate::doc::Relay) {
+        let _ = self.listing.1.set(relay.clone());
         let _ = self.relay.set(relay);
     }
 

@@ -7,15 +7,20 @@ use bytes::Bytes;
 use tandem_sync::DocId;
 use tokio::sync::mpsc;
 
-/// A frame for the other nodes.
-pub struct Outgoing {
-    /// The document.
-    pub doc: DocId,
-    /// The y-websocket frame, as this node's clients got it.
-    pub frame: Bytes,
-    /// For an update: the store seq that must be durable before it is
-    /// relayed; `None` for awareness, relayed at once.
-    pub after: Option<Seq>,
+/// What a room or the listing hands to the other nodes.
+pub enum Outgoing {
+    /// A frame of a document.
+    Frame {
+        /// The document.
+        doc: DocId,
+        /// The y-websocket frame, as this node's clients got it.
+        frame: Bytes,
+        /// For an update: the store seq that must be durable before it is
+        /// relayed; `None` for awareness, relayed at once.
+        after: Option<Seq>,
+    },
+    /// The workspace listing changed (a document appeared or was renamed).
+    Listing,
 }
 
 /// Where rooms queue their frames for the other nodes.
@@ -37,11 +42,16 @@ impl Relay {
 
     /// Relays a frame holding a document update once `seq` is durable.
     pub fn update(&self, doc: &DocId, seq: Seq, frame: Bytes) {
-        let _ = self.tx.send(Outgoing { doc: doc.clone(), frame, after: Some(seq) });
+        let _ = self.tx.send(Outgoing::Frame { doc: doc.clone(), frame, after: Some(seq) });
     }
 
     /// Relays an awareness frame now.
     pub fn awareness(&self, doc: &DocId, frame: Bytes) {
-        let _ = self.tx.send(Outgoing { doc: doc.clone(), frame, after: None });
+        let _ = self.tx.send(Outgoing::Frame { doc: doc.clone(), frame, after: None });
+    }
+
+    /// Tells the other nodes the listing changed.
+    pub fn listing(&self) {
+        let _ = self.tx.send(Outgoing::Listing);
     }
 }

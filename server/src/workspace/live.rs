@@ -4,6 +4,7 @@
 //! them with 4403; a role change turns a socket read-only or writable in place.
 
 use super::caller::{Caller, Credential};
+use super::notice::Notice;
 use crate::doc::Room;
 use crate::doc::queue::ConnId;
 use std::collections::HashMap;
@@ -31,6 +32,8 @@ pub struct Live {
     /// Counts revocations and access changes, so that a connection admitted
     /// before one and registered after it can tell it must be checked again.
     epoch: AtomicU64,
+    /// The other nodes (clustered mode; set once): told of every revocation.
+    others: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Notice>>,
 }
 
 /// Keeps a connection registered while it lives.
@@ -67,20 +70,51 @@ impl Live {
         Registered { live: self.clone(), conn }
     }
 
-    /// Closes with [`SIGNED_OUT`] every connection opened with credential `via`.
+    /// Tells the other nodes, from now on, of every revocation and of what
+    /// `tell` is given (clustered mode). Set once.
+    pub fn tell_others(&self, to: tokio::sync::mpsc::UnboundedSender<Notice>) {
+        let _ = self.others.set(to);
+    }
+
+    /// Tells the other nodes `notice` (a no-op on a node alone).
+    pub fn tell(&self, notice: Notice) {
+        if let Some(others) = self.others.get() {
+            let _ = others.send(notice);
+        }
+    }
+
+    /// Closes with [`SIGNED_OUT`] every connection opened with credential `via`, on every node.
     pub fn revoke_credential(&self, via: &Credential) {
+        self.close_credential(via);
+        self.tell(Notice::signed_out(via));
+    }
+
+    /// Closes with [`SIGNED_OUT`] this node's connections opened with credential `via`.
+    pub fn close_credential(&self, via: &Credential) {
         self.close_where(SIGNED_OUT, "signed out", |e| e.caller.member().is_some_and(|m| &m.via == via));
     }
 
-    /// Closes with [`SIGNED_OUT`] every connection of `username`.
+    /// Closes with [`SIGNED_OUT`] every connection of `username`, on every node.
     pub fn revoke_user(&self, username: &str) {
+        self.close_user(username);
+        self.tell(Notice::UserDeleted { username: username.to_owned() });
+    }
+
+    /// Closes with [`SIGNED_OUT`] this node's connections of `username`.
+    pub fn close_user(&self, username: &str) {
         self.close_where(SIGNED_OUT, "account deleted", |e| {
             e.caller.member().is_some_and(|m| m.username.eq_ignore_ascii_case(username))
         });
     }
 
-    /// Closes with [`ACCESS_REMOVED`] every connection opened through share link `link`.
+    /// Closes with [`ACCESS_REMOVED`] every connection opened through share link `link`, on every node.
     pub fn revoke_link(&self, link: i64) {
+        self.close_link(link);
+        self.tell(Notice::LinkRevoked { link });
+    }
+
+    /// Closes with [`ACCESS_REMOVED`] this node's connections opened through share link `link`.
+    pub fn close_link(&self, link: i64) {
         self.close_where(ACCESS_REMOVED, "link revoked", |e| matches!(e.caller, Caller::Guest { link: l, .. } if l == link));
     }
 

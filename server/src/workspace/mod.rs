@@ -9,6 +9,7 @@
 //! - [`people`]: first start, sign-in, sessions, API tokens, members, invites.
 //! - [`sharing`]: a document's owner, workspace access, members and share links.
 //! - [`live`]: the open connections revocation reaches.
+//! - [`notice`]: what reaches the other nodes' connections (clustered mode).
 //! - [`quotas`]: documents per owner, the store's size, title length.
 //! - [`retention`]: which automatic versions are thinned out as they age.
 //! - [`trash`]: deleting a document, the trash, deleting for good.
@@ -25,6 +26,7 @@ pub mod caller;
 pub mod history;
 mod ids;
 pub mod live;
+pub mod notice;
 pub mod people;
 pub mod quotas;
 pub mod retention;

@@ -3,6 +3,7 @@
 //! administrators change them; each change reaches open sockets at once.
 
 use super::caller::{Caller, Credential, DocRights};
+use super::notice::Notice;
 use super::people::{self, People, blocking};
 use super::{Listed, Workspace, WorkspaceError};
 use crate::accounts::token;
@@ -183,7 +184,7 @@ impl Workspace {
         let (directory, key) = (self.people.directory().clone(), id.clone());
         self.people.live().changed();
         blocking(move || directory.set_workspace(&key, &row)).await?;
-        self.reconcile(id).await
+        self.reconcile_everywhere(id).await
     }
 
     /// Gives `username` their own `role` on `id`.
@@ -199,7 +200,7 @@ impl Workspace {
         .await?
         .then_some(())
         .ok_or(WorkspaceError::NoSuchUser)?;
-        self.reconcile(id).await
+        self.reconcile_everywhere(id).await
     }
 
     /// Takes `username`'s own role on `id` away.
@@ -210,7 +211,7 @@ impl Workspace {
         if !blocking(move || directory.remove_member(&key, &name)).await? {
             return Err(WorkspaceError::NoSuchUser);
         }
-        self.reconcile(id).await
+        self.reconcile_everywhere(id).await
     }
 
     /// Makes a share link to `id` with `role` (viewer or editor).
@@ -270,10 +271,16 @@ impl Workspace {
         Ok(())
     }
 
+    /// [`Self::reconcile`] here, and tells the other nodes to do the same.
+    async fn reconcile_everywhere(&self, id: &DocId) -> Result<(), WorkspaceError> {
+        self.people.live().tell(Notice::AccessChanged { doc: id.clone() });
+        self.reconcile(id).await
+    }
+
     /// Brings every open socket on `id` in line with the access now stored:
     /// closed (4403) without access, read-only or writable in place.
     /// The access is read once, whatever the number of sockets.
-    async fn reconcile(&self, id: &DocId) -> Result<(), WorkspaceError> {
+    pub(super) async fn reconcile(&self, id: &DocId) -> Result<(), WorkspaceError> {
         let callers = self.people.live().callers_of(id);
         if callers.is_empty() {
             return Ok(());

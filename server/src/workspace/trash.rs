@@ -4,6 +4,7 @@
 //! byte of it leaves the store. What stays longer than the configured days
 //! is deleted for good.
 
+use super::notice::Notice;
 use super::people::{blocking, now_ms};
 use super::sharing::rights;
 use super::{Caller, Workspace, WorkspaceError};
@@ -39,6 +40,7 @@ impl Workspace {
             room.flush();
             room.close_all(close::DELETED, "document deleted");
         }
+        self.people().live().tell(Notice::Deleted { doc: id.clone() });
         self.settled().await;
         self.rooms().listing().changed();
         Ok(())
@@ -103,6 +105,7 @@ impl Workspace {
         if let Some(room) = self.rooms().loaded().into_iter().find(|room| room.id() == id) {
             room.retire(close::DELETED, "document deleted");
         }
+        self.people().live().tell(Notice::Purged { doc: id.clone() });
         let seq = self.rooms().store().purge(id);
         self.durable(seq).await?;
         tracing::info!(doc = %id, "document deleted for good");

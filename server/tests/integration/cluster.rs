@@ -5,18 +5,33 @@
 
 use crate::common;
 
-use common::{Client, TestServer, doc_id};
+use common::team::{As, PASSWORD_SUFFIX, call, sign_in, token_of, ws_with_token};
+use common::{Client, Ended, TestServer, doc_id};
 use server::config::Settings;
-use server::store::PgStore;
+use server::store::{Accounts, NewUser, PgStore};
+use server::workspace::AccessSettings;
+use std::time::{Duration, Instant};
+use tandem_sync::close;
 use server::testing::postgres::shared;
 use server::testing::redis::Redis;
 use std::sync::Arc;
 
 /// A node of the cluster over the database at `database` and the Redis at `redis`.
 async fn node(database: &str, redis: &str) -> TestServer {
+    node_with(database, redis, Settings::default()).await
+}
+
+/// A node with `settings`.
+async fn node_with(database: &str, redis: &str, settings: Settings) -> TestServer {
     let store = Arc::new(PgStore::open(database).expect("open the PostgreSQL store"));
-    let settings = Settings { redis_url: Some(redis.to_owned()), ..Settings::default() };
+    let settings = Settings { redis_url: Some(redis.to_owned()), ..settings };
     TestServer::start_on(store.clone(), store, settings).await
+}
+
+/// How long a socket took to close after `since`, and how it closed.
+async fn closed_after(client: &mut Client, since: Instant) -> (Ended, Duration) {
+    let ended = client.until_closed().await;
+    (ended, since.elapsed())
 }
 
 /// Pumps every client until all hold `texts`, then checks they are equal.
@@ -82,4 +97,41 @@ async fn redis_killed_and_restarted_mid_edit_loses_nothing_and_nothing_diverges(
     drop(clients);
     a.stop().await;
     b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_and_a_delete_on_one_node_close_sockets_on_another_within_a_second() {
+    let (database, redis) = (shared().create_database(), Redis::start());
+    let store = PgStore::open(&database).expect("open");
+    for (name, admin) in [("ada", true), ("bob", false)] {
+        let hash = server::accounts::Password::new(format!("{name}{PASSWORD_SUFFIX}")).unwrap().hash();
+        store.add_user(&NewUser { username: name.into(), password_hash: hash, admin }).expect("add user");
+    }
+    drop(store);
+    let settings = || Settings { access: AccessSettings::accounts(), ..Settings::default() };
+    let (a, c) = (node_with(&database, &redis.url(), settings()).await, node_with(&database, &redis.url(), settings()).await);
+    let ada = sign_in(&a, "ada").await;
+    let created = call(&a, &ada, "POST", "/api/docs", Some(serde_json::json!({"title": "Shared"}))).await;
+    let doc = created.json()["id"].as_str().expect("an id").to_owned();
+
+    // A guest of a share link on node C; the link revoked on node A.
+    let link = call(&a, &ada, "POST", &format!("/api/docs/{doc}/links"), Some(serde_json::json!({"role": "viewer"}))).await.json();
+    let mut guest = Client::connect(&ws_with_token(&c, &doc, link["token"].as_str().unwrap())).await;
+    let revoked = Instant::now();
+    let answer = call(&a, &ada, "DELETE", &format!("/api/docs/{doc}/links/{}", link["id"]), None).await;
+    assert_eq!(answer.status, 204);
+    let (ended, took) = closed_after(&mut guest, revoked).await;
+    assert_eq!(ended, Ended::Closed(close::ACCESS_REMOVED));
+    assert!(took < Duration::from_secs(1), "the guest's socket on the other node closed after {took:?}");
+
+    // A member on node C; the document deleted on node A.
+    let mut bob = Client::connect(&ws_with_token(&c, &doc, &token_of(&c, "bob").await)).await;
+    let deleted = Instant::now();
+    assert_eq!(call(&a, &ada, "DELETE", &format!("/api/docs/{doc}"), None).await.status, 204);
+    let (ended, took) = closed_after(&mut bob, deleted).await;
+    assert_eq!(ended, Ended::Closed(close::DELETED));
+    assert!(took < Duration::from_secs(1), "the member's socket on the other node closed after {took:?}");
+    assert_eq!(call(&c, &As::Nobody, "GET", "/api/docs", None).await.status, 401);
+    a.stop().await;
+    c.stop().await;
 }
