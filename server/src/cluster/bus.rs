@@ -99,6 +99,9 @@ async fn listen(client: &redis::Client, node: u64, workspace: &Workspace, shutdo
     pubsub.subscribe(CHANNEL).await.map_err(|e| e.to_string())?;
     tracing::info!("listening to the other nodes");
     workspace.rooms().catch_up_all();
+    // And a message of ours: if this node's messages were lost while it was
+    // away, the others see the gap in its numbering now and catch up too.
+    workspace.rooms().listing().changed();
     let mut numbering = Numbering::default();
     let mut messages = pubsub.on_message();
     loop {
