@@ -9,7 +9,7 @@ use crate::workspace::notice::Notice;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -20,38 +20,60 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(1);
 const FIRST_RECONNECT: Duration = Duration::from_millis(100);
 /// Longest pause between attempts to reach Redis.
 const MAX_RECONNECT: Duration = Duration::from_secs(2);
+/// How often a node says it is alive, when it has nothing else to say.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// Silence after which another node counts as gone (killed, or cut off
+/// from Redis): what it committed last may not have been relayed, so the
+/// loaded documents are read again. Three heartbeats.
+const SILENCE: Duration = Duration::from_secs(3);
 
-/// Publishes what the rooms and the workspace queue, in order, each update
-/// once its seq is durable, numbering every message. A message that cannot
-/// be published is given up (its number still counts, so receivers see the gap).
+/// A message for the other nodes, ready to be numbered and published.
+type Ready = (Kind, Option<tandem_sync::DocId>, Bytes);
+
+/// Hands the rooms' frames on in order, each update once its seq is
+/// durable (so that what is relayed is always in the database). Ends when
+/// the store closes: nothing more is committed, nothing more relayed.
+pub(super) async fn order(mut frames: mpsc::UnboundedReceiver<Outgoing>, ready: mpsc::UnboundedSender<Ready>, store: Arc<dyn Store>) {
+    while let Some(out) = frames.recv().await {
+        let next = match out {
+            Outgoing::Frame { doc, frame, after: Some(seq) } => {
+                if !wait_durable(&*store, seq).await {
+                    return;
+                }
+                (Kind::Update, Some(doc), frame)
+            }
+            Outgoing::Frame { doc, frame, after: None } => (Kind::Awareness, Some(doc), frame),
+            Outgoing::Listing => (Kind::Listing, None, Bytes::new()),
+        };
+        if ready.send(next).is_err() {
+            return;
+        }
+    }
+}
+
+/// Publishes what is ready, the workspace's notices and a heartbeat every
+/// [`HEARTBEAT`], numbering every message. A message that cannot be
+/// published is given up (its number still counts, so receivers see the gap).
 pub(super) async fn publish(
     client: redis::Client,
     node: u64,
-    mut frames: mpsc::UnboundedReceiver<Outgoing>,
+    mut ready: mpsc::UnboundedReceiver<Ready>,
     mut notices: mpsc::UnboundedReceiver<Notice>,
-    store: Arc<dyn Store>,
     shutdown: CancellationToken,
 ) {
     let mut conn: Option<redis::aio::ConnectionManager> = None;
     let mut number = 0;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let (kind, doc, frame) = tokio::select! {
-            Some(out) = frames.recv() => match out {
-                Outgoing::Frame { doc, frame, after: Some(seq) } => {
-                    if !wait_durable(&*store, seq).await {
-                        return; // the store closed: nothing more is committed, nothing more relayed
-                    }
-                    (Kind::Update, Some(doc), frame)
-                }
-                Outgoing::Frame { doc, frame, after: None } => (Kind::Awareness, Some(doc), frame),
-                Outgoing::Listing => (Kind::Listing, None, Bytes::new()),
-            },
+            Some(next) = ready.recv() => next,
             Some(notice) = notices.recv() => match serde_json::to_vec(&notice) {
                 Ok(json) => (Kind::Notice, None, Bytes::from(json)),
                 Err(_) => continue,
             },
+            _ = heartbeat.tick() => (Kind::Heartbeat, None, Bytes::new()),
             () = shutdown.cancelled() => return,
-            else => return,
         };
         number += 1;
         let message = Message { node, number, kind, doc, frame };
@@ -104,16 +126,24 @@ async fn listen(client: &redis::Client, node: u64, workspace: &Workspace, shutdo
     workspace.rooms().listing().changed();
     let mut numbering = Numbering::default();
     let mut messages = pubsub.on_message();
+    let mut check = tokio::time::interval(HEARTBEAT);
     loop {
         let message = tokio::select! {
             message = messages.next() => message.ok_or("the connection to Redis ended")?,
+            _ = check.tick() => {
+                if numbering.silent(Instant::now(), SILENCE) {
+                    tracing::warn!("another node fell silent; reading the loaded documents again");
+                    workspace.rooms().catch_up_all();
+                }
+                continue;
+            }
             () = shutdown.cancelled() => return Ok(()),
         };
         let Some(message) = Message::decode(message.get_payload_bytes()) else { continue };
         if message.node == node {
             continue;
         }
-        if !numbering.in_order(&message) {
+        if !numbering.in_order(&message, Instant::now()) {
             tracing::warn!(from = message.node, "messages of another node were missed; reading the loaded documents again");
             workspace.rooms().catch_up_all();
         }
@@ -138,6 +168,6 @@ fn deliver(workspace: &Workspace, message: Message) {
             }
             Err(error) => tracing::warn!(%error, "a notice from another node was not understood"),
         },
-        (Kind::Update | Kind::Awareness, None) => {}
+        (Kind::Heartbeat, _) | (Kind::Update | Kind::Awareness, None) => {}
     }
 }

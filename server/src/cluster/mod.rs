@@ -9,7 +9,9 @@
 //!
 //! - this module: [`start`], which gives the rooms a [`Relay`] and runs the tasks.
 //! - [`wire`]: the messages, and how a gap is noticed (pure).
-//! - `bus`: the publishing and subscribing tasks.
+//! - `bus`: the tasks — ordering (updates wait for the store), publishing
+//!   (numbered, with heartbeats), subscribing (catching up on a gap, a
+//!   reconnect, or a node falling silent).
 
 mod bus;
 pub mod wire;
@@ -39,7 +41,11 @@ pub fn start(url: &str, workspace: &Workspace, store: Arc<dyn Store>, shutdown: 
     // made by a person through the API; published as they come.
     let (notices_tx, notices) = tokio::sync::mpsc::unbounded_channel();
     workspace.people().live().tell_others(notices_tx);
-    tokio::spawn(bus::publish(client.clone(), node, frames, notices, store, shutdown.clone()));
+    // Unbounded: fed by `order`, which waits for the store, from the relay's
+    // queue (bounded as its comment says); drained as fast as Redis takes it.
+    let (ready_tx, ready) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(bus::order(frames, ready_tx, store));
+    tokio::spawn(bus::publish(client.clone(), node, ready, notices, shutdown.clone()));
     tokio::spawn(bus::subscribe(client, node, workspace.clone(), shutdown));
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! missed. Pure: no I/O.
 //!
 //! Layout (big-endian): version `1`, kind (1 update, 2 awareness, 3 notice,
-//! 4 listing), the sending node's id (8 bytes), its message number (8
+//! 4 listing, 5 heartbeat), the sending node's id (8 bytes), its message number (8
 //! bytes), the document id's length (2 bytes; 0 for none) and bytes, then
 //! the payload: a y-websocket frame, a notice as JSON, or nothing.
 
@@ -24,6 +24,9 @@ pub enum Kind {
     Notice,
     /// The workspace listing changed.
     Listing,
+    /// Nothing but "this node is alive" (and its number, which shows a
+    /// message lost at the end of a burst).
+    Heartbeat,
 }
 
 impl Kind {
@@ -33,11 +36,12 @@ impl Kind {
             Kind::Awareness => 2,
             Kind::Notice => 3,
             Kind::Listing => 4,
+            Kind::Heartbeat => 5,
         }
     }
 
     fn of(code: u8) -> Option<Kind> {
-        [Kind::Update, Kind::Awareness, Kind::Notice, Kind::Listing].into_iter().find(|k| k.code() == code)
+        [Kind::Update, Kind::Awareness, Kind::Notice, Kind::Listing, Kind::Heartbeat].into_iter().find(|k| k.code() == code)
     }
 }
 
@@ -94,21 +98,31 @@ impl Message {
     }
 }
 
-/// What a receiver knows of one sending node's numbering.
+/// What a receiver knows of the other nodes: each one's last number, and
+/// when it was last heard from.
 #[derive(Debug, Default)]
 pub struct Numbering {
-    /// The last number seen from each node. One entry per node heard from
-    /// since this node started (a restarted node has a new id): a few per
-    /// restart of a peer, never pruned.
-    last: std::collections::HashMap<u64, u64>,
+    /// One entry per node heard from lately; a node silent for longer than
+    /// the silence allowed is dropped ([`Numbering::silent`]), so this holds
+    /// the live nodes.
+    last: std::collections::HashMap<u64, (u64, std::time::Instant)>,
 }
 
 impl Numbering {
-    /// Records `message`'s number; `false` if messages of its node were
-    /// missed before it (the first one heard from a node starts its count).
-    pub fn in_order(&mut self, message: &Message) -> bool {
-        let before = self.last.insert(message.node, message.number);
-        before.is_none_or(|last| message.number == last + 1)
+    /// Records `message`'s number, heard at `now`; `false` if messages of its
+    /// node were missed before it (the first one heard from a node starts its count).
+    pub fn in_order(&mut self, message: &Message, now: std::time::Instant) -> bool {
+        let before = self.last.insert(message.node, (message.number, now));
+        before.is_none_or(|(last, _)| message.number == last + 1)
+    }
+
+    /// Forgets the nodes not heard from for longer than `allowed` at `now`;
+    /// `true` if there was one (it died, or was cut off: what it committed
+    /// last may not have been relayed).
+    pub fn silent(&mut self, now: std::time::Instant, allowed: std::time::Duration) -> bool {
+        let before = self.last.len();
+        self.last.retain(|_, (_, heard)| now.duration_since(*heard) <= allowed);
+        self.last.len() < before
     }
 
     /// Forgets every count (after a reconnect, from which everything is read again).
@@ -149,13 +163,25 @@ mod tests {
 
     #[test]
     fn a_missed_message_is_noticed_per_node() {
-        let mut numbering = Numbering::default();
-        assert!(numbering.in_order(&message(1, 5)), "the first from a node starts its count");
-        assert!(numbering.in_order(&message(1, 6)));
-        assert!(numbering.in_order(&message(2, 1)));
-        assert!(!numbering.in_order(&message(1, 8)), "7 was missed");
-        assert!(numbering.in_order(&message(1, 9)));
+        let (mut numbering, now) = (Numbering::default(), std::time::Instant::now());
+        assert!(numbering.in_order(&message(1, 5), now), "the first from a node starts its count");
+        assert!(numbering.in_order(&message(1, 6), now));
+        assert!(numbering.in_order(&message(2, 1), now));
+        assert!(!numbering.in_order(&message(1, 8), now), "7 was missed");
+        assert!(numbering.in_order(&message(1, 9), now));
         numbering.reset();
-        assert!(numbering.in_order(&message(1, 20)));
+        assert!(numbering.in_order(&message(1, 20), now));
+    }
+
+    #[test]
+    fn a_node_that_falls_silent_is_noticed_once() {
+        use std::time::Duration;
+        let (mut numbering, start) = (Numbering::default(), std::time::Instant::now());
+        numbering.in_order(&message(1, 1), start);
+        numbering.in_order(&message(2, 1), start + Duration::from_secs(2));
+        assert!(!numbering.silent(start + Duration::from_secs(3), Duration::from_secs(3)), "both heard within 3 s");
+        assert!(numbering.silent(start + Duration::from_secs(4), Duration::from_secs(3)), "node 1 fell silent");
+        assert!(!numbering.silent(start + Duration::from_secs(4), Duration::from_secs(3)), "and is noticed once");
+        assert!(numbering.in_order(&message(1, 7), start + Duration::from_secs(5)), "heard again, it starts a new count");
     }
 }

@@ -6,13 +6,15 @@
 use crate::common;
 
 use common::team::{As, PASSWORD_SUFFIX, call, sign_in, token_of, ws_with_token};
+use common::process::Process;
+use common::writer::{UPDATE_BYTES, Writer, marker, until_status};
 use common::{Client, Ended, TestServer, doc_id};
 use server::config::Settings;
 use server::store::{Accounts, NewUser, PgStore};
 use server::workspace::AccessSettings;
 use std::time::{Duration, Instant};
 use tandem_sync::close;
-use server::testing::postgres::shared;
+use server::testing::postgres::{Postgres, shared};
 use server::testing::redis::Redis;
 use std::sync::Arc;
 
@@ -69,6 +71,28 @@ async fn clients_on_three_nodes_edit_one_document_and_converge() {
     let alone = node(&database, &redis.url()).await;
     assert_eq!(Client::connect(&alone.ws_url(&doc)).await.text(), text, "the database lacks an acknowledged edit");
     alone.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_edit_loses_no_acknowledged_update() {
+    let (database, redis) = (shared().create_database(), Redis::start());
+    let dir = tempfile::tempdir().unwrap();
+    let doomed = Process::start_node(dir.path(), &database, &redis.url()).await;
+    let survivor = node(&database, &redis.url()).await;
+    let doc = doc_id("kill9");
+    let mut watcher = Client::connect(&survivor.ws_url(&doc)).await;
+    let writer = Writer::start(&doomed.ws_url(&doc)).await;
+    writer.until_acked(5).await;
+    doomed.kill9().await;
+    let acked = writer.acked();
+    drop(writer);
+
+    // Every acknowledged update reaches the other node's client (relayed, or
+    // read from the database once the killed node fell silent), and a newcomer.
+    let has_all = |text: &str| (0..acked).all(|i| text.contains(&marker(i)));
+    watcher.pump_until(|c| c.text_len() as usize >= acked * UPDATE_BYTES && has_all(&c.text())).await;
+    assert!(has_all(&Client::connect(&survivor.ws_url(&doc)).await.text()), "a newcomer lacks an acknowledged update");
+    survivor.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,4 +158,36 @@ async fn a_revoke_and_a_delete_on_one_node_close_sockets_on_another_within_a_sec
     assert_eq!(call(&c, &As::Nobody, "GET", "/api/docs", None).await.status, 401);
     a.stop().await;
     c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_down_holds_every_node_back_and_loses_nothing() {
+    let (pg, redis) = (Postgres::start(), Redis::start());
+    let database = pg.create_database();
+    let (a, b) = (node(&database, &redis.url()).await, node(&database, &redis.url()).await);
+    let doc = doc_id("pg-down-cluster");
+    let mut watcher = Client::connect(&b.ws_url(&doc)).await;
+    let writer = Writer::start(&a.ws_url(&doc)).await;
+    writer.until_acked(3).await;
+
+    // PostgreSQL crashes: every node says so, acknowledgements stop.
+    pg.kill();
+    for node in [&a, &b] {
+        let why = until_status(&|p: &str| node.http(p), "/readyz", 503).await;
+        assert!(why.contains("database does not answer"), "{why}");
+    }
+    writer.until_sent(writer.acked() + 2).await;
+    assert!(writer.sent() > writer.acked(), "every update was acknowledged while PostgreSQL was down");
+
+    // Back: every node is ready again, every update is acknowledged and reaches the other node.
+    pg.start_again();
+    for node in [&a, &b] {
+        until_status(&|p: &str| node.http(p), "/readyz", 200).await;
+    }
+    let sent = writer.finish().await;
+    // (The length first: searching a few MiB for every marker at every frame is slow.)
+    watcher.pump_until(|c| c.text_len() as usize >= sent * UPDATE_BYTES && (0..sent).all(|i| c.text().contains(&marker(i)))).await;
+    drop(watcher);
+    a.stop().await;
+    b.stop().await;
 }

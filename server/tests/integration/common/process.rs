@@ -26,6 +26,12 @@ impl Process {
         Self::spawn(dir, &["--open"], env).await.0
     }
 
+    /// Starts a node of a cluster in open mode: `--database-url DATABASE
+    /// --redis-url REDIS` (`dir` is its unused data directory).
+    pub async fn start_node(dir: &Path, database: &str, redis: &str) -> Process {
+        Self::spawn(dir, &["--open", "--database-url", database, "--redis-url", redis], &[]).await.0
+    }
+
     /// Starts `tandem` in accounts mode; also returns the setup link it
     /// printed before listening, if it printed one.
     pub async fn start_accounts(dir: &Path) -> (Process, Option<String>) {
