@@ -24,9 +24,11 @@ pub struct Joined {
     pub took: Duration,
 }
 
-/// Connects and syncs one client per URL in `urls`; the result `i` belongs
-/// to `urls[i]`. Each client has `--handshake-timeout-secs`.
+/// Connects and syncs one client per URL in `urls`, spread over the `--url`s
+/// ([`Global::spread`]); the result `i` belongs to client `i`. Each client
+/// has `--handshake-timeout-secs`.
 pub async fn join_all(g: &Global, urls: &[String]) -> Vec<Result<Joined, BenchError>> {
+    let urls = &g.spread(urls)[..];
     let mut seen = HashSet::new();
     let (first, rest): (Vec<usize>, Vec<usize>) = (0..urls.len()).partition(|&i| seen.insert(urls[i].as_str()));
     let mut out: Vec<Option<Result<Joined, BenchError>>> = (0..urls.len()).map(|_| None).collect();

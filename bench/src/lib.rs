@@ -11,8 +11,9 @@
 //!   client of each document before the others.
 //! - [`delivery`]: which writer updates a received frame carries.
 //! - [`metrics`]: the server's CPU time and RSS from `/proc`; latency percentiles.
-//! - [`fanout`], [`burst`], [`idle`], [`bigdoc`], [`joinstorm`]: the scenarios.
+//! - [`fanout`], [`burst`], [`idle`], [`bigdoc`], [`joinstorm`], [`ack`]: the scenarios.
 
+pub mod ack;
 pub mod bigdoc;
 pub mod burst;
 pub mod delivery;
@@ -42,6 +43,8 @@ pub struct BenchArgs {
 #[derive(Debug, Clone, Args, Serialize)]
 pub struct Global {
     /// WebSocket URL of a document; `{doc}` is replaced by the document's name.
+    /// Several, comma-separated (the nodes of a cluster): clients are spread
+    /// over them in turn, so the clients of one document are on every node.
     #[arg(long, global = true, env = "TANDEM_BENCH_URL", default_value = "ws://127.0.0.1:3000/ws/{doc}")]
     pub url: String,
     /// PID of the server under test: its CPU time and RSS, summed over it and
@@ -71,9 +74,26 @@ impl Global {
         Duration::from_secs(self.handshake_timeout_secs)
     }
 
-    /// The URL of document `doc`.
+    /// The URL of document `doc` on the first `--url`.
     pub fn url_of(&self, doc: &str) -> String {
-        self.url.replace("{doc}", doc)
+        self.bases()[0].replace("{doc}", doc)
+    }
+
+    /// The `--url`s.
+    fn bases(&self) -> Vec<&str> {
+        self.url.split(',').map(str::trim).collect()
+    }
+
+    /// `urls` (made by [`Global::url_of`]) with client `i` moved to the
+    /// `i`-th `--url` in turn; unchanged with one `--url`.
+    pub fn spread(&self, urls: &[String]) -> Vec<String> {
+        let bases = self.bases();
+        let prefix = |base: &str| base.split("{doc}").next().unwrap_or_default().to_owned();
+        let first = prefix(bases[0]);
+        urls.iter()
+            .enumerate()
+            .map(|(i, url)| url.replacen(&first, &prefix(bases[i % bases.len()]), 1))
+            .collect()
     }
 }
 
@@ -90,6 +110,8 @@ pub enum Scenario {
     Bigdoc(bigdoc::BigdocArgs),
     /// Many fresh clients join a large document at the same moment.
     Joinstorm(joinstorm::JoinstormArgs),
+    /// Writers send updates with acknowledgement requests. Time to each acknowledgement.
+    Ack(ack::AckArgs),
 }
 
 impl Scenario {
@@ -101,6 +123,7 @@ impl Scenario {
             Scenario::Idle(_) => "idle",
             Scenario::Bigdoc(_) => "bigdoc",
             Scenario::Joinstorm(_) => "joinstorm",
+            Scenario::Ack(_) => "ack",
         }
     }
 }
@@ -178,6 +201,7 @@ pub async fn run(args: &BenchArgs) -> Report {
         Scenario::Idle(a) => report(&args.scenario, g, a, idle::run(g, a).await),
         Scenario::Bigdoc(a) => report(&args.scenario, g, a, bigdoc::run(g, a).await),
         Scenario::Joinstorm(a) => report(&args.scenario, g, a, joinstorm::run(g, a).await),
+        Scenario::Ack(a) => report(&args.scenario, g, a, ack::run(g, a).await),
     }
 }
 

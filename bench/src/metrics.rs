@@ -169,6 +169,12 @@ impl Latencies {
         self.0.saturating_record(us);
     }
 
+    /// Adds every latency `other` recorded.
+    pub fn add(&mut self, other: &Latencies) {
+        // Same bounds on both sides: adding cannot fail.
+        let _ = self.0.add(&other.0);
+    }
+
     /// How many were recorded.
     pub fn count(&self) -> u64 {
         self.0.len()

@@ -5,6 +5,7 @@
 use clap::Parser;
 use server::config::Limits;
 use server::testing::TestServer;
+use tandem_bench::ack::AckArgs;
 use tandem_bench::bigdoc::BigdocArgs;
 use tandem_bench::burst::BurstArgs;
 use tandem_bench::fanout::FanoutArgs;
@@ -93,6 +94,23 @@ async fn joinstorm_syncs_every_client_with_the_builders_text() {
     assert_eq!(r["failed"], 0);
     assert_eq!(r["verified"], 3);
     assert_eq!(r["verified_equal"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_times_every_acknowledgement() {
+    let args = AckArgs { writers: 2, rate: 20, seconds: 1, drain_secs: 20 };
+    let r = run(Scenario::Ack(args)).await["results"].clone();
+    assert_eq!(r["sent"], 40);
+    assert_eq!(r["acknowledged"], 40, "{r}");
+    assert!(r["latency"]["p99_us"].is_u64(), "{r}");
+}
+
+#[test]
+fn clients_are_spread_over_several_urls_in_turn() {
+    let one = Global { url: String::new(), server_pid: None, label: String::new(), seed: 1, handshake_timeout_secs: 1, connect_concurrency: 1 };
+    let g = Global { url: "ws://a:1/ws/{doc}, ws://b:2/ws/{doc}".into(), ..one };
+    let urls = vec![g.url_of("x"); 3];
+    assert_eq!(g.spread(&urls), ["ws://a:1/ws/x", "ws://b:2/ws/x", "ws://a:1/ws/x"]);
 }
 
 #[tokio::test]
