@@ -13,6 +13,8 @@
 //! - [`chunks`]: a large document's state split into several sync messages.
 //! - [`history`]: versions — what one stores, rebuilding one, the edit that
 //!   restores one, and line diffs between texts.
+//! - [`compaction`]: which stored updates a snapshot already holds (not on
+//!   the browser's target).
 //! - [`close`]: the WebSocket close codes and which one a rejected message earns.
 //! - [`role`]: what a person may do with a document (viewer, editor, owner).
 //! - [`session`]: the browser session's sync state machine — acknowledgements,
@@ -22,6 +24,8 @@
 
 pub mod chunks;
 pub mod close;
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub mod compaction;
 // The core stamps awareness states with the system clock, which the browser's
 // wasm target does not have; the browser never runs a document core.
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]

@@ -103,8 +103,8 @@ pub struct Room {
     metrics: Arc<Metrics>,
     usage: Arc<StoreUsage>,
     /// The other nodes (clustered mode): what this node's clients change is
-    /// relayed to them. Its log is then not compacted: another node's
-    /// updates in it may not be in this node's snapshot yet.
+    /// relayed to them. (Its snapshots may lack another node's newest
+    /// updates: the store folds away only the log rows a snapshot holds.)
     relay: Option<Relay>,
     /// Set until the first reading of the database once the room is
     /// registered (clustered mode: what other nodes committed meanwhile).
@@ -375,16 +375,10 @@ impl Room {
             return self.store.last_queued();
         }
         self.record(&mut st, VersionKind::Auto, None);
-        if st.log_len > 0 && self.relay.is_none() {
+        if st.log_len > 0 {
             self.compact(&mut st);
         }
         self.store.last_queued()
-    }
-
-    /// Whether a snapshot may be queued now: the store takes writes, and no
-    /// other node writes this document's log.
-    fn compacts(&self) -> bool {
-        self.relay.is_none() && self.store_takes_writes()
     }
 
     /// Whether the store takes new writes now (see [`crate::store::Intake`]).
@@ -436,7 +430,7 @@ impl Room {
         // While the store takes no writes, no snapshot is queued: it would be
         // a whole document per few MiB of log, piling up in memory. The log
         // still holds everything; the next update after recovery compacts.
-        if (st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES) && self.compacts() {
+        if (st.log_len >= COMPACT_AFTER_UPDATES || st.log_bytes >= COMPACT_AFTER_BYTES) && self.store_takes_writes() {
             self.compact(st);
         }
         self.announce(st);

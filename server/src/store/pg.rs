@@ -1,11 +1,11 @@
 //! The PostgreSQL store (`--database-url`): the same writer as the SQLite
 //! store (group commit, retries, an acknowledgement only after the commit)
 //! over one connection, reads on a second, accounts and access on a third.
-//! A snapshot replaces a document's log up to its server's own seq, which is
-//! right while one server writes the log; servers sharing the database (the
-//! clustered mode) do not compact yet. The tables carry what that will need:
-//! a gap-free number per document's update (`updates.n`) and seqs that never
-//! repeat across processes.
+//! A snapshot folds away only the log rows it holds (decided from the
+//! bytes: [`tandem_sync::compaction`]), so servers sharing the database (the
+//! clustered mode) may compact one document in any order. Seqs never repeat
+//! across processes, and each document's log rows are numbered without
+//! gaps (`updates.n`).
 //!
 //! A connection that breaks (PostgreSQL restarted, a network cut) is opened
 //! again at its next use; until then commits fail and are retried, reads
@@ -18,6 +18,7 @@ use bytes::Bytes;
 use postgres::{Client, NoTls, Row, Transaction};
 use std::sync::Mutex;
 use tandem_sync::DocId;
+use tandem_sync::compaction::Snapshot;
 use tokio::sync::watch;
 
 mod access;
@@ -249,22 +250,50 @@ fn upsert_doc(tx: &mut Transaction<'_>, doc: &DocId, at: i64, added: usize) -> R
     row.try_get(0)
 }
 
-/// Replaces `doc`'s log up to `upto` with `snapshot` (unless a newer snapshot is stored).
+/// Folds `doc`'s log into `snapshot`, whichever node wrote it: only the
+/// log rows the snapshot holds are deleted (another node's newest ones may
+/// not be in it yet; they stay until a later snapshot holds them), and a
+/// stored snapshot the new one does not hold is merged into it first. So
+/// nodes sharing the database may compact one document in any order.
 fn compact(tx: &mut Transaction<'_>, doc: &DocId, snapshot: &[u8], upto: Seq, headline: &Headline, at: i64) -> Result<(), postgres::Error> {
     upsert_doc(tx, doc, at, 0)?;
-    let current: i64 = tx.query_one("SELECT snapshot_seq FROM docs WHERE id = $1 FOR UPDATE", &[&doc.as_str()])?.try_get(0)?;
-    if current >= upto as i64 {
-        return Ok(()); // a newer snapshot is already stored
+    let stored: Option<Vec<u8>> = tx.query_one("SELECT snapshot FROM docs WHERE id = $1 FOR UPDATE", &[&doc.as_str()])?.try_get(0)?;
+    let Some((snapshot, held)) = folded(snapshot, stored) else {
+        tracing::warn!(doc = %doc, "a snapshot did not decode; the log is kept as it is");
+        return Ok(());
+    };
+    let rows = tx.query("SELECT n, data FROM updates WHERE doc_id = $1", &[&doc.as_str()])?;
+    let mut covered = Vec::new();
+    for row in &rows {
+        let data: &[u8] = row.try_get(1)?;
+        if held.holds(data) {
+            covered.push(row.try_get::<_, i64>(0)?);
+        }
     }
-    tx.execute("DELETE FROM updates WHERE doc_id = $1 AND seq <= $2", &[&doc.as_str(), &(upto as i64)])?;
+    tx.execute("DELETE FROM updates WHERE doc_id = $1 AND n = ANY($2)", &[&doc.as_str(), &covered])?;
     let log: i64 = tx
         .query_one("SELECT coalesce(sum(length(data)), 0)::BIGINT FROM updates WHERE doc_id = $1", &[&doc.as_str()])?
         .try_get(0)?;
     tx.execute(
-        "UPDATE docs SET snapshot = $2, snapshot_seq = $3, title = $4, excerpt = $5, size = $6 WHERE id = $1",
+        "UPDATE docs SET snapshot = $2, snapshot_seq = greatest(snapshot_seq, $3), title = $4, excerpt = $5, size = $6 WHERE id = $1",
         &[&doc.as_str(), &snapshot, &(upto as i64), &headline.title, &headline.excerpt, &(snapshot.len() as i64 + log)],
     )?;
     Ok(())
+}
+
+/// The snapshot to store: `snapshot`, or it merged with the `stored` one
+/// when it does not hold that (written by a node that had seen more); and
+/// the result decoded. `None` if a snapshot does not decode or merge.
+fn folded(snapshot: &[u8], stored: Option<Vec<u8>>) -> Option<(Vec<u8>, Snapshot)> {
+    let held = Snapshot::decode(snapshot)?;
+    match stored {
+        Some(stored) if !held.holds(&stored) => {
+            let merged = yrs::merge_updates_v1([stored.as_slice(), snapshot]).ok()?;
+            let held = Snapshot::decode(&merged)?;
+            Some((merged, held))
+        }
+        _ => Some((snapshot.to_vec(), held)),
+    }
 }
 
 /// Deletes every row of `doc`.

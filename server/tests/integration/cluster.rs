@@ -191,3 +191,34 @@ async fn postgres_down_holds_every_node_back_and_loses_nothing() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_compacting_without_another_nodes_newest_update_keeps_it() {
+    let (database, redis) = (shared().create_database(), Redis::start());
+    let (a, b) = (node(&database, &redis.url()).await, node(&database, &redis.url()).await);
+    let doc = doc_id("compact");
+    let mut on_a = Client::connect(&a.ws_url(&doc)).await;
+    let mut on_b = Client::connect(&b.ws_url(&doc)).await;
+    on_a.append("<shared>").await;
+    on_b.pump_until(|c| c.text().contains("<shared>")).await;
+
+    // Without Redis, node B never hears of A's next update; then B's last
+    // client leaves and B folds the log into a snapshot that lacks it.
+    redis.kill();
+    on_a.append("<only on a>").await;
+    let ack = on_a.request_ack().await;
+    on_a.pump_until(|c| c.acked(ack)).await;
+    on_b.append("<only on b>").await;
+    let ack = on_b.request_ack().await;
+    on_b.pump_until(|c| c.acked(ack)).await;
+    on_b.close().await;
+    b.stop().await;
+
+    // A node starting afresh reads the snapshot and what is left of the log: both updates.
+    let c = node(&database, &redis.url()).await;
+    let text = Client::connect(&c.ws_url(&doc)).await.text();
+    assert!(text.contains("<only on a>") && text.contains("<only on b>") && text.contains("<shared>"), "{text}");
+    drop(on_a);
+    a.stop().await;
+    c.stop().await;
+}
