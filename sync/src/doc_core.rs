@@ -303,6 +303,14 @@ impl DocCore {
         self.apply(update)
     }
 
+    /// Removes every awareness state `sender` introduced (a sender that is
+    /// gone: another server that stopped answering) and returns the frame
+    /// that tells everyone else.
+    pub fn remove_awareness_of(&mut self, sender: Sender) -> Option<Bytes> {
+        let ids = self.owners.owned_by(sender);
+        self.remove_awareness(&ids)
+    }
+
     /// Removes the awareness states of `ids` (a closed connection's) and
     /// returns the frame that tells everyone else.
     pub fn remove_awareness(&mut self, ids: &[u64]) -> Option<Bytes> {

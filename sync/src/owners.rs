@@ -21,6 +21,11 @@ impl Owners {
         update.clients.len() != before
     }
 
+    /// The client ids whose states `sender` introduced.
+    pub fn owned_by(&self, sender: Sender) -> Vec<u64> {
+        self.0.iter().filter(|(_, owner)| **owner == sender).map(|(id, _)| *id).collect()
+    }
+
     /// Records the states `sender` set (now its own) and cleared (owned by no one).
     pub fn record(&mut self, sender: Sender, set: &[u64], cleared: &[u64]) {
         self.0.extend(set.iter().map(|&id| (id, sender)));

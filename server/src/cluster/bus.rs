@@ -131,8 +131,12 @@ async fn listen(client: &redis::Client, node: u64, workspace: &Workspace, shutdo
         let message = tokio::select! {
             message = messages.next() => message.ok_or("the connection to Redis ended")?,
             _ = check.tick() => {
-                if numbering.silent(Instant::now(), SILENCE) {
-                    tracing::warn!("another node fell silent; reading the loaded documents again");
+                let gone = numbering.silent(Instant::now(), SILENCE);
+                if !gone.is_empty() {
+                    tracing::warn!(nodes = gone.len(), "another node fell silent; dropping its clients' carets and reading the loaded documents again");
+                    for room in workspace.rooms().loaded() {
+                        gone.iter().for_each(|node| room.forget_node(*node));
+                    }
                     workspace.rooms().catch_up_all();
                 }
                 continue;

@@ -116,13 +116,15 @@ impl Numbering {
         before.is_none_or(|(last, _)| message.number == last + 1)
     }
 
-    /// Forgets the nodes not heard from for longer than `allowed` at `now`;
-    /// `true` if there was one (it died, or was cut off: what it committed
-    /// last may not have been relayed).
-    pub fn silent(&mut self, now: std::time::Instant, allowed: std::time::Duration) -> bool {
-        let before = self.last.len();
-        self.last.retain(|_, (_, heard)| now.duration_since(*heard) <= allowed);
-        self.last.len() < before
+    /// Forgets the nodes not heard from for longer than `allowed` at `now`,
+    /// and returns them (each died, or was cut off: what it committed last
+    /// may not have been relayed, and its clients' carets are stale).
+    pub fn silent(&mut self, now: std::time::Instant, allowed: std::time::Duration) -> Vec<u64> {
+        let gone: Vec<u64> = self.last.iter().filter(|(_, (_, heard))| now.duration_since(*heard) > allowed).map(|(node, _)| *node).collect();
+        for node in &gone {
+            self.last.remove(node);
+        }
+        gone
     }
 
     /// Forgets every count (after a reconnect, from which everything is read again).
@@ -179,9 +181,9 @@ mod tests {
         let (mut numbering, start) = (Numbering::default(), std::time::Instant::now());
         numbering.in_order(&message(1, 1), start);
         numbering.in_order(&message(2, 1), start + Duration::from_secs(2));
-        assert!(!numbering.silent(start + Duration::from_secs(3), Duration::from_secs(3)), "both heard within 3 s");
-        assert!(numbering.silent(start + Duration::from_secs(4), Duration::from_secs(3)), "node 1 fell silent");
-        assert!(!numbering.silent(start + Duration::from_secs(4), Duration::from_secs(3)), "and is noticed once");
+        assert!(numbering.silent(start + Duration::from_secs(3), Duration::from_secs(3)).is_empty(), "both heard within 3 s");
+        assert_eq!(numbering.silent(start + Duration::from_secs(4), Duration::from_secs(3)), [1], "node 1 fell silent");
+        assert!(numbering.silent(start + Duration::from_secs(4), Duration::from_secs(3)).is_empty(), "and is noticed once");
         assert!(numbering.in_order(&message(1, 7), start + Duration::from_secs(5)), "heard again, it starts a new count");
     }
 }

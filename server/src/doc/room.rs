@@ -334,6 +334,15 @@ impl Room {
         }
     }
 
+    /// Drops the carets and presence of another node's clients (clustered
+    /// mode: that node stopped answering), telling this node's connections.
+    pub fn forget_node(&self, node: u64) {
+        let mut st = self.lock();
+        if let Some(frame) = st.core.remove_awareness_of(node) {
+            broadcast(&mut st, None, frame);
+        }
+    }
+
     /// Whether the database should be read once more now that the room is
     /// registered (clustered mode; `true` once).
     pub fn take_catch_up(&self) -> bool {

@@ -64,6 +64,21 @@ fn awareness_changes_are_reported_per_client_id() {
 }
 
 #[test]
+fn the_states_a_sender_introduced_go_with_it_and_no_others() {
+    let mut core = DocCore::default();
+    core.handle_from(5, &awareness(&[(7, 1, "{\"a\":1}"), (9, 1, "{\"b\":1}")])).unwrap();
+    core.handle_from(6, &awareness(&[(8, 1, "{\"c\":1}")])).unwrap();
+    assert!(core.remove_awareness_of(5).is_some(), "its removal is told to everyone");
+    let greeting = core.greeting();
+    let Some(Ok(Inbound::Awareness(left))) = greeting.get(1).map(|f| Inbound::decode(f)) else { panic!("no awareness left") };
+    use yrs::updates::decoder::Decode;
+    let left = yrs::sync::AwarenessUpdate::decode_v1(left).unwrap();
+    let live: Vec<u64> = left.clients.iter().filter(|(_, e)| &*e.json != "null").map(|(id, _)| id.get()).collect();
+    assert_eq!(live, [8], "only the other sender's state is left");
+    assert!(core.remove_awareness_of(5).is_none(), "nothing more to remove");
+}
+
+#[test]
 fn a_sync_status_request_is_echoed_byte_for_byte_as_an_ack() {
     let mut core = DocCore::default();
     let frame = Bytes::from(protocol::encode_sync_status(&protocol::sync_status_payload(300)));
