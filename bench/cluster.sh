@@ -6,7 +6,7 @@
 # JSON line goes to $OUT (default bench-cluster.jsonl) and its human line
 # to stderr.
 #
-#   cargo build --release -p server --bin tandem -p tandem-bench
+#   cargo build --release -p server --bin tandem && cargo build --release -p tandem-bench
 #   bench/cluster.sh            # TANDEM=…/tandem TANDEM_BENCH=…/tandem-bench to use other builds
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,9 @@ SCENARIOS=(
   "ack --writers 4 --rate 50 --seconds 10"
 )
 ulimit -n 65536 2>/dev/null || true
+for program in "$TANDEM" "$BENCH"; do
+  [ -x "$program" ] || { echo "$program is missing: build it first (see the top of $0)"; exit 1; }
+done
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # Waits until something listens on 127.0.0.1:$1.

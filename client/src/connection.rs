@@ -29,7 +29,10 @@ impl Connection {
     pub async fn open_with(url: &str, headers: &[(&str, &str)]) -> Result<Connection, Error> {
         let connect = |source| Error::Connect { url: url.to_owned(), source: Box::new(source) };
         let request = upgrade_request(url, headers).map_err(connect)?;
-        match tokio_tungstenite::connect_async(request).await {
+        // Nagle off, as browsers have it: a frame written right after another
+        // (an update, then its acknowledgement request) leaves at once
+        // instead of waiting for the server's delayed ACK (40 ms).
+        match tokio_tungstenite::connect_async_with_config(request, None, true).await {
             Ok((ws, _)) => {
                 let (tx, rx) = ws.split();
                 Ok(Connection { tx: Sender(tx), rx: Receiver(rx) })

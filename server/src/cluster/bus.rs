@@ -52,8 +52,9 @@ pub(super) async fn order(mut frames: mpsc::UnboundedReceiver<Outgoing>, ready: 
 }
 
 /// Publishes what is ready, the workspace's notices and a heartbeat every
-/// [`HEARTBEAT`], numbering every message. A message that cannot be
-/// published is given up (its number still counts, so receivers see the gap).
+/// [`HEARTBEAT`], numbering every message; whatever is waiting goes in one
+/// pipeline (up to [`MAX_BATCH`] messages). Messages that cannot be
+/// published are given up (their numbers still count, so receivers see the gap).
 pub(super) async fn publish(
     client: redis::Client,
     node: u64,
@@ -66,32 +67,52 @@ pub(super) async fn publish(
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let (kind, doc, frame) = tokio::select! {
+        let first = tokio::select! {
             Some(next) = ready.recv() => next,
-            Some(notice) = notices.recv() => match serde_json::to_vec(&notice) {
-                Ok(json) => (Kind::Notice, None, Bytes::from(json)),
-                Err(_) => continue,
-            },
+            Some(notice) = notices.recv() => as_ready(&notice),
             _ = heartbeat.tick() => (Kind::Heartbeat, None, Bytes::new()),
             () = shutdown.cancelled() => return,
         };
-        number += 1;
-        let message = Message { node, number, kind, doc, frame };
-        if let Err(error) = send(&client, &mut conn, &message.encode()).await {
-            tracing::warn!(%error, ?kind, "a message for the other nodes could not be published; they read the database instead");
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match ready.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let encoded: Vec<Vec<u8>> = batch
+            .into_iter()
+            .map(|(kind, doc, frame)| {
+                number += 1;
+                Message { node, number, kind, doc, frame }.encode()
+            })
+            .collect();
+        if let Err(error) = send(&client, &mut conn, &encoded).await {
+            tracing::warn!(%error, messages = encoded.len(), "messages for the other nodes could not be published; they read the database instead");
         }
     }
 }
 
-/// Publishes `bytes`, connecting first if needed, within [`PUBLISH_TIMEOUT`].
-async fn send(client: &redis::Client, conn: &mut Option<redis::aio::ConnectionManager>, bytes: &[u8]) -> Result<(), String> {
+/// Most messages published in one pipeline: what waits beyond goes in the next.
+const MAX_BATCH: usize = 512;
+
+/// A notice as a message ready to publish.
+fn as_ready(notice: &Notice) -> Ready {
+    (Kind::Notice, None, Bytes::from(serde_json::to_vec(notice).unwrap_or_default()))
+}
+
+/// Publishes `messages` in one pipeline, connecting first if needed, within [`PUBLISH_TIMEOUT`].
+async fn send(client: &redis::Client, conn: &mut Option<redis::aio::ConnectionManager>, messages: &[Vec<u8>]) -> Result<(), String> {
     let attempt = async {
         if conn.is_none() {
             *conn = Some(client.get_connection_manager().await.map_err(|e| e.to_string())?);
         }
         let manager = conn.as_mut().expect("connected just above");
-        redis::cmd("PUBLISH").arg(CHANNEL).arg(bytes).query_async::<i64>(manager).await.map_err(|e| e.to_string())?;
-        Ok(())
+        let mut pipe = redis::pipe();
+        for message in messages {
+            pipe.cmd("PUBLISH").arg(CHANNEL).arg(message).ignore();
+        }
+        pipe.query_async::<()>(manager).await.map_err(|e| e.to_string())
     };
     tokio::time::timeout(PUBLISH_TIMEOUT, attempt).await.map_err(|_| "timed out".to_owned())?
 }
