@@ -7,7 +7,7 @@ use tandem_sync::close;
 use crate::doc::Listing;
 use crate::doc::relay::Relay;
 use crate::doc::usage::StoreUsage;
-use crate::store::{ChainEnd, Headline, NewVersion, Seq, Store, VersionKind};
+use crate::store::{ChainEnd, Headline, NewSnapshot, NewVersion, Seq, Store, VersionKind};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -457,7 +457,7 @@ impl Room {
     }
 
     fn compact(&self, st: &mut RoomState) {
-        let snapshot = st.core.encode_state();
+        let snapshot = NewSnapshot::of(st.core.doc());
         self.store.compact(&self.id, snapshot, st.last_seq, Headline::of(st.core.doc()));
         st.log_len = 0;
         st.log_bytes = 0;

@@ -84,6 +84,27 @@ impl Headline {
     }
 }
 
+/// A snapshot to fold a document's log into: its bytes, and what it holds
+/// ([`tandem_sync::compaction::Coverage`], encoded), which lets an engine
+/// shared by several nodes fold away only the log rows it holds without
+/// decoding it.
+#[derive(Debug, Clone, Default)]
+pub struct NewSnapshot {
+    /// The whole state, as a v1 update.
+    pub bytes: Vec<u8>,
+    /// What it holds, encoded.
+    pub coverage: Vec<u8>,
+}
+
+impl NewSnapshot {
+    /// The snapshot of `doc` as it is now.
+    pub fn of(doc: &yrs::Doc) -> Self {
+        use yrs::{ReadTxn, Transact};
+        let bytes = doc.transact().encode_state_as_update_v1(&yrs::StateVector::default());
+        NewSnapshot { bytes, coverage: tandem_sync::compaction::Coverage::of(doc).encode() }
+    }
+}
+
 /// A document as stored: the updates that rebuild it, snapshot first.
 #[derive(Debug, Default)]
 pub struct StoredDoc {
@@ -179,7 +200,7 @@ pub trait Store: Send + Sync + 'static {
     fn append(&self, doc: &DocId, update: Bytes) -> Seq;
     /// Queues a snapshot of `doc` that replaces its log up to and including
     /// `upto`, with the title and excerpt the listing shows until the next one.
-    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq;
+    fn compact(&self, doc: &DocId, snapshot: NewSnapshot, upto: Seq, headline: Headline) -> Seq;
     /// Queues the creation of an empty `doc` (a no-op if it exists).
     fn create(&self, doc: &DocId) -> Seq;
     /// Queues the deletion for good of every row of `doc`: content, versions,

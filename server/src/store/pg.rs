@@ -1,8 +1,8 @@
 //! The PostgreSQL store (`--database-url`): the same writer as the SQLite
 //! store (group commit, retries, an acknowledgement only after the commit)
 //! over one connection, reads on a second, accounts and access on a third.
-//! A snapshot folds away only the log rows it holds (decided from the
-//! bytes: [`tandem_sync::compaction`]), so servers sharing the database (the
+//! A snapshot folds away only the log rows it holds (decided from its
+//! stored coverage: [`tandem_sync::compaction`]), so servers sharing the database (the
 //! clustered mode) may compact one document in any order. Seqs never repeat
 //! across processes, and each document's log rows are numbered without
 //! gaps (`updates.n`).
@@ -13,12 +13,12 @@
 
 use super::monitor::Monitor;
 use super::writer::{Commit, Op, Queued, Writer, writer_methods};
-use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
+use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewSnapshot, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use bytes::Bytes;
 use postgres::{Client, NoTls, Row, Transaction};
 use std::sync::Mutex;
 use tandem_sync::DocId;
-use tandem_sync::compaction::Snapshot;
+use tandem_sync::compaction::Coverage;
 use tokio::sync::watch;
 
 mod access;
@@ -254,19 +254,20 @@ fn upsert_doc(tx: &mut Transaction<'_>, doc: &DocId, at: i64, added: usize) -> R
 /// log rows the snapshot holds are deleted (another node's newest ones may
 /// not be in it yet; they stay until a later snapshot holds them), and a
 /// stored snapshot the new one does not hold is merged into it first. So
-/// nodes sharing the database may compact one document in any order.
-fn compact(tx: &mut Transaction<'_>, doc: &DocId, snapshot: &[u8], upto: Seq, headline: &Headline, at: i64) -> Result<(), postgres::Error> {
+/// nodes sharing the database may compact one document in any order. What
+/// a snapshot holds is read from its stored coverage, not decoded.
+fn compact(tx: &mut Transaction<'_>, doc: &DocId, snapshot: &NewSnapshot, upto: Seq, headline: &Headline, at: i64) -> Result<(), postgres::Error> {
     upsert_doc(tx, doc, at, 0)?;
-    let stored: Option<Vec<u8>> = tx.query_one("SELECT snapshot FROM docs WHERE id = $1 FOR UPDATE", &[&doc.as_str()])?.try_get(0)?;
-    let Some((snapshot, held)) = folded(snapshot, stored) else {
+    let row = tx.query_one("SELECT snapshot, snapshot_coverage FROM docs WHERE id = $1 FOR UPDATE", &[&doc.as_str()])?;
+    let stored: Option<(Vec<u8>, Option<Vec<u8>>)> = row.try_get::<_, Option<Vec<u8>>>(0)?.map(|bytes| (bytes, row.get(1)));
+    let Some((bytes, coverage)) = folded(snapshot, stored) else {
         tracing::warn!(doc = %doc, "a snapshot did not decode; the log is kept as it is");
         return Ok(());
     };
     let rows = tx.query("SELECT n, data FROM updates WHERE doc_id = $1", &[&doc.as_str()])?;
     let mut covered = Vec::new();
     for row in &rows {
-        let data: &[u8] = row.try_get(1)?;
-        if held.holds(data) {
+        if coverage.holds(row.try_get(1)?) {
             covered.push(row.try_get::<_, i64>(0)?);
         }
     }
@@ -275,25 +276,27 @@ fn compact(tx: &mut Transaction<'_>, doc: &DocId, snapshot: &[u8], upto: Seq, he
         .query_one("SELECT coalesce(sum(length(data)), 0)::BIGINT FROM updates WHERE doc_id = $1", &[&doc.as_str()])?
         .try_get(0)?;
     tx.execute(
-        "UPDATE docs SET snapshot = $2, snapshot_seq = greatest(snapshot_seq, $3), title = $4, excerpt = $5, size = $6 WHERE id = $1",
-        &[&doc.as_str(), &snapshot, &(upto as i64), &headline.title, &headline.excerpt, &(snapshot.len() as i64 + log)],
+        "UPDATE docs SET snapshot = $2, snapshot_coverage = $3, snapshot_seq = greatest(snapshot_seq, $4), title = $5, excerpt = $6, size = $7
+         WHERE id = $1",
+        &[&doc.as_str(), &bytes, &coverage.encode(), &(upto as i64), &headline.title, &headline.excerpt, &(bytes.len() as i64 + log)],
     )?;
     Ok(())
 }
 
-/// The snapshot to store: `snapshot`, or it merged with the `stored` one
-/// when it does not hold that (written by a node that had seen more); and
-/// the result decoded. `None` if a snapshot does not decode or merge.
-fn folded(snapshot: &[u8], stored: Option<Vec<u8>>) -> Option<(Vec<u8>, Snapshot)> {
-    let held = Snapshot::decode(snapshot)?;
-    match stored {
-        Some(stored) if !held.holds(&stored) => {
-            let merged = yrs::merge_updates_v1([stored.as_slice(), snapshot]).ok()?;
-            let held = Snapshot::decode(&merged)?;
-            Some((merged, held))
-        }
-        _ => Some((snapshot.to_vec(), held)),
+/// The snapshot to store and what it holds: `snapshot`, or it merged with
+/// the `stored` one (bytes, and coverage if recorded) when it does not hold
+/// that (written by a node that had seen more). `None` if a snapshot does
+/// not decode or merge.
+fn folded(snapshot: &NewSnapshot, stored: Option<(Vec<u8>, Option<Vec<u8>>)>) -> Option<(Vec<u8>, Coverage)> {
+    let coverage = Coverage::decode(&snapshot.coverage).or_else(|| Coverage::of_update(&snapshot.bytes))?;
+    let Some((stored, stored_coverage)) = stored else { return Some((snapshot.bytes.clone(), coverage)) };
+    let stored_coverage = stored_coverage.as_deref().and_then(Coverage::decode).or_else(|| Coverage::of_update(&stored))?;
+    if coverage.holds_all(&stored_coverage) {
+        return Some((snapshot.bytes.clone(), coverage));
     }
+    let merged = yrs::merge_updates_v1([stored.as_slice(), snapshot.bytes.as_slice()]).ok()?;
+    let coverage = Coverage::of_update(&merged)?;
+    Some((merged, coverage))
 }
 
 /// Deletes every row of `doc`.

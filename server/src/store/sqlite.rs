@@ -2,7 +2,7 @@
 
 use super::monitor::Monitor;
 use super::writer::{Commit, Op, Queued, Writer, writer_methods};
-use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
+use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewSnapshot, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use tandem_sync::DocId;
 use bytes::Bytes;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -362,7 +362,7 @@ fn apply_op(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<()> {
             tx.prepare_cached("INSERT INTO updates (seq, doc_id, data) VALUES (?1, ?2, ?3)")?
                 .execute(params![*seq as i64, doc.as_str(), data.as_ref()])?;
         }
-        Op::Compact { doc, snapshot, upto, headline, at, .. } => {
+        Op::Compact { doc, snapshot: NewSnapshot { bytes: snapshot, .. }, upto, headline, at, .. } => {
             upsert_doc(tx, doc, *at, 0)?;
             let current: i64 = tx
                 .prepare_cached("SELECT snapshot_seq FROM docs WHERE id = ?1")?

@@ -7,7 +7,7 @@
 //! committed ([`Commit`]).
 
 use super::monitor::Monitor;
-use super::{Attachment, Failure, Headline, NewVersion, Seq, StoreError};
+use super::{Attachment, Failure, Headline, NewSnapshot, NewVersion, Seq, StoreError};
 use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, mpsc};
@@ -45,7 +45,7 @@ pub(super) enum Op {
     /// A document update, appended to its log.
     Append { seq: Seq, doc: DocId, data: Bytes, at: i64 },
     /// A snapshot replacing the log up to `upto`.
-    Compact { seq: Seq, doc: DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline, at: i64 },
+    Compact { seq: Seq, doc: DocId, snapshot: NewSnapshot, upto: Seq, headline: Headline, at: i64 },
     /// An empty document.
     Create { seq: Seq, doc: DocId, at: i64 },
     /// A version of a document.
@@ -64,7 +64,7 @@ impl Op {
         OP_OVERHEAD_BYTES
             + match self {
                 Op::Append { data, .. } => data.len(),
-                Op::Compact { snapshot, .. } => snapshot.len(),
+                Op::Compact { snapshot, .. } => snapshot.bytes.len() + snapshot.coverage.len(),
                 Op::Version { version, .. } => version.recorded.data.len() + version.recorded.state_vector.len(),
                 Op::Attach { attachment, .. } => attachment.bytes.len(),
                 Op::Create { .. } | Op::Purge { .. } | Op::Thin { .. } => 0,
@@ -101,7 +101,7 @@ macro_rules! writer_methods {
             self.writer.append(doc, update)
         }
 
-        fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
+        fn compact(&self, doc: &DocId, snapshot: NewSnapshot, upto: Seq, headline: Headline) -> Seq {
             self.writer.compact(doc, snapshot, upto, headline)
         }
 
@@ -245,7 +245,7 @@ impl Writer {
     }
 
     /// Queues a snapshot of `doc` replacing its log up to `upto`.
-    pub(super) fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
+    pub(super) fn compact(&self, doc: &DocId, snapshot: NewSnapshot, upto: Seq, headline: Headline) -> Seq {
         let (doc, at) = (doc.clone(), now_ms());
         self.enqueue(|seq| Op::Compact { seq, doc, snapshot, upto, headline, at })
     }

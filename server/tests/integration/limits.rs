@@ -184,7 +184,7 @@ impl Store for GatedStore {
     fn append(&self, doc: &DocId, update: Bytes) -> Seq {
         self.inner.append(doc, update)
     }
-    fn compact(&self, doc: &DocId, snapshot: Vec<u8>, upto: Seq, headline: Headline) -> Seq {
+    fn compact(&self, doc: &DocId, snapshot: server::store::NewSnapshot, upto: Seq, headline: Headline) -> Seq {
         self.inner.compact(doc, snapshot, upto, headline)
     }
     fn create(&self, doc: &DocId) -> Seq {

@@ -8,7 +8,7 @@ use crate::store::StoreError;
 use postgres::Client;
 
 /// The schema version this build writes.
-pub const PG_SCHEMA_VERSION: i32 = 1;
+pub const PG_SCHEMA_VERSION: i32 = 2;
 
 /// The advisory lock key that serializes migrations ("TAND").
 const MIGRATION_LOCK: i64 = 0x5441_4E44;
@@ -114,9 +114,14 @@ CREATE TABLE attachments (
 CREATE SEQUENCE store_epochs;
 ";
 
+/// Version 2: what each snapshot holds (its state vector and delete set),
+/// stored beside it so that folding a log never decodes the snapshot; NULL
+/// for a snapshot written before, which is then decoded once.
+const V2: &str = "ALTER TABLE docs ADD COLUMN snapshot_coverage BYTEA;";
+
 /// What turns a database of schema `from` into the next version, in order;
 /// version 0 is an empty database.
-const MIGRATIONS: [(i32, &str); 1] = [(0, V1)];
+const MIGRATIONS: [(i32, &str); 2] = [(0, V1), (1, V2)];
 
 /// Brings the database up to [`PG_SCHEMA_VERSION`] if it is older (or
 /// empty), then draws this process's epoch for its seqs.
