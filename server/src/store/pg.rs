@@ -187,9 +187,19 @@ impl Commit for Engine {
     fn commit(&mut self, batch: &[Queued], monitor: &Monitor) -> Result<(), postgres::Error> {
         monitor.injected_faults();
         let mut tx = self.0.client()?.transaction()?;
+        // Runs of appends go in one statement per run (a few per document
+        // and one insert), not two round trips each; other ops in order.
+        let mut appends = Vec::new();
         for (_, op) in batch {
-            apply_op(&mut tx, op)?;
+            match op {
+                Op::Append { seq, doc, data, at } => appends.push((doc, data, *seq, *at)),
+                other => {
+                    append_all(&mut tx, &mut appends)?;
+                    apply_op(&mut tx, other)?;
+                }
+            }
         }
+        append_all(&mut tx, &mut appends)?;
         tx.commit()
     }
 
@@ -215,13 +225,7 @@ impl Commit for Engine {
 
 fn apply_op(tx: &mut Transaction<'_>, op: &Op) -> Result<(), postgres::Error> {
     match op {
-        Op::Append { seq, doc, data, at } => {
-            let n: i64 = upsert_doc(tx, doc, *at, data.len())?;
-            tx.execute(
-                "INSERT INTO updates (doc_id, n, seq, data) VALUES ($1, $2, $3, $4)",
-                &[&doc.as_str(), &n, &(*seq as i64), &data.as_ref()],
-            )?;
-        }
+        Op::Append { seq, doc, data, at } => append_all(tx, &mut vec![(doc, data, *seq, *at)])?,
         Op::Compact { doc, snapshot, upto, headline, at, .. } => compact(tx, doc, snapshot, *upto, headline, *at)?,
         Op::Create { doc, at, .. } => {
             upsert_doc(tx, doc, *at, 0)?;
@@ -240,14 +244,62 @@ fn apply_op(tx: &mut Transaction<'_>, op: &Op) -> Result<(), postgres::Error> {
 /// Creates `doc` if needed and counts `added` bytes into it; for an update
 /// (`added > 0`), also takes the next number of its log and returns it.
 fn upsert_doc(tx: &mut Transaction<'_>, doc: &DocId, at: i64, added: usize) -> Result<i64, postgres::Error> {
+    grow_doc(tx, doc, at, added, 0)
+}
+
+/// Creates `doc` if needed, counts `added` bytes into it and takes `rows`
+/// more numbers of its log; returns the last one taken (its head).
+fn grow_doc(tx: &mut Transaction<'_>, doc: &DocId, at: i64, added: usize, rows: i64) -> Result<i64, postgres::Error> {
     let row = tx.query_one(
         "INSERT INTO docs (id, created_at, updated_at, size, head) VALUES ($1, $2, $2, $3, $4)
          ON CONFLICT (id) DO UPDATE SET updated_at = greatest(docs.updated_at, $2), size = docs.size + $3,
              head = docs.head + $4
          RETURNING head",
-        &[&doc.as_str(), &at, &(added as i64), &i64::from(added > 0)],
+        &[&doc.as_str(), &at, &(added as i64), &rows],
     )?;
     row.try_get(0)
+}
+
+/// An update to append: its document, bytes, seq and time.
+type Append<'a> = (&'a DocId, &'a Bytes, Seq, i64);
+
+/// Appends `appends` (and empties it): one statement per document to take
+/// their log numbers, in order, then one insert of every row.
+fn append_all(tx: &mut Transaction<'_>, appends: &mut Vec<Append<'_>>) -> Result<(), postgres::Error> {
+    if appends.is_empty() {
+        return Ok(());
+    }
+    // Per document, in order of first appearance: rows, bytes, latest time.
+    let mut index: std::collections::HashMap<&DocId, usize> = std::collections::HashMap::new();
+    let mut per_doc: Vec<(&DocId, i64, usize, i64)> = Vec::new();
+    for (doc, data, _, at) in appends.iter() {
+        let i = *index.entry(doc).or_insert_with(|| {
+            per_doc.push((doc, 0, 0, 0));
+            per_doc.len() - 1
+        });
+        let entry = &mut per_doc[i];
+        (entry.1, entry.2, entry.3) = (entry.1 + 1, entry.2 + data.len(), entry.3.max(*at));
+    }
+    // Each document's first log number, from its head after taking them all.
+    let mut next: std::collections::HashMap<&DocId, i64> = std::collections::HashMap::new();
+    for (doc, rows, bytes, at) in per_doc {
+        let head = grow_doc(tx, doc, at, bytes, rows)?;
+        next.insert(doc, head - rows + 1);
+    }
+    let (mut ids, mut numbers, mut seqs, mut datas) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (doc, data, seq, _) in appends.drain(..) {
+        let n = next.get_mut(doc).expect("numbered above");
+        ids.push(doc.as_str());
+        numbers.push(*n);
+        seqs.push(seq as i64);
+        datas.push(data.as_ref());
+        *n += 1;
+    }
+    tx.execute(
+        "INSERT INTO updates (doc_id, n, seq, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])",
+        &[&ids, &numbers, &seqs, &datas],
+    )?;
+    Ok(())
 }
 
 /// Folds `doc`'s log into `snapshot`, whichever node wrote it: only the
