@@ -398,7 +398,7 @@ impl Store for PgStore {
 
     fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError> {
         let raw: Vec<String> = self.read(versions::docs)?;
-        raw.into_iter().map(|id| DocId::parse(&id).map_err(|_| StoreError::BadId(id))).collect()
+        raw.into_iter().map(super::accounts::stored_doc_id).collect()
     }
 
     fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {

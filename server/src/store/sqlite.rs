@@ -443,7 +443,7 @@ impl Store for SqliteStore {
 
     fn versioned_docs(&self) -> Result<Vec<DocId>, StoreError> {
         let raw: Vec<String> = self.read(|conn| versions::docs(conn))?;
-        raw.into_iter().map(|id| DocId::parse(&id).map_err(|_| StoreError::BadId(id))).collect()
+        raw.into_iter().map(super::accounts::stored_doc_id).collect()
     }
 
     fn versions(&self, doc: &DocId) -> Result<Vec<VersionMeta>, StoreError> {
