@@ -5,7 +5,7 @@ pub use tandem_sync::Role;
 use serde::{Deserialize, Serialize};
 
 /// A document in the workspace list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DocSummary {
     /// The document id.
     pub id: DocId,

@@ -117,15 +117,19 @@ fn DocList(docs: Vec<DocSummary>, now: RwSignal<Option<f64>>) -> impl IntoView {
     }
     view! {
         <ul class="doc-list" data-testid="doc-list">
-            {docs.into_iter().map(|doc| view! {
+            // Keyed by the row's whole content: when a live update reorders the
+            // list, each row's element moves with its document instead of being
+            // refilled in place with another's link, so a click lands on the
+            // document it was aimed at (a row whose content changed is drawn anew).
+            <For each=move || docs.clone() key=|doc| doc.clone() let:doc>
                 <li>
                     <a href=crate::base::url(&format!("/d/{}", doc.id)) class:untitled=doc.title.trim().is_empty()>{doc.name().to_owned()}</a>
                     <span class="doc-meta">
                         {access_label(doc.role, &doc.owner).map(|label| view! { <span class="muted access">{label}</span> })}
-                        <Updated ms=doc.updated_at utc=doc.updated iso=doc.updated_iso now/>
+                        <Updated ms=doc.updated_at utc=doc.updated.clone() iso=doc.updated_iso.clone() now/>
                     </span>
                 </li>
-            }).collect_view()}
+            </For>
         </ul>
     }
     .into_any()
