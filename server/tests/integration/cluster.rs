@@ -6,6 +6,7 @@
 use crate::common;
 
 use common::team::{As, PASSWORD_SUFFIX, call, sign_in, token_of, ws_with_token};
+use common::cut::Cuttable;
 use common::process::Process;
 use common::writer::{UPDATE_BYTES, Writer, marker, until_status};
 use common::{Client, Ended, TestServer, doc_id};
@@ -221,4 +222,33 @@ async fn a_node_compacting_without_another_nodes_newest_update_keeps_it() {
     drop(on_a);
     a.stop().await;
     c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_cut_off_from_redis_catches_up_and_is_caught_up_with() {
+    let (database, redis) = (shared().create_database(), Redis::start());
+    let target = redis.url().trim_start_matches("redis://").parse().expect("Redis's address");
+    let partition = Cuttable::to(target).await;
+    let a = node(&database, &redis.url()).await;
+    let b = node(&database, &format!("redis://{}", partition.addr)).await;
+    let doc = doc_id("partition");
+    let mut clients = vec![Client::connect(&a.ws_url(&doc)).await, Client::connect(&b.ws_url(&doc)).await];
+    clients[0].append("<before>").await;
+    until_all_have(&mut clients, &["<before>"]).await;
+
+    // Node B alone loses Redis; each node's clients go on and are stored.
+    partition.cut();
+    clients[0].append("<on a, cut>").await;
+    clients[1].append("<on b, cut>").await;
+    for client in clients.iter_mut() {
+        let ack = client.request_ack().await;
+        client.pump_until(|c| c.acked(ack)).await;
+    }
+
+    // Restored: B catches up from the database, and A learns of what B did meanwhile.
+    partition.restore();
+    until_all_have(&mut clients, &["<before>", "<on a, cut>", "<on b, cut>"]).await;
+    drop(clients);
+    a.stop().await;
+    b.stop().await;
 }

@@ -1,7 +1,9 @@
 //! The integration binary's own helpers beside the server's shared test
 //! harness ([`server::testing`]): the `tandem` binary as a child process, an
-//! in-memory WebSocket, and a writer that runs ahead of its acknowledgements.
+//! in-memory WebSocket, a writer that runs ahead of its acknowledgements, and
+//! a TCP proxy a test can cut.
 
+pub mod cut;
 pub mod fake_socket;
 pub mod process;
 pub mod team;
