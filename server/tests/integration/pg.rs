@@ -226,3 +226,29 @@ fn a_database_of_a_newer_tandem_or_of_something_else_is_refused_untouched() {
     let tables: i64 = client.query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[]).unwrap().get(0);
     assert_eq!(tables, 1, "the refused database was written to");
 }
+
+#[test]
+fn an_older_schema_is_migrated_and_snapshots_are_compressed_with_lz4() {
+    let url = shared().create_database();
+    drop(PgStore::open(&url).expect("create the tables"));
+    let compression = || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let query = "SELECT attcompression::text FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2";
+        let of = |client: &mut postgres::Client, table: &str, column: &str| -> String {
+            client.query_one(query, &[&table, &column]).unwrap().get(0)
+        };
+        (of(&mut client, "docs", "snapshot"), of(&mut client, "versions", "data"))
+    };
+    assert_eq!(compression(), ("l".to_owned(), "l".to_owned()), "a new database compresses with LZ4");
+
+    // As a database of schema 2 was: the default compression, version 2.
+    execute(&url, "ALTER TABLE docs ALTER COLUMN snapshot SET COMPRESSION DEFAULT;
+                   ALTER TABLE versions ALTER COLUMN data SET COMPRESSION DEFAULT;
+                   UPDATE tandem_schema SET version = 2");
+    assert_eq!(compression(), (String::new(), String::new()));
+    drop(PgStore::open(&url).expect("migrate from schema 2"));
+    assert_eq!(compression(), ("l".to_owned(), "l".to_owned()), "the migration to schema 3 sets LZ4");
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let version: i32 = client.query_one("SELECT version FROM tandem_schema", &[]).unwrap().get(0);
+    assert_eq!(version, server::store::PG_SCHEMA_VERSION);
+}

@@ -8,7 +8,7 @@ use crate::store::StoreError;
 use postgres::Client;
 
 /// The schema version this build writes.
-pub const PG_SCHEMA_VERSION: i32 = 2;
+pub const PG_SCHEMA_VERSION: i32 = 3;
 
 /// The advisory lock key that serializes migrations ("TAND").
 const MIGRATION_LOCK: i64 = 0x5441_4E44;
@@ -119,9 +119,23 @@ CREATE SEQUENCE store_epochs;
 /// for a snapshot written before, which is then decoded once.
 const V2: &str = "ALTER TABLE docs ADD COLUMN snapshot_coverage BYTEA;";
 
+/// Version 3: snapshots and versions are compressed with LZ4 where the
+/// server has it (PostgreSQL 14 and later, built with lz4, as Debian's and
+/// the official images are) instead of the default pglz, which took half
+/// of PostgreSQL's time under a burst of edits: a document's snapshot is
+/// written whole at every compaction. Elsewhere nothing changes.
+const V3: &str = "
+DO $$ BEGIN
+    IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+        EXECUTE 'ALTER TABLE docs ALTER COLUMN snapshot SET COMPRESSION lz4';
+        EXECUTE 'ALTER TABLE versions ALTER COLUMN data SET COMPRESSION lz4';
+    END IF;
+END $$;
+";
+
 /// What turns a database of schema `from` into the next version, in order;
 /// version 0 is an empty database.
-const MIGRATIONS: [(i32, &str); 2] = [(0, V1), (1, V2)];
+const MIGRATIONS: [(i32, &str); 3] = [(0, V1), (1, V2), (2, V3)];
 
 /// Brings the database up to [`PG_SCHEMA_VERSION`] if it is older (or
 /// empty), then draws this process's epoch for its seqs.
