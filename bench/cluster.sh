@@ -8,6 +8,7 @@
 #
 #   cargo build --release -p server --bin tandem && cargo build --release -p tandem-bench
 #   bench/cluster.sh            # TANDEM=…/tandem TANDEM_BENCH=…/tandem-bench to use other builds
+#   bench/cluster.sh burst ack  # only the scenarios named
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/backends.sh
@@ -25,6 +26,7 @@ SCENARIOS=(
   "joinstorm --doc-bytes 4194304 --clients 150"
   "ack --writers 4 --rate 50 --seconds 10"
 )
+ONLY=("$@")
 ulimit -n 65536 2>/dev/null || true
 for program in "$TANDEM" "$BENCH"; do
   [ -x "$program" ] || { echo "$program is missing: build it first (see the top of $0)"; exit 1; }
@@ -60,13 +62,17 @@ start_nodes() {
   URLS=${URLS%,}
 }
 
-# Runs every scenario against the nodes started last, labelled $1.
+# Runs every scenario against the nodes started last, labelled $1; the
+# server CPU and memory reported are those of the nodes and of the other
+# processes named after the label (PostgreSQL, Redis) together.
 run_all() {
-  local scenario pid=()
-  [ "${#PIDS[@]}" = 1 ] && pid=(--server-pid "${PIDS[0]}")
+  local scenario label=$1 watched
+  shift
+  watched=$(IFS=,; echo "${PIDS[*]}${*:+,}$*" | tr ' ' ,)
   for scenario in "${SCENARIOS[@]}"; do
+    [ "${#ONLY[@]}" = 0 ] || [[ " ${ONLY[*]} " == *" ${scenario%% *} "* ]] || continue
     # shellcheck disable=SC2086 # the scenario's words are its arguments
-    "$BENCH" --url "$URLS" --label "$1" "${pid[@]}" $scenario >>"$OUT"
+    "$BENCH" --url "$URLS" --label "$label" --server-pid "$watched" $scenario >>"$OUT"
   done
 }
 
@@ -78,12 +84,13 @@ start_nodes sqlite 1
 run_all "1 node, SQLite"
 stop_nodes
 
+postmaster=$(head -1 "$dir/pg/data/postmaster.pid")
 start_nodes postgres 1 --database-url "$(database one)"
-run_all "1 node, PostgreSQL"
+run_all "1 node, PostgreSQL" "$postmaster"
 stop_nodes
 
 url=$(database three)
 start_nodes cluster 3 --database-url "$url" --redis-url "redis://127.0.0.1:$rport"
-run_all "3 nodes, PostgreSQL + Redis"
+run_all "3 nodes, PostgreSQL + Redis" "$postmaster" "$REDIS_PID"
 stop_nodes
 echo "wrote $OUT" >&2

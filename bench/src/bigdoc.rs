@@ -62,7 +62,7 @@ pub struct BigdocResults {
 
 /// Runs `bigdoc`.
 pub async fn run(g: &Global, a: &BigdocArgs) -> Result<BigdocResults, BenchError> {
-    let watch = ServerWatch::start(g.server_pid)?;
+    let watch = ServerWatch::start(&g.server_pid)?;
     let url = g.url_of(&doc_names("bigdoc", 1)[0]);
     let (mut builder, _) = Connection::join(&url, g.handshake_timeout()).await?;
     let doc = tandem_sync::document::new_doc();

@@ -66,7 +66,7 @@ struct Prepared {
 
 /// Runs `burst`.
 pub async fn run(g: &Global, a: &BurstArgs) -> Result<BurstResults, BenchError> {
-    let watch = ServerWatch::start(g.server_pid)?;
+    let watch = ServerWatch::start(&g.server_pid)?;
     let url = g.url_of(&doc_names("burst", 1)[0]);
     let urls = vec![url; (a.writers + a.subscribers) as usize];
     let started = Instant::now();

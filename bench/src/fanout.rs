@@ -72,7 +72,7 @@ struct Written {
 pub async fn run(g: &Global, a: &FanoutArgs) -> Result<FanoutResults, BenchError> {
     let updates = a.rate.checked_mul(a.seconds).filter(|u| u.checked_mul(CHUNK).is_some());
     let updates = updates.ok_or(BenchError::BadParameter("--rate × --seconds is too large"))?;
-    let watch = ServerWatch::start(g.server_pid)?;
+    let watch = ServerWatch::start(&g.server_pid)?;
     let per_doc = 1 + a.subscribers as usize;
     let urls: Vec<String> = doc_names("fanout", a.docs as usize)
         .iter()

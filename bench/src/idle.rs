@@ -56,7 +56,7 @@ pub struct IdleResults {
 
 /// Runs `idle`.
 pub async fn run(g: &Global, a: &IdleArgs) -> Result<IdleResults, BenchError> {
-    let watch = ServerWatch::start(g.server_pid)?;
+    let watch = ServerWatch::start(&g.server_pid)?;
     let before = watch.as_ref().and_then(ServerWatch::now);
     let docs: Vec<String> = doc_names("idle", a.docs as usize).iter().map(|d| g.url_of(d)).collect();
     let urls: Vec<String> = (0..a.connections as usize).map(|i| docs[i % docs.len()].clone()).collect();

@@ -65,7 +65,7 @@ pub struct JoinstormResults {
 
 /// Runs `joinstorm`.
 pub async fn run(g: &Global, a: &JoinstormArgs) -> Result<JoinstormResults, BenchError> {
-    let watch = ServerWatch::start(g.server_pid)?;
+    let watch = ServerWatch::start(&g.server_pid)?;
     let url = g.url_of(&doc_names("joinstorm", 1)[0]);
     let (mut builder, _) = Connection::join(&url, g.handshake_timeout()).await?;
     let replica = Replica::new();

@@ -48,10 +48,11 @@ pub struct Global {
     #[arg(long, global = true, env = "TANDEM_BENCH_URL", default_value = "ws://127.0.0.1:3000/ws/{doc}")]
     pub url: String,
     /// PID of the server under test: its CPU time and RSS, summed over it and
-    /// its descendants, are read from /proc (Linux only). Without it no server
-    /// numbers are reported.
-    #[arg(long, global = true)]
-    pub server_pid: Option<u32>,
+    /// its descendants, are read from /proc (Linux only). Several,
+    /// comma-separated (a cluster's nodes, its database, Redis): summed over
+    /// all of them. Without one no server numbers are reported.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub server_pid: Vec<u32>,
     /// A name copied into the report (e.g. which server or build this was).
     #[arg(long, global = true, default_value = "")]
     pub label: String,

@@ -1,6 +1,7 @@
 //! What the benchmark measures besides its own clocks: the server's CPU time
-//! and resident memory (from `/proc`, over the server process and its
-//! descendants, so a wrapper script's child counts), and latency percentiles.
+//! and resident memory (from `/proc`, over the server processes and their
+//! descendants, so a wrapper script's child or a database's backends
+//! count), and latency percentiles.
 
 use super::{BenchError, secs};
 use hdrhistogram::Histogram;
@@ -26,7 +27,7 @@ pub struct Usage {
 /// A plain thread, not a task: scanning `/proc` takes milliseconds that the
 /// benchmark's own runtime should not lose. It stops when the watch is dropped.
 pub struct ServerWatch {
-    pid: u32,
+    pids: Vec<u32>,
     /// Highest RSS seen since the last [`ServerWatch::phase`]; written by the
     /// sampler, reset by `phase`. An atomic maximum, so no lock.
     peak: Arc<AtomicU64>,
@@ -50,27 +51,34 @@ pub struct Phase {
 }
 
 impl ServerWatch {
-    /// Starts watching `pid` (no watch without one); fails if the process cannot be read.
-    pub fn start(pid: Option<u32>) -> Result<Option<ServerWatch>, BenchError> {
-        let Some(pid) = pid else { return Ok(None) };
-        let now = tree_usage(pid).ok_or(BenchError::NoServer(pid))?;
+    /// Starts watching the processes `pids` (no watch without one); fails if
+    /// one of them cannot be read.
+    pub fn start(pids: &[u32]) -> Result<Option<ServerWatch>, BenchError> {
+        if pids.is_empty() {
+            return Ok(None);
+        }
+        if let Some(&gone) = pids.iter().find(|&&pid| tree_usage(&[pid]).is_none()) {
+            return Err(BenchError::NoServer(gone));
+        }
+        let pids = pids.to_vec();
+        let now = tree_usage(&pids).ok_or(BenchError::NoServer(pids[0]))?;
         let peak = Arc::new(AtomicU64::new(now.rss_bytes));
         let stop = Arc::new(AtomicBool::new(false));
-        let (sampled, stopped) = (peak.clone(), stop.clone());
+        let (sampled, stopped, watched) = (peak.clone(), stop.clone(), pids.clone());
         std::thread::spawn(move || {
             while !stopped.load(Ordering::Relaxed) {
-                if let Some(u) = tree_usage(pid) {
+                if let Some(u) = tree_usage(&watched) {
                     sampled.fetch_max(u.rss_bytes, Ordering::Relaxed);
                 }
                 std::thread::sleep(SAMPLE_EVERY);
             }
         });
-        Ok(Some(ServerWatch { pid, peak, stop }))
+        Ok(Some(ServerWatch { pids, peak, stop }))
     }
 
     /// The server's usage now (`None` if it has gone).
     pub fn now(&self) -> Option<Usage> {
-        tree_usage(self.pid)
+        tree_usage(&self.pids)
     }
 
     /// Starts a phase: remembers the CPU time and restarts the peak from the current RSS.
@@ -105,24 +113,30 @@ pub fn since(watch: &Option<ServerWatch>, phase: Option<Phase>) -> Option<PhaseU
     watch.as_ref().and_then(|w| w.since(phase))
 }
 
-/// CPU time and RSS summed over `pid` and its descendants. A descendant that
-/// has exited and been reaped no longer counts.
+/// CPU time and RSS summed over `pids` and their descendants (`None` if one
+/// of them has gone). A descendant that has exited and been reaped no longer counts.
 #[cfg(target_os = "linux")]
-fn tree_usage(pid: u32) -> Option<Usage> {
-    use std::collections::HashMap;
-    let root = i32::try_from(pid).ok()?;
+fn tree_usage(pids: &[u32]) -> Option<Usage> {
+    use std::collections::{HashMap, HashSet};
     let mut stats = HashMap::new();
     for process in procfs::process::all_processes().ok()?.flatten() {
         if let Ok(stat) = process.stat() {
             stats.insert(stat.pid, stat);
         }
     }
-    stats.get(&root)?;
-    let mut tree = vec![root];
+    let mut tree = Vec::new();
+    for &pid in pids {
+        let root = i32::try_from(pid).ok()?;
+        stats.get(&root)?;
+        tree.push(root);
+    }
+    // A root that descends from another is counted once.
+    let mut seen: HashSet<i32> = tree.iter().copied().collect();
     let mut i = 0;
     while i < tree.len() {
         let parent = tree[i];
-        tree.extend(stats.values().filter(|s| s.ppid == parent).map(|s| s.pid));
+        let children: Vec<i32> = stats.values().filter(|s| s.ppid == parent && seen.insert(s.pid)).map(|s| s.pid).collect();
+        tree.extend(children);
         i += 1;
     }
     let ticks: u64 = tree.iter().map(|p| stats[p].utime + stats[p].stime).sum();
@@ -132,7 +146,7 @@ fn tree_usage(pid: u32) -> Option<Usage> {
 
 /// Not measured outside Linux.
 #[cfg(not(target_os = "linux"))]
-fn tree_usage(_pid: u32) -> Option<Usage> {
+fn tree_usage(_pids: &[u32]) -> Option<Usage> {
     None
 }
 

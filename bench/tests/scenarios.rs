@@ -18,7 +18,7 @@ use tandem_bench::{self as bench, BenchArgs, Global, Scenario};
 fn global(server: &TestServer) -> Global {
     Global {
         url: server.ws_url("{doc}"),
-        server_pid: Some(std::process::id()),
+        server_pid: vec![std::process::id()],
         label: "test".into(),
         seed: 7,
         handshake_timeout_secs: 20,
@@ -107,7 +107,7 @@ async fn ack_times_every_acknowledgement() {
 
 #[test]
 fn clients_are_spread_over_several_urls_in_turn() {
-    let one = Global { url: String::new(), server_pid: None, label: String::new(), seed: 1, handshake_timeout_secs: 1, connect_concurrency: 1 };
+    let one = Global { url: String::new(), server_pid: Vec::new(), label: String::new(), seed: 1, handshake_timeout_secs: 1, connect_concurrency: 1 };
     let g = Global { url: "ws://a:1/ws/{doc}, ws://b:2/ws/{doc}".into(), ..one };
     let urls = vec![g.url_of("x"); 3];
     assert_eq!(g.spread(&urls), ["ws://a:1/ws/x", "ws://b:2/ws/x", "ws://a:1/ws/x"]);
