@@ -117,31 +117,40 @@ pub fn since(watch: &Option<ServerWatch>, phase: Option<Phase>) -> Option<PhaseU
 /// of them has gone). A descendant that has exited and been reaped no longer counts.
 #[cfg(target_os = "linux")]
 fn tree_usage(pids: &[u32]) -> Option<Usage> {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashMap;
     let mut stats = HashMap::new();
     for process in procfs::process::all_processes().ok()?.flatten() {
         if let Ok(stat) = process.stat() {
             stats.insert(stat.pid, stat);
         }
     }
-    let mut tree = Vec::new();
+    let mut roots = Vec::new();
     for &pid in pids {
         let root = i32::try_from(pid).ok()?;
         stats.get(&root)?;
-        tree.push(root);
+        roots.push(root);
     }
-    // A root that descends from another is counted once.
-    let mut seen: HashSet<i32> = tree.iter().copied().collect();
-    let mut i = 0;
-    while i < tree.len() {
-        let parent = tree[i];
-        let children: Vec<i32> = stats.values().filter(|s| s.ppid == parent && seen.insert(s.pid)).map(|s| s.pid).collect();
-        tree.extend(children);
-        i += 1;
-    }
+    let parents: HashMap<i32, i32> = stats.values().map(|s| (s.pid, s.ppid)).collect();
+    let tree = family(&roots, &parents);
     let ticks: u64 = tree.iter().map(|p| stats[p].utime + stats[p].stime).sum();
     let pages: u64 = tree.iter().map(|p| stats[p].rss).sum();
     Some(Usage { cpu_secs: ticks as f64 / procfs::ticks_per_second() as f64, rss_bytes: pages * procfs::page_size() })
+}
+
+/// `roots` and all their descendants, each once (a root may descend from
+/// another, or be named twice), given every process's parent.
+fn family(roots: &[i32], parents: &std::collections::HashMap<i32, i32>) -> Vec<i32> {
+    let mut seen = std::collections::HashSet::new();
+    let mut tree: Vec<i32> = roots.iter().copied().filter(|r| seen.insert(*r)).collect();
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        let mut children: Vec<i32> = parents.iter().filter(|(_, p)| **p == parent).map(|(c, _)| *c).collect();
+        children.retain(|c| seen.insert(*c));
+        tree.extend(children);
+        i += 1;
+    }
+    tree
 }
 
 /// Not measured outside Linux.
@@ -207,4 +216,23 @@ impl Latencies {
 /// Bytes as MiB with one decimal, for the human line.
 pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::family;
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_family_counts_every_descendant_once() {
+        // 1 ─ 2 ─ 3, 1 ─ 4; 5 apart; 6 under 5.
+        let parents: HashMap<i32, i32> = [(1, 0), (2, 1), (3, 2), (4, 1), (5, 0), (6, 5)].into_iter().collect();
+        let sorted = |mut v: Vec<i32>| {
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(family(&[1], &parents)), vec![1, 2, 3, 4]);
+        assert_eq!(sorted(family(&[2, 5], &parents)), vec![2, 3, 5, 6]);
+        assert_eq!(sorted(family(&[1, 3, 1], &parents)), vec![1, 2, 3, 4], "a root under another or named twice counts once");
+    }
 }
