@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::Parser;
 use server::config::{Command, Config};
-use server::store::{PgStore, SqliteStore, Store};
+use server::store::{PgStore, Sharing, SqliteStore, Store};
 use server::workspace::Directory;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -46,7 +46,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 fn open_store(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn Directory>)> {
     if let Some(url) = &config.database_url {
         let store = Arc::new(PgStore::open(url).context("cannot open the PostgreSQL database")?);
-        tracing::info!(database = %server::store::redacted(url), "store opened");
+        let sharing = if config.redis_url.is_some() { Sharing::Clustered } else { Sharing::Alone };
+        server::store::claim(url, sharing).context("cannot use the PostgreSQL database")?;
+        tracing::info!(database = %server::store::redacted(url), ?sharing, "store opened");
         return Ok((store.clone(), store));
     }
     let store = SqliteStore::open(&config.data_dir)

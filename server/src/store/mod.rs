@@ -38,7 +38,7 @@ mod writer;
 pub use accounts::{Access, AccessRow, Accounts, InviteInfo, LinkInfo, NewUser, StoredUser, TokenHash, TokenInfo, Trashed, UserInfo};
 pub use attachments::{Attachment, ImageType};
 pub use migrate::{Location, MigrateError, Moved, migrate};
-pub use pg::{PG_SCHEMA_VERSION, PgStore, redacted};
+pub use pg::{PG_SCHEMA_VERSION, PgStore, Sharing, claim, redacted};
 pub use sqlite::{Copied, Restored, SCHEMA_VERSION, SqliteStore};
 pub use versions::{ChainEnd, NewVersion, VersionKind, VersionMeta};
 
@@ -185,6 +185,9 @@ pub enum StoreError {
     /// The database stayed locked by another connection for too long.
     #[error("the database stayed locked; try again")]
     Busy,
+    /// Another server uses the database in a way this one cannot share.
+    #[error("{0}")]
+    InUse(String),
     /// A stored document id no longer validates.
     #[error("stored document id {0:?} is invalid")]
     BadId(String),

@@ -24,10 +24,12 @@ use tokio::sync::watch;
 mod access;
 mod accounts;
 mod attachments;
+mod claim;
 pub(super) mod copy;
 mod schema;
 mod versions;
 
+pub use claim::{Sharing, claim};
 pub use schema::PG_SCHEMA_VERSION;
 
 /// Seqs of one process are `epoch << SEQ_BITS` and up, where `epoch` is

@@ -218,7 +218,7 @@ fn lock_dir(dir: &Path) -> Result<File, StoreError> {
         .open(&path)
         .map_err(io_err(format!("cannot open {}", path.display())))?;
     file.try_lock().map_err(|_| {
-        StoreError::NotOurs(format!("{} is in use by another Tandem server", dir.display()))
+        StoreError::InUse(format!("{} is in use by another Tandem server", dir.display()))
     })?;
     Ok(file)
 }

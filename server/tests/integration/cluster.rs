@@ -7,7 +7,7 @@ use crate::common;
 
 use common::team::{As, PASSWORD_SUFFIX, call, sign_in, token_of, ws_with_token};
 use common::cut::Cuttable;
-use common::process::Process;
+use common::process::{Process, start_fails_with};
 use common::writer::{UPDATE_BYTES, Writer, marker, until_status};
 use common::{Client, Ended, TestServer, doc_id};
 use server::config::Settings;
@@ -251,4 +251,34 @@ async fn a_node_cut_off_from_redis_catches_up_and_is_caught_up_with() {
     drop(clients);
     a.stop().await;
     b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_alone_and_clustered_nodes_never_share_a_database() {
+    let (database, redis) = (shared().create_database(), Redis::start());
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let alone_args = ["--open", "--database-url", database.as_str()];
+    let node_args = ["--open", "--database-url", database.as_str(), "--redis-url", &redis.url()];
+    let second_alone = "servers sharing one database must all run with --redis-url";
+
+    let alone = Process::start_alone(dirs[0].path(), &database).await;
+    let (code, out) = start_fails_with(dirs[1].path(), &alone_args).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(second_alone), "{out}");
+    let (code, out) = start_fails_with(dirs[1].path(), &node_args).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("a Tandem server without --redis-url uses this database"), "{out}");
+    assert_eq!(alone.signal("TERM").await, Some(0));
+
+    // Once it has stopped, nodes share the database, and a server alone is refused beside them.
+    let first = Process::start_node(dirs[2].path(), &database, &redis.url()).await;
+    let second = Process::start_node(dirs[3].path(), &database, &redis.url()).await;
+    let (code, out) = start_fails_with(dirs[1].path(), &alone_args).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(second_alone), "{out}");
+    first.kill9().await;
+    second.kill9().await;
+    // A killed server's claim goes with its connection.
+    let again = Process::start_alone(dirs[1].path(), &database).await;
+    assert_eq!(again.signal("TERM").await, Some(0));
 }

@@ -6,6 +6,7 @@
 
 use crate::common;
 
+use common::process::{Process, start_fails_with};
 use common::team::{As, call, sign_in};
 use common::writer::{Writer, marker, until_status};
 use common::{Client, TestServer, doc_id, get};
@@ -251,4 +252,19 @@ fn an_older_schema_is_migrated_and_snapshots_are_compressed_with_lz4() {
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let version: i32 = client.query_one("SELECT version FROM tandem_schema", &[]).unwrap().get(0);
     assert_eq!(version, server::store::PG_SCHEMA_VERSION);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_lost_with_a_postgres_restart_is_taken_again() {
+    let postgres = Postgres::start();
+    let database = postgres.create_database();
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alone = Process::start_alone(first.path(), &database).await;
+    postgres.kill();
+    postgres.start_again();
+    alone.until_logged("the database claim was taken again").await;
+    let (code, out) = start_fails_with(second.path(), &["--open", "--database-url", &database]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("servers sharing one database must all run with --redis-url"), "{out}");
+    assert_eq!(alone.signal("TERM").await, Some(0));
 }

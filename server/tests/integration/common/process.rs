@@ -32,6 +32,12 @@ impl Process {
         Self::spawn(dir, &["--open", "--database-url", database, "--redis-url", redis], &[]).await.0
     }
 
+    /// Starts a server alone on a PostgreSQL database in open mode:
+    /// `--database-url DATABASE`, no Redis.
+    pub async fn start_alone(dir: &Path, database: &str) -> Process {
+        Self::spawn(dir, &["--open", "--database-url", database], &[]).await.0
+    }
+
     /// Starts `tandem` in accounts mode; also returns the setup link it
     /// printed before listening, if it printed one.
     pub async fn start_accounts(dir: &Path) -> (Process, Option<String>) {
@@ -82,6 +88,15 @@ impl Process {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Waits (up to a minute) until a line of its log contains `text`.
+    pub async fn until_logged(&self, text: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !self.log.lock().unwrap().iter().any(|line| line.contains(text)) {
+            assert!(std::time::Instant::now() < deadline, "the server never logged {text:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// SIGKILL: no chance to flush anything.
     pub async fn kill9(mut self) {
         self.child.kill().await.expect("kill");
@@ -98,11 +113,21 @@ impl Process {
 
 /// Runs `tandem` expecting it to refuse to start; returns its exit code and output.
 pub async fn start_fails(dir: &Path) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+    start_fails_with(dir, &[]).await
+}
+
+/// [`start_fails`] with extra arguments. A server that starts instead fails
+/// the test (it is killed once the wait is over).
+pub async fn start_fails_with(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let run = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(args)
         .args(["--addr", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), run)
         .await
+        .expect("tandem started instead of refusing to")
         .expect("run tandem");
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code(), text)
