@@ -1,5 +1,6 @@
 //! The tasks that carry frames between this node and Redis.
 
+use super::merge::{Ready, merge_runs};
 use super::wire::{Kind, Message, Numbering};
 use super::CHANNEL;
 use crate::doc::relay::Outgoing;
@@ -27,9 +28,6 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 /// loaded documents are read again. Three heartbeats.
 const SILENCE: Duration = Duration::from_secs(3);
 
-/// A message for the other nodes, ready to be numbered and published.
-type Ready = (Kind, Option<tandem_sync::DocId>, Bytes);
-
 /// Hands the rooms' frames on in order, each update once its seq is
 /// durable (so that what is relayed is always in the database). Ends when
 /// the store closes: nothing more is committed, nothing more relayed.
@@ -53,7 +51,8 @@ pub(super) async fn order(mut frames: mpsc::UnboundedReceiver<Outgoing>, ready: 
 
 /// Publishes what is ready, the workspace's notices and a heartbeat every
 /// [`HEARTBEAT`], numbering every message; whatever is waiting goes in one
-/// pipeline (up to [`MAX_BATCH`] messages). Messages that cannot be
+/// pipeline (up to [`MAX_BATCH`] messages), a run of one document's
+/// updates merged into one. Messages that cannot be
 /// published are given up (their numbers still count, so receivers see the gap).
 pub(super) async fn publish(
     client: redis::Client,
@@ -80,7 +79,7 @@ pub(super) async fn publish(
                 Err(_) => break,
             }
         }
-        let encoded: Vec<Vec<u8>> = batch
+        let encoded: Vec<Vec<u8>> = merge_runs(batch)
             .into_iter()
             .map(|(kind, doc, frame)| {
                 number += 1;

@@ -9,11 +9,13 @@
 //!
 //! - this module: [`start`], which gives the rooms a [`Relay`] and runs the tasks.
 //! - [`wire`]: the messages, and how a gap is noticed (pure).
+//! - `merge`: a run of one document's committed updates published as one (pure).
 //! - `bus`: the tasks — ordering (updates wait for the store), publishing
 //!   (numbered, with heartbeats), subscribing (catching up on a gap, a
 //!   reconnect, or a node falling silent).
 
 mod bus;
+mod merge;
 pub mod wire;
 
 use crate::doc::Relay;
