@@ -47,13 +47,13 @@ fn continues(run: &[Ready], next: &Ready) -> bool {
 
 /// Moves `run` to `out`: as one merged update if it has several that merge.
 fn flush(run: &mut Vec<Ready>, out: &mut Vec<Ready>) {
-    if run.len() > 1 {
-        if let Some(frame) = merged(run) {
-            let doc = run[0].1.clone();
-            run.clear();
-            out.push((Kind::Update, doc, frame));
-            return;
-        }
+    if run.len() > 1
+        && let Some(frame) = merged(run)
+    {
+        let doc = run[0].1.clone();
+        run.clear();
+        out.push((Kind::Update, doc, frame));
+        return;
     }
     out.append(run);
 }

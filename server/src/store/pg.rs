@@ -15,7 +15,8 @@ use super::monitor::Monitor;
 use super::writer::{Commit, Op, Queued, Writer, writer_methods};
 use super::{Attachment, ChainEnd, DocMeta, Failure, Headline, Intake, NewSnapshot, NewVersion, Seq, Store, StoreError, StoredDoc, VersionMeta};
 use bytes::Bytes;
-use postgres::{Client, NoTls, Row, Transaction};
+use postgres::{Client, NoTls, Row, Statement, ToStatement, Transaction};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use tandem_sync::DocId;
 use tandem_sync::compaction::Coverage;
@@ -67,22 +68,40 @@ pub(super) fn with_client<T: Send>(url: &str, f: impl FnOnce(&mut Client) -> Res
 pub(super) struct Conn {
     url: String,
     client: Option<Client>,
+    /// Statements prepared on `client`, by their SQL: a statement run on
+    /// every commit is parsed and planned once per connection, not each
+    /// time (a round trip and PostgreSQL's planning saved). Emptied with a
+    /// new connection, whose session does not know them.
+    prepared: HashMap<&'static str, Statement>,
 }
 
 impl Conn {
     /// Connects to `url` now.
     fn open(url: &str) -> Result<Self, postgres::Error> {
         let client = Client::connect(url, NoTls)?;
-        Ok(Conn { url: url.to_owned(), client: Some(client) })
+        Ok(Conn { url: url.to_owned(), client: Some(client), prepared: HashMap::new() })
     }
 
     /// The client, connecting again if the last one broke.
     pub(super) fn client(&mut self) -> Result<&mut Client, postgres::Error> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.client = None;
+            self.prepared.clear();
             self.client = Some(Client::connect(&self.url, NoTls)?);
         }
         Ok(self.client.as_mut().expect("connected just above"))
+    }
+
+    /// `sql` prepared on the current connection (once per connection).
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        // First, so that a new connection's emptied cache is what is read.
+        self.client()?;
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client()?.prepare(sql)?;
+        self.prepared.insert(sql, statement.clone());
+        Ok(statement)
     }
 }
 
@@ -188,6 +207,7 @@ impl Commit for Engine {
 
     fn commit(&mut self, batch: &[Queued], monitor: &Monitor) -> Result<(), postgres::Error> {
         monitor.injected_faults();
+        let statements = Appending { grow: self.0.prepared(GROW_DOC)?, insert: self.0.prepared(INSERT_UPDATES)? };
         let mut tx = self.0.client()?.transaction()?;
         // Runs of appends go in one statement per run (a few per document
         // and one insert), not two round trips each; other ops in order.
@@ -196,12 +216,12 @@ impl Commit for Engine {
             match op {
                 Op::Append { seq, doc, data, at } => appends.push((doc, data, *seq, *at)),
                 other => {
-                    append_all(&mut tx, &mut appends)?;
-                    apply_op(&mut tx, other)?;
+                    append_all(&mut tx, &statements, &mut appends)?;
+                    apply_op(&mut tx, &statements, other)?;
                 }
             }
         }
-        append_all(&mut tx, &mut appends)?;
+        append_all(&mut tx, &statements, &mut appends)?;
         tx.commit()
     }
 
@@ -225,9 +245,9 @@ impl Commit for Engine {
     }
 }
 
-fn apply_op(tx: &mut Transaction<'_>, op: &Op) -> Result<(), postgres::Error> {
+fn apply_op(tx: &mut Transaction<'_>, statements: &Appending, op: &Op) -> Result<(), postgres::Error> {
     match op {
-        Op::Append { seq, doc, data, at } => append_all(tx, &mut vec![(doc, data, *seq, *at)])?,
+        Op::Append { seq, doc, data, at } => append_all(tx, statements, &mut vec![(doc, data, *seq, *at)])?,
         Op::Compact { doc, snapshot, upto, headline, at, .. } => compact(tx, doc, snapshot, *upto, headline, *at)?,
         Op::Create { doc, at, .. } => {
             upsert_doc(tx, doc, *at, 0)?;
@@ -246,20 +266,30 @@ fn apply_op(tx: &mut Transaction<'_>, op: &Op) -> Result<(), postgres::Error> {
 /// Creates `doc` if needed and counts `added` bytes into it; for an update
 /// (`added > 0`), also takes the next number of its log and returns it.
 fn upsert_doc(tx: &mut Transaction<'_>, doc: &DocId, at: i64, added: usize) -> Result<i64, postgres::Error> {
-    grow_doc(tx, doc, at, added, 0)
+    grow_doc(tx, GROW_DOC, doc, at, added, 0)
 }
 
 /// Creates `doc` if needed, counts `added` bytes into it and takes `rows`
 /// more numbers of its log; returns the last one taken (its head).
-fn grow_doc(tx: &mut Transaction<'_>, doc: &DocId, at: i64, added: usize, rows: i64) -> Result<i64, postgres::Error> {
-    let row = tx.query_one(
-        "INSERT INTO docs (id, created_at, updated_at, size, head) VALUES ($1, $2, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET updated_at = greatest(docs.updated_at, $2), size = docs.size + $3,
-             head = docs.head + $4
-         RETURNING head",
-        &[&doc.as_str(), &at, &(added as i64), &rows],
-    )?;
+fn grow_doc<S: ToStatement + ?Sized>(tx: &mut Transaction<'_>, grow: &S, doc: &DocId, at: i64, added: usize, rows: i64) -> Result<i64, postgres::Error> {
+    let row = tx.query_one(grow, &[&doc.as_str(), &at, &(added as i64), &rows])?;
     row.try_get(0)
+}
+
+/// Creates a document or counts `$3` bytes and `$4` log rows into it; answers its log's head.
+const GROW_DOC: &str = "INSERT INTO docs (id, created_at, updated_at, size, head) VALUES ($1, $2, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET updated_at = greatest(docs.updated_at, $2), size = docs.size + $3,
+         head = docs.head + $4
+     RETURNING head";
+
+/// Inserts log rows given as arrays: document ids, log numbers, seqs, bytes.
+const INSERT_UPDATES: &str =
+    "INSERT INTO updates (doc_id, n, seq, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])";
+
+/// The two statements every append runs, prepared on the writer's connection.
+struct Appending {
+    grow: Statement,
+    insert: Statement,
 }
 
 /// An update to append: its document, bytes, seq and time.
@@ -267,7 +297,7 @@ type Append<'a> = (&'a DocId, &'a Bytes, Seq, i64);
 
 /// Appends `appends` (and empties it): one statement per document to take
 /// their log numbers, in order, then one insert of every row.
-fn append_all(tx: &mut Transaction<'_>, appends: &mut Vec<Append<'_>>) -> Result<(), postgres::Error> {
+fn append_all(tx: &mut Transaction<'_>, statements: &Appending, appends: &mut Vec<Append<'_>>) -> Result<(), postgres::Error> {
     if appends.is_empty() {
         return Ok(());
     }
@@ -285,7 +315,7 @@ fn append_all(tx: &mut Transaction<'_>, appends: &mut Vec<Append<'_>>) -> Result
     // Each document's first log number, from its head after taking them all.
     let mut next: std::collections::HashMap<&DocId, i64> = std::collections::HashMap::new();
     for (doc, rows, bytes, at) in per_doc {
-        let head = grow_doc(tx, doc, at, bytes, rows)?;
+        let head = grow_doc(tx, &statements.grow, doc, at, bytes, rows)?;
         next.insert(doc, head - rows + 1);
     }
     let (mut ids, mut numbers, mut seqs, mut datas) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -297,10 +327,7 @@ fn append_all(tx: &mut Transaction<'_>, appends: &mut Vec<Append<'_>>) -> Result
         datas.push(data.as_ref());
         *n += 1;
     }
-    tx.execute(
-        "INSERT INTO updates (doc_id, n, seq, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])",
-        &[&ids, &numbers, &seqs, &datas],
-    )?;
+    tx.execute(&statements.insert, &[&ids, &numbers, &seqs, &datas])?;
     Ok(())
 }
 
