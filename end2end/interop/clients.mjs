@@ -1,5 +1,6 @@
 // Interop driver for the Rust tests: N stock y-websocket clients edit one doc concurrently and must converge.
 // Usage: node interop/clients.mjs <serverWsBase> <docId> <nClients> <tag>
+//   serverWsBase: one base, or several comma-separated (a cluster's nodes): client i uses the i-th in turn
 //   stdout: READY (all synced) -> waits for "GO" on stdin -> inserts -> FINAL <json text>
 //   env: EXPECT=comma,separated,lines written by other parties; TIMEOUT_MS (default 30000);
 //        TOKEN=an API token, sent as the stock client sends one: `params: { token }`
@@ -23,11 +24,12 @@ const own = Array.from({ length: n }, (_, i) =>
 const expected = [...own, ...extra]
 
 process.setMaxListeners(n + 10) // each provider adds a process 'exit' listener
-const clients = Array.from({ length: n }, () => {
+const bases = base.split(',')
+const clients = Array.from({ length: n }, (_, i) => {
   const doc = new Y.Doc()
   // disableBc: otherwise providers in one process exchange updates in-process and bypass the server.
   const params = process.env.TOKEN ? { token: process.env.TOKEN } : {}
-  const provider = new WebsocketProvider(base, docId, doc, { WebSocketPolyfill: WebSocket, disableBc: true, params })
+  const provider = new WebsocketProvider(bases[i % bases.length], docId, doc, { WebSocketPolyfill: WebSocket, disableBc: true, params })
   return { doc, provider, text: doc.getText('content') }
 })
 

@@ -1,5 +1,6 @@
 //! The clustered mode with real PostgreSQL and Redis: nodes over one
-//! database, their clients editing one document together, converge; with
+//! database, their clients (stock Yjs ones and ours) editing one document
+//! together, converge; with
 //! Redis killed mid-edit and started again, every node catches up from the
 //! database and nothing diverges.
 
@@ -18,6 +19,7 @@ use tandem_sync::close;
 use server::testing::postgres::{Postgres, shared};
 use server::testing::redis::Redis;
 use std::sync::Arc;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 /// A node of the cluster over the database at `database` and the Redis at `redis`.
 async fn node(database: &str, redis: &str) -> TestServer {
@@ -46,31 +48,61 @@ async fn until_all_have(clients: &mut [Client], texts: &[&str]) {
     assert!(clients.iter().all(|c| c.text() == first), "the replicas differ");
 }
 
+/// Lines each client writes in the three-node test.
+const LINES: usize = 20;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_on_three_nodes_edit_one_document_and_converge() {
+async fn stock_yjs_and_rust_clients_on_three_nodes_edit_one_document_and_converge() {
     let (database, redis) = (shared().create_database(), Redis::start());
     let nodes = [node(&database, &redis.url()).await, node(&database, &redis.url()).await, node(&database, &redis.url()).await];
     let doc = doc_id("cluster");
+    let rust_lines: Vec<Vec<String>> = (0..nodes.len()).map(|i| (0..LINES).map(|k| format!("rust-{i}-{k}")).collect()).collect();
+    let js_lines: Vec<String> = (0..nodes.len()).flat_map(|i| (0..LINES).map(move |k| format!("js-{i}-{k}"))).collect();
+
+    // Three stock y-websocket clients, one on each node, and a Rust client on each.
+    let bases: Vec<String> = nodes.iter().map(|n| format!("ws://{}/ws", n.addr)).collect();
+    let mut js = tokio::process::Command::new("node")
+        .args(["interop/clients.mjs", &bases.join(","), &doc, &nodes.len().to_string(), "js"])
+        .current_dir(crate::interop::end2end_dir())
+        .env("EXPECT", rust_lines.concat().join(","))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run node");
+    let mut js_out = tokio::io::BufReader::new(js.stdout.take().unwrap()).lines();
+    assert_eq!(js_out.next_line().await.unwrap().as_deref(), Some("READY"));
     let mut clients = Vec::new();
     for node in &nodes {
         clients.push(Client::connect(&node.ws_url(&doc)).await);
     }
-    for (i, client) in clients.iter_mut().enumerate() {
-        client.append(&format!("<from node {i}>")).await;
+
+    // Everyone writes at once: the stock clients at random line starts, the Rust clients at the top.
+    js.stdin.as_mut().unwrap().write_all(b"GO\n").await.unwrap();
+    for k in 0..LINES {
+        for (client, lines) in clients.iter_mut().zip(&rust_lines) {
+            client.insert(0, &format!("{}\n", lines[k])).await;
+        }
     }
-    until_all_have(&mut clients, &["<from node 0>", "<from node 1>", "<from node 2>"]).await;
+    let every: Vec<&str> = rust_lines.iter().flatten().chain(&js_lines).map(String::as_str).collect();
+    until_all_have(&mut clients, &every).await;
+    let final_line = js_out.next_line().await.unwrap().expect("the stock clients printed their text");
+    let js_text: String = serde_json::from_str(final_line.strip_prefix("FINAL ").expect("a FINAL line")).unwrap();
+    assert!(js.wait().await.unwrap().success(), "the stock clients failed");
+    for client in &mut clients {
+        client.pump_until(|c| c.text() == js_text).await;
+    }
 
     // A newcomer on any node, and the database, have the same.
-    let text = clients[0].text();
     let ack = clients[2].request_ack().await;
     clients[2].pump_until(|c| c.acked(ack)).await;
-    assert_eq!(Client::connect(&nodes[1].ws_url(&doc)).await.text(), text);
+    assert_eq!(Client::connect(&nodes[1].ws_url(&doc)).await.text(), js_text);
     drop(clients);
     for node in nodes {
         node.stop().await;
     }
     let alone = node(&database, &redis.url()).await;
-    assert_eq!(Client::connect(&alone.ws_url(&doc)).await.text(), text, "the database lacks an acknowledged edit");
+    assert_eq!(Client::connect(&alone.ws_url(&doc)).await.text(), js_text, "the database lacks an edit");
     alone.stop().await;
 }
 

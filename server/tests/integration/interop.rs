@@ -12,7 +12,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 const JS_CLIENTS: usize = 2;
 const EDITS: usize = 20;
 
-fn end2end_dir() -> PathBuf {
+/// The end2end directory, where the stock clients' scripts and packages are.
+pub(crate) fn end2end_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../end2end");
     assert!(
         dir.join("node_modules/y-websocket").exists(),
