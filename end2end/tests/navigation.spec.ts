@@ -5,10 +5,6 @@
 import { expect, type Page, type WebSocket } from '@playwright/test';
 import { test, focusBody } from './helpers';
 
-// One retry, reported as flaky when it is used: these tests walk through many
-// pages on a machine busy with a long suite.
-test.describe.configure({ retries: 1 });
-
 /** Every WebSocket the page opens, in order. */
 function sockets(page: Page): WebSocket[] {
   const opened: WebSocket[] = [];
