@@ -47,9 +47,15 @@ impl Listing {
     /// Records a change made on this node (and tells the other nodes).
     pub fn changed(&self) {
         self.changed_here();
-        if let Some(relay) = self.1.get() {
+        if let Some(relay) = self.relay() {
             relay.listing();
         }
+    }
+
+    /// The other nodes, in the clustered mode (set once, at start, for the
+    /// listing and every room loaded after).
+    fn relay(&self) -> Option<&crate::doc::Relay> {
+        self.1.get()
     }
 
     /// Records a change another node made.
@@ -73,8 +79,6 @@ pub struct Rooms {
     limits: DocLimits,
     /// The store's content size against `--max-store-bytes`, shared with every room.
     usage: Arc<StoreUsage>,
-    /// The other nodes, in the clustered mode (set once, at start).
-    relay: std::sync::OnceLock<crate::doc::Relay>,
     /// std mutex: held for map lookups and counter updates only; loading,
     /// flushing and every `.await` happen outside it.
     slots: Mutex<HashMap<DocId, Slot>>,
@@ -128,15 +132,13 @@ impl Rooms {
     /// An empty registry whose documents enforce `limits`.
     pub fn configured(store: Arc<dyn Store>, metrics: Arc<Metrics>, limits: DocLimits) -> Arc<Self> {
         let listing = Listing(Arc::new(watch::channel(0).0), Arc::default());
-        let relay = std::sync::OnceLock::new();
-        Arc::new(Rooms { store, listing, metrics, limits, usage: Arc::default(), relay, slots: Mutex::new(HashMap::new()) })
+        Arc::new(Rooms { store, listing, metrics, limits, usage: Arc::default(), slots: Mutex::new(HashMap::new()) })
     }
 
     /// Joins the other nodes (clustered mode): the rooms loaded from now on
     /// relay through `relay`. Set once; later calls change nothing.
     pub fn set_relay(&self, relay: crate::doc::Relay) {
-        let _ = self.listing.1.set(relay.clone());
-        let _ = self.relay.set(relay);
+        let _ = self.listing.1.set(relay);
     }
 
     /// Reads every loaded document from the store again, in the background,
@@ -151,10 +153,10 @@ impl Rooms {
     /// Reads `room`'s document from `store` and gives its connections what they lack.
     async fn catch_up(store: Arc<dyn Store>, room: Arc<Room>) {
         let id = room.id().clone();
-        match tokio::task::spawn_blocking(move || store.load(&id)).await {
-            Ok(Ok(Some(stored))) => room.catch_up(&stored.updates),
-            Ok(Ok(None)) => {}
-            Ok(Err(error)) => tracing::warn!(doc = %room.id(), %error, "could not read the document to catch up"),
+        let read = tokio::task::spawn_blocking(move || store.load(&id)).await;
+        match read.map_err(|e| e.to_string()).and_then(|loaded| loaded.map_err(|e| e.to_string())) {
+            Ok(Some(stored)) => room.catch_up(&stored.updates),
+            Ok(None) => {}
             Err(error) => tracing::warn!(doc = %room.id(), %error, "could not read the document to catch up"),
         }
     }
@@ -267,7 +269,7 @@ impl Rooms {
         .await??;
         self.metrics.document_loads.inc();
         tracing::debug!(doc = %id, "room loaded");
-        let relay = self.relay.get().cloned();
+        let relay = self.listing.relay().cloned();
         let reporting = Reporting { listing: self.listing.clone(), metrics: self.metrics.clone(), usage: self.usage.clone(), relay };
         Ok(Arc::new(Room::new(id.clone(), self.store.clone(), core, stored, reporting)))
     }

@@ -4,7 +4,8 @@ use crate::store::{AccessRow, TokenHash};
 use tandem_sync::{DocId, Role};
 
 /// How a member proved who they are; revoking it ends what it opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized in the notices that reach the other nodes (clustered mode).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Credential {
     /// A browser session (the hash of its cookie's token).
     Session(TokenHash),

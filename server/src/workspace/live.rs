@@ -86,7 +86,7 @@ impl Live {
     /// Closes with [`SIGNED_OUT`] every connection opened with credential `via`, on every node.
     pub fn revoke_credential(&self, via: &Credential) {
         self.close_credential(via);
-        self.tell(Notice::signed_out(via));
+        self.tell(Notice::SignedOut { credential: via.clone() });
     }
 
     /// Closes with [`SIGNED_OUT`] this node's connections opened with credential `via`.

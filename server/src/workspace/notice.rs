@@ -15,10 +15,8 @@ use tandem_sync::close;
 pub enum Notice {
     /// A session ended or an API token was revoked: its sockets close (4401).
     SignedOut {
-        /// The session's token hash, or the API token's id.
-        session: Option<[u8; 32]>,
-        /// The API token's id.
-        token: Option<i64>,
+        /// The session (by its token's hash) or the API token (by id).
+        credential: Credential,
     },
     /// An account was deleted: its sockets close (4401).
     UserDeleted {
@@ -47,24 +45,12 @@ pub enum Notice {
     },
 }
 
-impl Notice {
-    /// The notice for revoking `credential`.
-    pub fn signed_out(credential: &Credential) -> Notice {
-        match credential {
-            Credential::Session(hash) => Notice::SignedOut { session: Some(*hash), token: None },
-            Credential::Token(id) => Notice::SignedOut { session: None, token: Some(*id) },
-        }
-    }
-}
-
 impl Workspace {
     /// Does what another node's `notice` says, to this node's connections.
     pub async fn heard(&self, notice: Notice) {
         let live = self.people().live();
         match notice {
-            Notice::SignedOut { session: Some(hash), .. } => live.close_credential(&Credential::Session(hash)),
-            Notice::SignedOut { token: Some(id), .. } => live.close_credential(&Credential::Token(id)),
-            Notice::SignedOut { .. } => {}
+            Notice::SignedOut { credential } => live.close_credential(&credential),
             Notice::UserDeleted { username } => live.close_user(&username),
             Notice::LinkRevoked { link } => live.close_link(link),
             Notice::AccessChanged { doc } => {
@@ -78,11 +64,7 @@ impl Workspace {
                     room.close_all(close::DELETED, "document deleted");
                 }
             }
-            Notice::Purged { doc } => {
-                if let Some(room) = self.rooms().get_loaded(&doc) {
-                    room.retire(close::DELETED, "document deleted");
-                }
-            }
+            Notice::Purged { doc } => self.retire_here(&doc),
         }
     }
 }

@@ -34,7 +34,7 @@ impl Workspace {
         }
         let (directory, key, by) = (self.people().directory().clone(), id.clone(), caller.author().to_string());
         blocking(move || directory.trash(&key, &by, now_ms())).await?;
-        if let Some(room) = self.rooms().loaded().into_iter().find(|room| room.id() == id) {
+        if let Some(room) = self.rooms().get_loaded(id) {
             // Stored as it is now (its title for the trash, a last version), then
             // closed; it stays usable, for a restore from the trash.
             room.flush();
@@ -101,10 +101,16 @@ impl Workspace {
         Ok(old.len())
     }
 
-    async fn purge(&self, id: &DocId) -> Result<(), WorkspaceError> {
-        if let Some(room) = self.rooms().loaded().into_iter().find(|room| room.id() == id) {
+    /// Closes `id`'s sockets on this node (4404) and has its room take
+    /// nothing more: the document is being deleted for good.
+    pub(super) fn retire_here(&self, id: &DocId) {
+        if let Some(room) = self.rooms().get_loaded(id) {
             room.retire(close::DELETED, "document deleted");
         }
+    }
+
+    async fn purge(&self, id: &DocId) -> Result<(), WorkspaceError> {
+        self.retire_here(id);
         self.people().live().tell(Notice::Purged { doc: id.clone() });
         let seq = self.rooms().store().purge(id);
         self.durable(seq).await?;
